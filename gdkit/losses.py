@@ -1,0 +1,266 @@
+"""Loss functions, their gradients, and weight penalties (chapters: loss, backpropagation, training in practice).
+
+Every loss takes ``(y_true, y_pred)`` in that order (as Keras and scikit-learn do), returns the **mean over
+the batch** as a float, and has a ``*_grad`` partner returning the gradient with respect to ``y_pred``, with
+the same shape as ``y_pred``. Because the loss is a mean over the ``N`` examples, every gradient carries a
+factor ``1/N``: forgetting it is the classic "learning rate secretly multiplied by N" bug.
+
+Cross-entropies exist twice: from probabilities (what a sigmoid or softmax layer outputs) and, stably, from
+logits (the scores before that last activation). Models that end in sigmoid/softmax use the logit versions
+internally, as Keras and PyTorch do.
+"""
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from .activations import sigmoid, softmax
+
+__all__ = [
+    "mean_squared_error", "mean_squared_error_grad",
+    "binary_crossentropy", "binary_crossentropy_grad",
+    "binary_crossentropy_from_logits", "binary_crossentropy_from_logits_grad",
+    "categorical_crossentropy", "categorical_crossentropy_grad",
+    "categorical_crossentropy_from_logits", "categorical_crossentropy_from_logits_grad",
+    "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad",
+    "Loss", "get", "LOSSES",
+]
+
+
+def _check_shapes(y_true, y_pred, loss_name):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape:
+        hint = ""
+        if y_true.ndim == 1 and y_pred.shape == (y_true.shape[0], 1):
+            hint = " Reshape the targets with y_true.reshape(-1, 1)."
+        raise ValueError(
+            f"{loss_name}: y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}; "
+            f"they must match.{hint}")
+    if y_pred.ndim == 0 or y_pred.shape[0] == 0:
+        raise ValueError(f"{loss_name}: expected a batch of at least one example, got y_pred of shape {y_pred.shape}.")
+    return y_true, y_pred
+
+
+def mean_squared_error(y_true, y_pred):
+    r"""Mean squared error :math:`L = \frac{1}{NK}\sum_{n,k} (\hat y_{nk} - y_{nk})^2`.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray, shape (N, K) (or (N,))
+
+    Returns
+    -------
+    float
+    """
+    y_true, y_pred = _check_shapes(y_true, y_pred, "mean_squared_error")
+    diff = y_pred - y_true
+    return float(np.mean(diff * diff))
+
+
+def mean_squared_error_grad(y_true, y_pred):
+    r"""Gradient of :func:`mean_squared_error`: :math:`\partial L / \partial \hat y = 2(\hat y - y) / (NK)`."""
+    y_true, y_pred = _check_shapes(y_true, y_pred, "mean_squared_error")
+    return 2.0 * (y_pred - y_true) / y_pred.size
+
+
+def _clip_probabilities(p):
+    eps = np.finfo(p.dtype if np.issubdtype(p.dtype, np.floating) else np.float64).eps
+    return np.clip(p, eps, 1.0 - eps)
+
+
+def binary_crossentropy(y_true, y_pred):
+    r"""Binary cross-entropy from probabilities.
+
+    :math:`L = -\frac{1}{N}\sum_n \left[y_n \log p_n + (1 - y_n)\log(1 - p_n)\right]`
+
+    Parameters
+    ----------
+    y_true : ndarray, shape (N, 1) (or (N,))
+        Labels in {0, 1} (soft labels in [0, 1] also work).
+    y_pred : ndarray, same shape
+        Predicted probabilities ``p`` of class 1.
+
+    Notes
+    -----
+    ``p`` is clipped to ``[eps, 1 - eps]`` (machine epsilon) so that a confident wrong prediction gives a large
+    finite loss rather than ``inf``. With more than one output column the mean runs over all entries.
+    """
+    y_true, p = _check_shapes(y_true, y_pred, "binary_crossentropy")
+    p = _clip_probabilities(p)
+    return float(-np.mean(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p)))
+
+
+def binary_crossentropy_grad(y_true, y_pred):
+    r"""Gradient of :func:`binary_crossentropy`: :math:`\frac{1}{N}\,\frac{p - y}{p(1 - p)}`."""
+    y_true, p = _check_shapes(y_true, y_pred, "binary_crossentropy")
+    p = _clip_probabilities(p)
+    return (p - y_true) / (p * (1.0 - p)) / p.size
+
+
+def binary_crossentropy_from_logits(y_true, logits):
+    r"""Binary cross-entropy of ``sigmoid(logits)``, computed without ever forming the probability.
+
+    Notes
+    -----
+    With :math:`p = \sigma(z)`, :math:`-[y\log p + (1-y)\log(1-p)] = \max(z, 0) - zy + \log(1 + e^{-|z|})`, which
+    never overflows and stays accurate where :math:`p` would round to 0 or 1.
+    """
+    y_true, z = _check_shapes(y_true, logits, "binary_crossentropy_from_logits")
+    return float(np.mean(np.maximum(z, 0.0) - z * y_true + np.log1p(np.exp(-np.abs(z)))))
+
+
+def binary_crossentropy_from_logits_grad(y_true, logits):
+    r"""Gradient of :func:`binary_crossentropy_from_logits` with respect to the logits: :math:`(\sigma(z) - y)/N`."""
+    y_true, z = _check_shapes(y_true, logits, "binary_crossentropy_from_logits")
+    return (sigmoid(z) - y_true) / z.size
+
+
+def _as_one_hot(y_true, y_pred, loss_name):
+    """Accept one-hot targets of shape (N, K) or integer labels of shape (N,)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_pred.ndim != 2:
+        raise ValueError(f"{loss_name}: y_pred must have shape (N, K), one row of K class scores per example; "
+                         f"got shape {y_pred.shape}.")
+    if y_true.ndim == 1:
+        n, k = y_pred.shape
+        if y_true.shape[0] != n:
+            raise ValueError(f"{loss_name}: {y_true.shape[0]} integer labels for {n} predictions "
+                             f"(y_true shape {y_true.shape}, y_pred shape {y_pred.shape}).")
+        if not np.issubdtype(y_true.dtype, np.integer):
+            if not np.all(np.mod(y_true, 1) == 0):
+                raise ValueError(f"{loss_name}: integer labels expected in y_true of shape {y_true.shape}; "
+                                 "for probability targets pass a one-hot array of shape (N, K).")
+            y_true = y_true.astype(np.int64)
+        if y_true.size and (y_true.min() < 0 or y_true.max() >= k):
+            raise ValueError(f"{loss_name}: labels must lie in 0..{k - 1} for {k} classes; "
+                             f"got values from {y_true.min()} to {y_true.max()}.")
+        one_hot = np.zeros_like(y_pred, dtype=y_pred.dtype if np.issubdtype(y_pred.dtype, np.floating) else float)
+        one_hot[np.arange(n), y_true] = 1.0
+        return one_hot, y_pred
+    return _check_shapes(y_true, y_pred, loss_name)
+
+
+def categorical_crossentropy(y_true, y_pred):
+    r"""Categorical cross-entropy from probabilities.
+
+    :math:`L = -\frac{1}{N}\sum_n \sum_k y_{nk}\log p_{nk}`
+
+    Parameters
+    ----------
+    y_true : ndarray, shape (N, K) one-hot (or soft) targets, or shape (N,) integer labels in 0..K-1
+    y_pred : ndarray, shape (N, K)
+        Class probabilities (rows of a softmax).
+
+    Notes
+    -----
+    With integer labels this is :math:`-\frac{1}{N}\sum_n \log p_{n, y_n}` (Keras calls that version
+    ``sparse_categorical_crossentropy``; both names are accepted). Probabilities are clipped below at machine
+    epsilon so that a zero probability for the true class gives a large finite loss.
+    """
+    y, p = _as_one_hot(y_true, y_pred, "categorical_crossentropy")
+    p = _clip_probabilities(p)
+    return float(-np.sum(y * np.log(p)) / p.shape[0])
+
+
+def categorical_crossentropy_grad(y_true, y_pred):
+    r"""Gradient of :func:`categorical_crossentropy` with respect to the probabilities: :math:`-y / (N p)`."""
+    y, p = _as_one_hot(y_true, y_pred, "categorical_crossentropy")
+    p = _clip_probabilities(p)
+    return -y / p / p.shape[0]
+
+
+def categorical_crossentropy_from_logits(y_true, logits):
+    r"""Categorical cross-entropy of ``softmax(logits)``, via the log-sum-exp trick.
+
+    Notes
+    -----
+    :math:`-\log \mathrm{softmax}(z)_k = \log\sum_j e^{z_j} - z_k`, and
+    :math:`\log\sum_j e^{z_j} = m + \log\sum_j e^{z_j - m}` with :math:`m = \max_j z_j` never overflows.
+    """
+    y, z = _as_one_hot(y_true, logits, "categorical_crossentropy_from_logits")
+    m = np.max(z, axis=1, keepdims=True)
+    log_sum_exp = m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+    return float(np.sum(y * (log_sum_exp - z)) / z.shape[0])
+
+
+def categorical_crossentropy_from_logits_grad(y_true, logits):
+    r"""Gradient of :func:`categorical_crossentropy_from_logits`: :math:`(\mathrm{softmax}(z) - y)/N` for one-hot ``y``."""
+    y, z = _as_one_hot(y_true, logits, "categorical_crossentropy_from_logits")
+    return (softmax(z) * np.sum(y, axis=1, keepdims=True) - y) / z.shape[0]
+
+
+def l1_penalty(W, lam):
+    r"""L1 penalty :math:`\lambda \sum_{ij} |W_{ij}|` (as Keras's ``regularizers.l1(lam)``)."""
+    return float(lam * np.sum(np.abs(W)))
+
+
+def l1_penalty_grad(W, lam):
+    r"""(Sub)gradient of the L1 penalty: :math:`\lambda\,\mathrm{sign}(W)` (0 at exactly 0)."""
+    return lam * np.sign(W)
+
+
+def l2_penalty(W, lam):
+    r"""L2 penalty :math:`\lambda \sum_{ij} W_{ij}^2`, with Keras's convention (``regularizers.l2(lam)``).
+
+    Notes
+    -----
+    Many texts write :math:`\frac{\lambda}{2}\|W\|^2` so that the gradient is :math:`\lambda W`; PyTorch's
+    ``weight_decay=wd`` adds :math:`wd\,W` to the gradient, which equals this penalty with :math:`\lambda = wd/2`.
+    """
+    return float(lam * np.sum(W * W))
+
+
+def l2_penalty_grad(W, lam):
+    r"""Gradient of :func:`l2_penalty`: :math:`2\lambda W`."""
+    return 2.0 * lam * W
+
+
+class Loss(NamedTuple):
+    """A loss by name: ``forward(y_true, y_pred) -> float`` and ``grad(y_true, y_pred) -> dY``.
+
+    ``from_logits`` names the stable partner used when the model's last activation is folded into the loss.
+    """
+
+    name: str
+    forward: Callable
+    grad: Callable
+    from_logits: "Loss | None" = None
+    output_activation: str | None = None
+
+    def __call__(self, y_true, y_pred):
+        return self.forward(y_true, y_pred)
+
+    def __repr__(self):
+        return f"Loss({self.name!r})"
+
+
+_BCE_LOGITS = Loss("binary_crossentropy_from_logits", binary_crossentropy_from_logits,
+                   binary_crossentropy_from_logits_grad)
+_CCE_LOGITS = Loss("categorical_crossentropy_from_logits", categorical_crossentropy_from_logits,
+                   categorical_crossentropy_from_logits_grad)
+_MSE = Loss("mean_squared_error", mean_squared_error, mean_squared_error_grad)
+_BCE = Loss("binary_crossentropy", binary_crossentropy, binary_crossentropy_grad, _BCE_LOGITS, "sigmoid")
+_CCE = Loss("categorical_crossentropy", categorical_crossentropy, categorical_crossentropy_grad,
+            _CCE_LOGITS, "softmax")
+
+LOSSES = {
+    "mean_squared_error": _MSE, "mse": _MSE,
+    "binary_crossentropy": _BCE,
+    "categorical_crossentropy": _CCE, "sparse_categorical_crossentropy": _CCE,
+    "binary_crossentropy_from_logits": _BCE_LOGITS,
+    "categorical_crossentropy_from_logits": _CCE_LOGITS,
+}
+
+
+def get(identifier):
+    """Look a loss up by name (``"mse"``, ``"binary_crossentropy"``, ...) or pass a :class:`Loss` through.
+
+    An unknown name raises ``ValueError`` listing the known ones.
+    """
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        key = identifier.lower()
+        if key in LOSSES:
+            return LOSSES[key]
+        raise ValueError(f"Unknown loss {identifier!r}. Known losses: {', '.join(sorted(LOSSES))}.")
+    raise TypeError(f"loss must be a name such as 'mse' or a gdkit.losses.Loss, got {type(identifier).__name__}.")
