@@ -434,7 +434,8 @@ class Standardizer:
     mean_ : ndarray of shape (D,)
         Feature means of the data passed to ``fit``.
     scale_ : ndarray of shape (D,)
-        Feature standard deviations; 1.0 for constant features (they are only centred).
+        Feature standard deviations; 1.0 for constant features (they are only centred). A feature
+        counts as constant when its standard deviation is within rounding error of its mean.
 
     Notes
     -----
@@ -465,7 +466,9 @@ class Standardizer:
             raise ValueError("Standardizer.fit needs at least one sample, got X with shape (0, D).")
         self.mean_ = X.mean(axis=0)
         std = X.std(axis=0)
-        self.scale_ = np.where(std > 0.0, std, 1.0)
+        # a column is constant if its spread is only rounding error of its mean
+        constant = std <= 10.0 * np.finfo(np.float64).eps * np.abs(self.mean_)
+        self.scale_ = np.where(constant | (std == 0.0), 1.0, std)
         return self
 
     def transform(self, X):
