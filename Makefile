@@ -1,0 +1,44 @@
+# Two commands for everyone (see README.md):
+#   make book   build the course book; open the printed _build/html/index.html
+#   make test   run the whole test suite (gdkit, exercises, strict book build, browser check)
+# The first run creates .venv (about 40 s); it is re-installed when pyproject.toml or constraints.txt change.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: book book-strict test env clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make book         build the book into _build/html (creates .venv if missing)"
+	@echo "make test         run the whole test suite with pytest"
+	@echo "make book-strict  build the book as CI does: warnings are errors, every page rebuilt"
+	@echo "make clean        remove _build and caches (keeps .venv)"
+	@echo "Interpreter: PYTHON=$(PYTHON) (override: make book PYTHON=python3.12)"
+
+env: $(STAMP)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP_INSTALL) -c constraints.txt -e ".[book,grading,test]"
+	@touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build book
+	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+
+book-strict: $(STAMP)
+	$(BIN)/jupyter-book build book -W -n --keep-going --all
+	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
