@@ -162,10 +162,10 @@ def adagrad_init(param, initial_accumulator_value=0.0):
 
 def adagrad_update(param, grad, state, *, learning_rate, epsilon=1e-10):
     """One Adagrad step, in place on ``param`` and ``state`` (see :class:`Adagrad` for the equations)."""
-    scratch = state.scratch
+    sum_of_squares, scratch = state.sum_of_squares, state.scratch
     np.multiply(grad, grad, out=scratch)
-    state.sum_of_squares += scratch                          # G_t = G_{t-1} + g_t^2
-    np.sqrt(state.sum_of_squares, out=scratch)
+    sum_of_squares += scratch                                # G_t = G_{t-1} + g_t^2
+    np.sqrt(sum_of_squares, out=scratch)
     scratch += epsilon                                       # sqrt(G_t) + eps
     np.divide(grad, scratch, out=scratch)
     scratch *= learning_rate
@@ -206,26 +206,26 @@ def rmsprop_init(param, momentum=0.0, centered=False):
 
 def rmsprop_update(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8, momentum=0.0, centered=False):
     """One RMSprop step, in place on ``param`` and ``state`` (see :class:`RMSprop` for the equations)."""
-    scratch = state.scratch
+    square_avg, grad_avg, buffer, scratch = state
     np.multiply(grad, grad, out=scratch)
     scratch *= 1.0 - rho
-    state.square_avg *= rho
-    state.square_avg += scratch                              # v = rho v + (1 - rho) g^2
+    square_avg *= rho
+    square_avg += scratch                                    # v = rho v + (1 - rho) g^2
     if centered:
         np.multiply(grad, 1.0 - rho, out=scratch)
-        state.grad_avg *= rho
-        state.grad_avg += scratch                            # m = rho m + (1 - rho) g
-        np.multiply(state.grad_avg, state.grad_avg, out=scratch)
-        np.subtract(state.square_avg, scratch, out=scratch)
+        grad_avg *= rho
+        grad_avg += scratch                                  # m = rho m + (1 - rho) g
+        np.multiply(grad_avg, grad_avg, out=scratch)
+        np.subtract(square_avg, scratch, out=scratch)
         np.sqrt(scratch, out=scratch)                        # sqrt(v - m^2)
     else:
-        np.sqrt(state.square_avg, out=scratch)               # sqrt(v)
+        np.sqrt(square_avg, out=scratch)                     # sqrt(v)
     scratch += epsilon
     np.divide(grad, scratch, out=scratch)                    # g / (sqrt(.) + eps)
     if momentum:
-        state.momentum_buffer *= momentum
-        state.momentum_buffer += scratch                     # b = mu b + g / (sqrt(.) + eps)
-        np.multiply(state.momentum_buffer, learning_rate, out=scratch)
+        buffer *= momentum
+        buffer += scratch                                    # b = mu b + g / (sqrt(.) + eps)
+        np.multiply(buffer, learning_rate, out=scratch)
     else:
         scratch *= learning_rate
     param -= scratch
