@@ -1,0 +1,32 @@
+"""gdkit: the reference implementation of the course "Training neural networks by gradient descent".
+
+Small NumPy modules, one idea each, in the order the book teaches them:
+
+- :mod:`gdkit.activations`, :mod:`gdkit.losses`: functions with their derivatives (forward propagation, loss)
+- :mod:`gdkit.nn`, :mod:`gdkit.gradcheck`: forward/backward pairs and gradient checking (backpropagation)
+- :mod:`gdkit.optimizers`, :mod:`gdkit.schedules`, :mod:`gdkit.clipping`, :mod:`gdkit.landscapes`:
+  gradient descent and its descendants, on test functions and on networks
+- :mod:`gdkit.initializers`, :mod:`gdkit.regularizers`: initialisation and weight penalties
+- :mod:`gdkit.layers`, :mod:`gdkit.models`, :mod:`gdkit.callbacks`, :mod:`gdkit.metrics`: a Keras-shaped API
+- :mod:`gdkit.datasets`, :mod:`gdkit.surfaces`, :mod:`gdkit.plotting`: data, loss landscapes and figures
+
+``import gdkit`` costs little more than importing NumPy: plotting (matplotlib) loads only when used.
+"""
+from . import (activations, callbacks, clipping, datasets, gradcheck, initializers, landscapes, layers, losses,
+               metrics, models, nn, optimizers, regularizers, schedules, surfaces)
+from .models import Sequential
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # Plotting imports matplotlib (0.4 s); load it on first use of gdkit.plotting.
+    if name == "plotting":
+        import importlib
+        return importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module 'gdkit' has no attribute {name!r}")
+
+
+__all__ = ["Sequential", "activations", "callbacks", "clipping", "datasets", "gradcheck", "initializers",
+           "landscapes", "layers", "losses", "metrics", "models", "nn", "optimizers", "plotting", "regularizers",
+           "schedules", "surfaces"]

@@ -1,0 +1,55 @@
+"""Metrics reported during training (chapter: training in practice): accuracy and regression errors.
+
+Each metric takes ``(y_true, y_pred)`` and returns a float. :func:`accuracy` works out the task from the
+shapes, as Keras's ``metrics=['accuracy']`` does from the loss.
+"""
+import numpy as np
+
+__all__ = ["accuracy", "binary_accuracy", "categorical_accuracy", "mean_absolute_error", "mean_squared_error",
+           "get", "METRICS"]
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """Fraction of examples whose probability ``y_pred`` is on the right side of ``threshold``."""
+    y_true = np.asarray(y_true).reshape(np.shape(y_pred))
+    return float(np.mean((np.asarray(y_pred) > threshold) == (y_true > 0.5)))
+
+
+def categorical_accuracy(y_true, y_pred):
+    """Fraction of rows whose largest score is the true class (labels as integers (N,) or one-hot (N, K))."""
+    y_true = np.asarray(y_true)
+    labels = y_true.argmax(axis=1) if y_true.ndim == 2 else y_true
+    return float(np.mean(np.argmax(y_pred, axis=1) == labels))
+
+
+def accuracy(y_true, y_pred):
+    """Binary accuracy for one output column, categorical accuracy for several."""
+    y_pred = np.asarray(y_pred)
+    if y_pred.ndim == 1 or y_pred.shape[1] == 1:
+        return binary_accuracy(y_true, y_pred)
+    return categorical_accuracy(y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Mean of ``|y_pred - y_true|``."""
+    return float(np.mean(np.abs(np.asarray(y_pred) - np.asarray(y_true).reshape(np.shape(y_pred)))))
+
+
+def mean_squared_error(y_true, y_pred):
+    """Mean of ``(y_pred - y_true)**2``."""
+    return float(np.mean((np.asarray(y_pred) - np.asarray(y_true).reshape(np.shape(y_pred))) ** 2))
+
+
+METRICS = {"accuracy": accuracy, "acc": accuracy, "binary_accuracy": binary_accuracy,
+           "categorical_accuracy": categorical_accuracy, "mae": mean_absolute_error,
+           "mean_absolute_error": mean_absolute_error, "mse": mean_squared_error,
+           "mean_squared_error": mean_squared_error}
+
+
+def get(identifier):
+    """A metric by name (returns ``(name, function)``), or ``(function.__name__, function)`` for a callable."""
+    if callable(identifier):
+        return identifier.__name__, identifier
+    if isinstance(identifier, str) and identifier.lower() in METRICS:
+        return identifier, METRICS[identifier.lower()]
+    raise ValueError(f"Unknown metric {identifier!r}. Known metrics: {', '.join(sorted(METRICS))}.")
