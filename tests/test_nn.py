@@ -1,0 +1,248 @@
+"""Tests for gdkit.nn: dense and activation forward/backward pairs against loops and finite differences,
+backpropagation through whole networks against finite differences of the loss, and learner-facing errors."""
+import numpy as np
+import pytest
+
+from gdkit import losses
+from gdkit.gradcheck import numerical_gradient, numerical_gradient_array, relative_error
+from gdkit.nn import (ActivationCache, DenseCache, activation_backward, activation_forward, dense_backward,
+                      dense_forward, mlp_backward, mlp_forward)
+
+DENSE_SHAPES = [(1, 3, 2), (4, 3, 5), (7, 1, 1), (5, 6, 3), (1, 1, 4)]  # (N, D, M), incl. batches of one
+
+
+def make_dense(shape, seed=0):
+    N, D, M = shape
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(N, D)), rng.normal(size=(D, M)), rng.normal(size=M), rng.normal(size=(N, M))
+
+
+# --- dense layer ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", DENSE_SHAPES)
+def test_dense_forward_matches_explicit_loops(shape):
+    """Z[n, m] = sum_d X[n, d] W[d, m] + b[m], written as loops."""
+    X, W, b, _ = make_dense(shape)
+    Z, cache = dense_forward(X, W, b)
+    N, D, M = shape
+    expected = np.zeros((N, M))
+    for n in range(N):
+        for m in range(M):
+            total = b[m]
+            for d in range(D):
+                total += X[n, d] * W[d, m]
+            expected[n, m] = total
+    assert Z.shape == (N, M)
+    np.testing.assert_allclose(Z, expected, rtol=1e-13, atol=1e-14)
+    assert isinstance(cache, DenseCache)
+    assert cache.X is not None and cache.W is not None
+
+
+@pytest.mark.parametrize("shape", DENSE_SHAPES)
+def test_dense_backward_matches_finite_differences(shape):
+    """dX, dW and db each equal the numerical vector-Jacobian product of dense_forward with dZ."""
+    X, W, b, dZ = make_dense(shape, seed=sum(shape))
+    _, cache = dense_forward(X, W, b)
+    dX, dW, db = dense_backward(dZ, cache)
+    assert (dX.shape, dW.shape, db.shape) == (X.shape, W.shape, b.shape)
+    num_dX = numerical_gradient_array(lambda x: dense_forward(x, W, b)[0], X, dZ)
+    num_dW = numerical_gradient_array(lambda w: dense_forward(X, w, b)[0], W, dZ)
+    num_db = numerical_gradient_array(lambda v: dense_forward(X, W, v)[0], b, dZ)
+    assert relative_error(dX, num_dX) < 1e-7
+    assert relative_error(dW, num_dW) < 1e-7
+    assert relative_error(db, num_db) < 1e-7
+
+
+def test_dense_backward_hand_computed():
+    """A 1x2 input through a 2x1 layer: dX = dZ W^T, dW = X^T dZ, db = dZ summed over the batch."""
+    X, W, b = np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]]), np.array([0.5])
+    Z, cache = dense_forward(X, W, b)
+    assert Z.tolist() == [[1 * 3 + 2 * 4 + 0.5]]
+    dX, dW, db = dense_backward(np.array([[2.0]]), cache)
+    assert dX.tolist() == [[6.0, 8.0]] and dW.tolist() == [[2.0], [4.0]] and db.tolist() == [2.0]
+
+
+def test_dense_backward_sums_over_the_batch():
+    """Two identical examples give twice the single-example dW and db (gradients add up over the batch)."""
+    X, W, b, dZ = make_dense((1, 3, 2), seed=3)
+    _, dW1, db1 = dense_backward(dZ, dense_forward(X, W, b)[1])
+    _, dW2, db2 = dense_backward(np.vstack([dZ, dZ]), dense_forward(np.vstack([X, X]), W, b)[1])
+    np.testing.assert_allclose(dW2, 2 * dW1, rtol=1e-14)
+    np.testing.assert_allclose(db2, 2 * db1, rtol=1e-14)
+
+
+def test_dense_backward_need_dX_false_returns_none():
+    """need_dX=False skips the input gradient (None) and leaves dW, db unchanged."""
+    X, W, b, dZ = make_dense((4, 3, 2), seed=4)
+    _, cache = dense_forward(X, W, b)
+    dX, dW, db = dense_backward(dZ, cache, need_dX=False)
+    assert dX is None
+    _, dW_full, db_full = dense_backward(dZ, cache)
+    np.testing.assert_array_equal(dW, dW_full)
+    np.testing.assert_array_equal(db, db_full)
+
+
+# --- activations ------------------------------------------------------------------------------------------------
+
+ACTIVATION_NAMES = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear", "softmax"]
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+@pytest.mark.parametrize("shape", [(1, 3), (5, 4)])
+def test_activation_backward_matches_finite_differences(name, shape):
+    """activation_backward(dA, cache) is the numerical vector-Jacobian product of activation_forward
+    (inputs kept at |z| >= 0.05, away from the kinks of relu, leaky_relu and elu)."""
+    rng = np.random.default_rng(len(name) + shape[0])
+    Z = rng.uniform(0.05, 3.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    dA = rng.normal(size=shape)
+    A, cache = activation_forward(Z, name)
+    assert isinstance(cache, ActivationCache) and cache.activation.name == name
+    assert A.shape == Z.shape
+    dZ = activation_backward(dA, cache)
+    numeric = numerical_gradient_array(lambda z: activation_forward(z, name)[0], Z, dA)
+    assert relative_error(dZ, numeric) < 1e-7
+
+
+# --- whole networks ---------------------------------------------------------------------------------------------
+
+def init_params(sizes, rng):
+    return [(rng.normal(scale=1 / np.sqrt(d), size=(d, m)), rng.normal(scale=0.5, size=m))
+            for d, m in zip(sizes[:-1], sizes[1:])]
+
+
+def relu_kink_distance(X, params, names):
+    """Smallest |Z| over relu-family layers: must exceed h = 1e-6 by far for finite differences to be valid."""
+    A, caches = mlp_forward(X, params, names)
+    distances = [np.abs(act_cache.Z).min() for _, act_cache in caches
+                 if act_cache.activation.name in ("relu", "leaky_relu", "elu")]
+    return min(distances, default=np.inf)
+
+
+NETWORKS = [
+    # (layer sizes, activations, loss name, target kind)
+    ([4, 5, 3, 3], ["tanh", "relu", "softmax"], "categorical_crossentropy", "labels"),
+    ([4, 6, 5, 4, 3], ["tanh", "relu", "sigmoid", "softmax"], "categorical_crossentropy", "one_hot"),
+    ([3, 4, 4, 1], ["sigmoid", "elu", "sigmoid"], "binary_crossentropy", "binary"),
+    ([3, 5, 4, 2], ["leaky_relu", "tanh", "linear"], "mean_squared_error", "regression"),
+]
+
+
+@pytest.mark.parametrize("sizes, names, loss_name, target", NETWORKS, ids=["-".join(n[1]) for n in NETWORKS])
+@pytest.mark.parametrize("N", [1, 6])
+def test_mlp_backward_matches_finite_differences_of_the_loss(sizes, names, loss_name, target, N):
+    """Backpropagation through a multi-layer network with mixed activations: every dW and db equals the
+    finite-difference derivative of the whole loss with respect to that W or b (relative error < 1e-7)."""
+    rng = np.random.default_rng(N + len(names))
+    X = rng.normal(size=(N, sizes[0]))
+    params = init_params(sizes, rng)
+    K = sizes[-1]
+    y = {"labels": rng.integers(0, K, size=N),
+         "one_hot": np.eye(K)[rng.integers(0, K, size=N)],
+         "binary": rng.integers(0, 2, size=(N, 1)).astype(float),
+         "regression": rng.normal(size=(N, K))}[target]
+    loss = losses.get(loss_name)
+    assert relu_kink_distance(X, params, names) > 1e-4, "test set-up: a relu input is too close to its kink"
+
+    A, caches = mlp_forward(X, params, names)
+    grads = mlp_backward(loss.grad(y, A), caches)
+    assert len(grads) == len(params)
+
+    def total_loss(_):
+        return loss(y, mlp_forward(X, params, names)[0])
+
+    for index, ((W, b), (dW, db)) in enumerate(zip(params, grads)):
+        assert dW.shape == W.shape and db.shape == b.shape
+        error_W = relative_error(dW, numerical_gradient(total_loss, W))
+        error_b = relative_error(db, numerical_gradient(total_loss, b))
+        assert error_W < 1e-7, f"layer {index + 1} dW: relative error {error_W:.2e}"
+        assert error_b < 1e-7, f"layer {index + 1} db: relative error {error_b:.2e}"
+
+
+def test_mlp_forward_is_the_composition_of_the_layers():
+    """mlp_forward equals tanh(X W1 + b1) -> relu(. W2 + b2) -> softmax(. W3 + b3), written out by hand."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(4, 3))
+    params = init_params([3, 5, 4, 2], rng)
+    (W1, b1), (W2, b2), (W3, b3) = params
+    h1 = np.tanh(X @ W1 + b1)
+    h2 = np.maximum(h1 @ W2 + b2, 0)
+    z3 = h2 @ W3 + b3
+    expected = np.exp(z3) / np.exp(z3).sum(axis=1, keepdims=True)
+    A, caches = mlp_forward(X, params, ["tanh", "relu", "softmax"])
+    np.testing.assert_allclose(A, expected, rtol=1e-13)
+    assert len(caches) == 3
+
+
+def test_mlp_backward_first_layer_gradient_uses_the_input():
+    """The first layer's dW is X^T dZ_1 (checked for a single linear layer, where dZ_1 = dA)."""
+    rng = np.random.default_rng(8)
+    X, params = rng.normal(size=(3, 2)), init_params([2, 2], rng)
+    dA = rng.normal(size=(3, 2))
+    _, caches = mlp_forward(X, params, ["linear"])
+    [(dW, db)] = mlp_backward(dA, caches)
+    np.testing.assert_allclose(dW, X.T @ dA, rtol=1e-14)
+    np.testing.assert_allclose(db, dA.sum(axis=0), rtol=1e-14)
+
+
+# --- errors a learner can act on --------------------------------------------------------------------------------
+
+def test_dense_shape_error_names_both_shapes_and_the_layer():
+    """X @ W with incompatible shapes: the error gives X's shape, W's shape and the layer's name."""
+    with pytest.raises(ValueError) as info:
+        dense_forward(np.zeros((4, 3)), np.zeros((2, 5)), np.zeros(5), layer="layer 1")
+    message = str(info.value)
+    assert "(4, 3)" in message and "(2, 5)" in message and "layer 1" in message
+
+
+def test_dense_bias_shape_error_names_shapes():
+    """A bias of the wrong length is reported with its shape and the expected one."""
+    with pytest.raises(ValueError) as info:
+        dense_forward(np.zeros((4, 3)), np.zeros((3, 5)), np.zeros(3))
+    message = str(info.value)
+    assert "(3,)" in message and "(5,)" in message
+
+
+def test_dense_single_example_error_suggests_reshape():
+    """A 1-D input is rejected with the reshape that makes it a batch of one."""
+    with pytest.raises(ValueError, match=r"reshape\(1, -1\)"):
+        dense_forward(np.zeros(3), np.zeros((3, 5)), np.zeros(5))
+
+
+def test_mlp_shape_error_in_first_layer_names_layer_1():
+    """Layers are numbered as in the docstring's A_l = f_l(A_{l-1} W_l + b_l) with A_0 = X: the first (W, b)
+    pair is "layer 1", so a wrong first W is reported there (with both shapes)."""
+    rng = np.random.default_rng(9)
+    params = [(np.zeros((5, 4)), np.zeros(4)), (np.zeros((4, 2)), np.zeros(2))]  # X has 3 features, W1 expects 5
+    with pytest.raises(ValueError) as info:
+        mlp_forward(rng.normal(size=(6, 3)), params, ["relu", "softmax"])
+    message = str(info.value)
+    assert "(6, 3)" in message and "(5, 4)" in message
+    assert "layer 1" in message and "layer 0" not in message
+
+
+def test_mlp_shape_error_in_last_layer_names_that_layer():
+    """A mismatch between layer 2 and layer 3 is reported at layer 3, with both shapes."""
+    rng = np.random.default_rng(10)
+    params = [(np.zeros((3, 4)), np.zeros(4)), (np.zeros((4, 6)), np.zeros(6)), (np.zeros((5, 2)), np.zeros(2))]
+    with pytest.raises(ValueError) as info:
+        mlp_forward(rng.normal(size=(2, 3)), params, ["tanh", "tanh", "linear"])
+    message = str(info.value)
+    assert "(2, 6)" in message and "(5, 2)" in message
+    assert "layer 3" in message
+
+
+def test_mlp_mismatched_list_lengths():
+    """Two (W, b) pairs but three activations: a ValueError giving both counts."""
+    params = [(np.zeros((3, 4)), np.zeros(4)), (np.zeros((4, 2)), np.zeros(2))]
+    with pytest.raises(ValueError) as info:
+        mlp_forward(np.zeros((1, 3)), params, ["relu", "relu", "softmax"])
+    message = str(info.value)
+    assert "2" in message and "3" in message
+    with pytest.raises(ValueError):
+        mlp_forward(np.zeros((1, 3)), params, ["relu"])
+
+
+def test_unknown_activation_in_network_lists_known_ones():
+    """A misspelt activation name fails with the list of known names."""
+    with pytest.raises(ValueError, match="relu"):
+        mlp_forward(np.zeros((1, 3)), [(np.zeros((3, 2)), np.zeros(2))], ["rleu"])
