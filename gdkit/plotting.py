@@ -14,6 +14,7 @@ from gdkit.surfaces import grid_2d
 
 __all__ = [
     "animate_descent",
+    "animation_to_html",
     "plot_activation",
     "plot_contour",
     "plot_decision_boundary",
@@ -569,8 +570,8 @@ def animate_descent(f, paths, extent=None, interval=50, frames=None, levels=30, 
     interval : int
         Milliseconds between frames.
     frames : int, optional
-        Number of frames; default the longest path's length. Fewer frames sample the steps evenly
-        (first and last included), which keeps ``to_jshtml()`` output small.
+        Number of frames; default the longest path's length, at most 60. Fewer frames than steps
+        sample the steps evenly (first and last included); each frame adds about 50-100 kB to the page.
     levels, log_levels
         As for ``plot_contour``.
     figsize : (float, float)
@@ -578,8 +579,9 @@ def animate_descent(f, paths, extent=None, interval=50, frames=None, levels=30, 
     Returns
     -------
     matplotlib.animation.FuncAnimation
-        Display it in a notebook with ``IPython.display.HTML(anim.to_jshtml())`` (frames are
-        embedded; nothing is fetched). The figure is closed so that no static copy is shown too.
+        Display it in a notebook with ``IPython.display.HTML(animation_to_html(anim))``: frames are
+        embedded and, unlike plain ``anim.to_jshtml()``, the player's buttons need no icon font from a
+        CDN. The figure is closed so that no static copy is shown too.
     """
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
@@ -589,12 +591,12 @@ def animate_descent(f, paths, extent=None, interval=50, frames=None, levels=30, 
         extent = getattr(f, "domain", None)
         extent = _extent_around(paths) if extent is None else extent
     longest = max(len(p) for p in paths.values())
-    frames = longest if frames is None else int(frames)
+    frames = min(longest, 60) if frames is None else int(frames)
     if frames < 1:
         raise ValueError(f"frames must be >= 1, got {frames}.")
     steps = np.unique(np.round(np.linspace(0, longest - 1, frames)).astype(int))
 
-    fig, ax = plt.subplots(figsize=figsize)
+    fig, ax = plt.subplots(figsize=figsize, dpi=80)
     plot_contour(ax, f, extent, levels=levels, log_levels=log_levels, colors="0.7")
     lines = {label: ax.plot([], [], marker="o", markersize=3, label=str(label))[0] for label in paths}
     ax.set_xlim(extent[0], extent[1])
@@ -612,3 +614,46 @@ def animate_descent(f, paths, extent=None, interval=50, frames=None, levels=30, 
     animation = FuncAnimation(fig, draw_frame, frames=steps, interval=interval, blit=False)
     plt.close(fig)
     return animation
+
+
+# Matplotlib's HTML player takes its button icons from Font Awesome on a CDN; offline the buttons
+# would be blank. These characters replace the icons (the fa-play key must come after the flipped one).
+_PLAYER_ICONS = {
+    '<i class="fa fa-minus"></i>': "&minus;",
+    '<i class="fa fa-plus"></i>': "+",
+    '<i class="fa fa-fast-backward"></i>': "|&#9664;&#9664;",
+    '<i class="fa fa-step-backward"></i>': "|&#9664;",
+    '<i class="fa fa-play fa-flip-horizontal"></i>': "&#9664;",
+    '<i class="fa fa-pause"></i>': "&#10074;&#10074;",
+    '<i class="fa fa-play"></i>': "&#9654;",
+    '<i class="fa fa-step-forward"></i>': "&#9654;|",
+    '<i class="fa fa-fast-forward"></i>': "&#9654;&#9654;|",
+}
+
+
+def animation_to_html(animation, embed_limit_mb=20):
+    """HTML for a Matplotlib animation that works offline: frames embedded, no CDN link.
+
+    Parameters
+    ----------
+    animation : matplotlib.animation.Animation
+        For example from ``animate_descent``.
+    embed_limit_mb : float
+        Size limit of the embedded frames in MB (Matplotlib drops frames beyond it, with a warning).
+
+    Returns
+    -------
+    str
+        ``animation.to_jshtml()`` with the Font Awesome stylesheet link removed and the button icons
+        replaced by plain characters. Show it with ``IPython.display.HTML(...)``.
+    """
+    import re
+
+    import matplotlib
+
+    with matplotlib.rc_context({"animation.embed_limit": embed_limit_mb}):
+        html = animation.to_jshtml()
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    for icon, text in _PLAYER_ICONS.items():
+        html = html.replace(icon, text)
+    return html
