@@ -20,7 +20,7 @@ def global_norm(grads):
     float
     """
     # the norm of the per-array norms, as torch.nn.utils.clip_grad_norm_ computes it
-    return math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+    return math.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads))
 
 
 def clip_by_global_norm(grads, max_norm):

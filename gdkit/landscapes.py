@@ -277,7 +277,9 @@ class GaussianWells(Landscape):
     -----
     The gradient is :math:`q x + \\sum_k \\frac{A_k}{s_k^2} e_k (x - c_k)` with :math:`e_k` the k-th
     exponential. The minima have no closed form: they are found by Newton's method from each centre
-    when the object is built and sorted by value (global first).
+    when the object is built and sorted by value (global first). With the defaults, gradient descent
+    from (2, 1) with learning rate 0.2 stops in the shallow well near (1.155, 0.385); momentum 0.9 with
+    the same rate escapes into the deep one near (-0.97, 0) (tests/test_landscapes.py).
     """
 
     name = "Gaussian wells"

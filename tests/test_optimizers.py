@@ -334,3 +334,22 @@ def test_sgd_step_is_exactly_minus_lr_g(p0, data, lr):
     p = p0.copy()
     SGD(lr).step([p], [g])
     np.testing.assert_array_equal(p, p0 - lr * g)
+
+
+@pytest.mark.parametrize("optimizer", ALL + [Adam(clipnorm=1.0), SGD(0.1, clipvalue=0.5)], ids=repr)
+def test_steps_after_the_first_allocate_no_large_arrays(optimizer):
+    """State is preallocated and updated in place: a step allocates far less than one parameter array."""
+    import tracemalloc
+
+    optimizer.reset()
+    rng = np.random.default_rng(2)
+    params = [rng.normal(size=(200, 100)), rng.normal(size=100)]
+    grads = [rng.normal(size=(200, 100)), rng.normal(size=100)]
+    optimizer.step(params, grads)                       # builds the state
+    tracemalloc.start()
+    try:
+        optimizer.step(params, grads)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < params[0].nbytes / 20, f"a step allocated {peak} bytes (a parameter is {params[0].nbytes})"
