@@ -394,3 +394,21 @@ def test_property_bce_from_logits_gradient_is_sigmoid_minus_y_over_n(case):
     y, z = case
     np.testing.assert_allclose(binary_crossentropy_from_logits_grad(y, z), (own_sigmoid(z) - y) / len(z),
                                rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("loss", [binary_crossentropy_from_logits, binary_crossentropy_from_logits_grad,
+                                  categorical_crossentropy_from_logits, categorical_crossentropy_from_logits_grad],
+                         ids=lambda f: f.__name__)
+def test_from_logits_huge_logits_raise_no_floating_point_exception(loss):
+    """Logits of +-1e4 give finite results with no warning of any kind, underflow included
+    (np.errstate(all="raise")): exp(-1e4) underflowing to 0 is expected and must be silenced inside gdkit."""
+    import warnings
+    if "categorical" in loss.__name__:
+        y, z = np.array([0, 1]), np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]])
+    else:
+        y, z = np.array([[1.0], [0.0]]), np.array([[-1e4], [1e4]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            out = loss(y, z)
+    assert np.all(np.isfinite(out))
