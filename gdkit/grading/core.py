@@ -76,6 +76,8 @@ class Part:
         ``collect(returned, args) -> plain value``: what is compared (e.g. arrays updated in place).
     rtol, atol : float
         Tolerances of :func:`numpy.allclose`.
+    compare : callable, optional
+        ``compare(expected, actual) -> bool`` on plain values, replacing the default comparison.
     """
 
     assignment: str
@@ -90,6 +92,14 @@ class Part:
     collect: Callable | None = None
     rtol: float = 1e-6
     atol: float = 1e-9
+    compare: Callable | None = None
+
+    def same(self, expected, actual):
+        """Whether a plain ``actual`` answer is right: ``compare(expected, actual)`` if given (e.g. statistical
+        checks of random initialisers), else structure, shapes and values within ``rtol``/``atol``."""
+        if self.compare is not None:
+            return bool(self.compare(expected, actual))
+        return _same(expected, actual, self.rtol, self.atol)
 
     @property
     def id(self):
@@ -257,7 +267,7 @@ def evaluate(part, cases, student_answers, expected_answers=None):
             if REFERENCE_CALL_MARKER in actual:
                 return _fail(part, actual.split(f"{REFERENCE_CALL_MARKER}: ", 1)[1].split("\n")[0])
             return _fail(part, f"{part.function} raised {actual}{where}")
-        if _same(expected, actual, part.rtol, part.atol):
+        if part.same(expected, actual):
             continue
         for mistake in part.mistakes:
             (mistake_status, mistaken), = answers(part, mistake.function, [case])
