@@ -58,12 +58,17 @@ class Sequential:
         self.rng = np.random.default_rng(rng)
         self.layers, self.optimizer, self.loss, self.metrics = [], None, None, []
         self.stop_training, self.stop_reason = False, None
+        self._params = []  # filled by build()
         for layer in layers or []:
             self.add(layer)
 
     # ---- building -------------------------------------------------------------------------------------
     def add(self, layer):
-        """Append a layer; it is named ``dense``, ``dense_1``, ... as in Keras unless it has a name."""
+        """Append a layer; it is named ``dense``, ``dense_1``, ... as in Keras unless it has a name.
+
+        As in Keras, when the first layer declares its input size (``input_dim=`` or ``input_shape=``) the
+        weights are created at once, so ``get_weights()`` and ``summary()`` work before ``fit``.
+        """
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add expects a gdkit layer such as gdkit.layers.Dense(8), "
                             f"got {type(layer).__name__}.")
@@ -72,6 +77,8 @@ class Sequential:
             count = sum(1 for other in self.layers if type(other) is type(layer))
             layer.name = base if count == 0 else f"{base}_{count}"
         self.layers.append(layer)
+        if self.layers[0].input_dim is not None:
+            self.build(self.layers[0].input_dim)
 
     @property
     def built(self):
