@@ -83,8 +83,8 @@ def _as_paths(paths, dim):
 
 def _mark_ends(ax, x, y, color):
     """Mark the start (open circle) and the end (filled star) of a path; no legend entries."""
-    ax.plot(x[0], y[0], marker="o", markersize=8, markerfacecolor="white", markeredgecolor=color,
-            linestyle="none", label="_start")
+    ax.plot(x[0], y[0], marker="o", markersize=8, color=color, markerfacecolor="white", linestyle="none",
+            label="_start")
     ax.plot(x[-1], y[-1], marker="*", markersize=12, color=color, linestyle="none", label="_end")
 
 
@@ -341,7 +341,7 @@ def plot_decision_boundary(ax, predict, X, y, resolution=200, padding=0.5, featu
 # ---------------------------------------------------------------------------------------------
 
 def plot_contour(ax, f, extent=None, levels=30, log_levels=False, resolution=200, filled=False, cmap="viridis",
-                 colors=None):
+                 colors=None, mark_minima=True):
     """Contour lines of a function of two variables.
 
     Parameters
@@ -365,6 +365,9 @@ def plot_contour(ax, f, extent=None, levels=30, log_levels=False, resolution=200
         Colour map of the levels (ignored if ``colors`` is given).
     colors : color, optional
         One colour for every level (for example ``"0.6"``, a grey behind paths drawn on top).
+    mark_minima : bool
+        If f has a ``minima`` attribute of shape (m, 2) (as ``gdkit.landscapes`` functions do), mark
+        them with black crosses (one line, no legend entry).
 
     Returns
     -------
@@ -376,6 +379,11 @@ def plot_contour(ax, f, extent=None, levels=30, log_levels=False, resolution=200
         ax.contourf(xs, ys, Z, levels=_levels(Z, levels, log_levels), **style)
     else:
         ax.contour(xs, ys, Z, levels=_levels(Z, levels, log_levels), linewidths=0.8, **style)
+    minima = getattr(f, "minima", None) if mark_minima else None
+    if minima is not None and np.ndim(minima) == 2 and np.shape(minima)[1] == 2:
+        minima = np.asarray(minima, dtype=np.float64)
+        ax.plot(minima[:, 0], minima[:, 1], marker="x", markersize=9, markeredgewidth=2, color="k",
+                linestyle="none", label="_minima")
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.set_xlabel("$x_1$")
@@ -433,13 +441,14 @@ def plot_descent_paths(ax, f, paths, extent=None, levels=30, log_levels=False, r
 
 
 def _evaluate_1d(f, xs):
-    """f on a 1-D array, vectorised if possible, else point by point."""
-    try:
-        values = np.asarray(f(xs), dtype=np.float64)
+    """f on a 1-D array: vectorised over (M,) or over (M, 1) (as gdkit.landscapes), else point by point."""
+    for points in (xs, xs[:, None]):
+        try:
+            values = np.asarray(f(points), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - f may accept only another form; the next one is tried
+            continue
         if values.shape == xs.shape:
             return values
-    except Exception:  # noqa: BLE001 - f may accept only scalars; try that below
-        pass
     return np.array([float(np.asarray(f(x)).reshape(())) for x in xs])
 
 

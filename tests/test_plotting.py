@@ -12,6 +12,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.animation import FuncAnimation  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
 
 from gdkit import plotting as gp  # noqa: E402
 from gdkit import surfaces  # noqa: E402
@@ -378,3 +379,40 @@ def test_animate_descent_frames_follow_the_steps():
         gc.collect()
     with pytest.raises(ValueError, match=r"paths\['x'\]"):
         gp.animate_descent(Bowl(), {"x": np.zeros((3, 3))})
+
+
+def test_contour_marks_known_minima(ax):
+    """A function with a minima attribute (m, 2) gets one marker line at those points, outside the legend."""
+    bowl = Bowl()
+    bowl.minima = np.array([[0.0, 0.0], [1.0, 0.5]])
+    gp.plot_contour(ax, bowl, resolution=11)
+    (marks,) = ax.get_lines()
+    np.testing.assert_array_equal(marks.get_xydata(), bowl.minima)
+    assert marks.get_label().startswith("_")
+    fig, other = plt.subplots()
+    gp.plot_contour(other, bowl, resolution=11, mark_minima=False)
+    assert other.get_lines() == []
+    plt.close(fig)
+
+
+def test_descent_path_1d_takes_functions_of_column_vectors(ax):
+    """A 1-D landscape that wants points of shape (..., 1) (as gdkit.landscapes) is evaluated on its curve."""
+    def f(x):
+        x = np.asarray(x)
+        if x.shape[-1:] != (1,):
+            raise ValueError("points of shape (..., 1) please")
+        return x[..., 0] ** 2
+
+    gp.plot_descent_path_1d(ax, f, {"gd": np.array([[1.0], [0.5]])}, extent=(-1, 1), resolution=5)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), np.linspace(-1, 1, 5) ** 2)
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [1.0, 0.25])
+
+
+def test_descent_paths_get_consecutive_colours(ax):
+    """Start and end markers reuse the path's colour and do not use up the colour cycle."""
+    paths = {"a": descent([1.5, 0.8]), "b": descent([-1.5, 0.5]), "c": descent([0.5, -0.5])}
+    gp.plot_descent_paths(ax, Bowl(), paths, resolution=11)
+    colours = [to_hex(line.get_color()) for line in visible_lines(ax)]
+    assert colours == [to_hex(f"C{k}") for k in range(3)]
+    start, end = ax.get_lines()[1:3]
+    assert to_hex(start.get_markeredgecolor()) == to_hex(end.get_color()) == colours[0]
