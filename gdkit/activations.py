@@ -37,7 +37,8 @@ def sigmoid(z):
     ``exp`` never sees a large positive argument (no overflow for any finite ``z``).
     """
     z = np.asarray(z)
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    with np.errstate(under="ignore"):  # exp(-1e4) is 0.0, correctly: not worth a warning
+        e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -89,13 +90,15 @@ def elu(z, alpha=1.0):
     ``expm1`` is evaluated at :math:`\min(z, 0)` so a large positive ``z`` cannot overflow.
     """
     z = np.asarray(z)
-    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+    with np.errstate(under="ignore"):
+        return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
 
 
 def elu_grad(z, alpha=1.0):
     r"""Derivative of ELU: 1 for :math:`z > 0`, :math:`\alpha e^{z}` otherwise."""
     z = np.asarray(z)
-    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0))).astype(_float_dtype(z))
+    with np.errstate(under="ignore"):
+        return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0))).astype(_float_dtype(z))
 
 
 def linear(z):
@@ -128,7 +131,8 @@ def softmax(z, axis=-1):
     """
     z = np.asarray(z, dtype=_float_dtype(z))
     shifted = z - np.max(z, axis=axis, keepdims=True)
-    e = np.exp(shifted)
+    with np.errstate(under="ignore"):
+        e = np.exp(shifted)
     return e / np.sum(e, axis=axis, keepdims=True)
 
 

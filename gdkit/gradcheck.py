@@ -41,11 +41,13 @@ def numerical_gradient(f, x, h=1e-6):
         raise ValueError("numerical_gradient needs a contiguous array x; pass np.ascontiguousarray(x).")
     for i in range(flat_x.size):
         old = flat_x[i]
-        flat_x[i] = old + h
-        f_plus = f(x)
-        flat_x[i] = old - h
-        f_minus = f(x)
-        flat_x[i] = old
+        try:
+            flat_x[i] = old + h
+            f_plus = f(x)
+            flat_x[i] = old - h
+            f_minus = f(x)
+        finally:
+            flat_x[i] = old
         flat_grad[i] = (f_plus - f_minus) / (2.0 * h)
     return grad
 

@@ -32,6 +32,8 @@ def _check_shapes(y_true, y_pred, loss_name):
         hint = ""
         if y_true.ndim == 1 and y_pred.shape == (y_true.shape[0], 1):
             hint = " Reshape the targets with y_true.reshape(-1, 1)."
+        elif y_pred.ndim == 1 and y_true.shape == (y_pred.shape[0], 1):
+            hint = " Reshape the predictions with y_pred.reshape(-1, 1) (or flatten the targets with y_true.ravel())."
         raise ValueError(
             f"{loss_name}: y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}; "
             f"they must match.{hint}")
@@ -105,7 +107,8 @@ def binary_crossentropy_from_logits(y_true, logits):
     never overflows and stays accurate where :math:`p` would round to 0 or 1.
     """
     y_true, z = _check_shapes(y_true, logits, "binary_crossentropy_from_logits")
-    return float(np.mean(np.maximum(z, 0.0) - z * y_true + np.log1p(np.exp(-np.abs(z)))))
+    with np.errstate(under="ignore"):
+        return float(np.mean(np.maximum(z, 0.0) - z * y_true + np.log1p(np.exp(-np.abs(z)))))
 
 
 def binary_crossentropy_from_logits_grad(y_true, logits):
@@ -178,7 +181,8 @@ def categorical_crossentropy_from_logits(y_true, logits):
     """
     y, z = _as_one_hot(y_true, logits, "categorical_crossentropy_from_logits")
     m = np.max(z, axis=1, keepdims=True)
-    log_sum_exp = m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+    with np.errstate(under="ignore"):
+        log_sum_exp = m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
     return float(np.sum(y * (log_sum_exp - z)) / z.shape[0])
 
 

@@ -37,7 +37,7 @@ class ActivationCache(NamedTuple):
 
 
 def _check_dense_shapes(X, W, b, layer):
-    where = f" in {layer}" if layer else ""
+    where = f" {layer}" if layer else ""
     if X.ndim != 2:
         raise ValueError(f"Dense layer{where}: input must be 2-D (N examples, D features), got shape {X.shape}. "
                          "A single example x of shape (D,) becomes a batch with x.reshape(1, -1).")
@@ -139,7 +139,7 @@ def mlp_forward(X, params, activation_names):
                          "give one activation per layer.")
     A, caches = X, []
     for index, ((W, b), name) in enumerate(zip(params, activation_names)):
-        Z, dense_cache = dense_forward(A, W, b, layer=f"layer {index}")
+        Z, dense_cache = dense_forward(A, W, b, layer=str(index + 1))
         A, act_cache = activation_forward(Z, name)
         caches.append((dense_cache, act_cache))
     return A, caches
