@@ -1,0 +1,231 @@
+"""Parts of assignment 03_backprop (chapter: backpropagation): layer and network gradients, gradient checking."""
+import numpy as np
+
+from ... import activations, gradcheck, nn
+from ..core import Mistake, Part
+from ._common import Case, cases_from, normal
+
+A = "03_backprop"
+
+
+# ---- dense_backward ------------------------------------------------------------------------------------------
+def _dense_backward_cases(rng, hidden):
+    def case(n, d, m, label, dtype=np.float64, **kwargs):
+        return Case((normal(rng, n, m, dtype=dtype), normal(rng, n, d, dtype=dtype), normal(rng, d, m, dtype=dtype)),
+                    kwargs, label=label)
+    visible = [case(4, 3, 2, "N=4, D=3, M=2")]
+    extra = [case(8, 5, 3, "N=8, D=5, M=3"), case(1, 3, 4, "a batch of one"), case(5, 4, 4, "square W"),
+             case(6, 3, 2, "float32", np.float32), case(5, 2, 3, "need_dX=False", need_dX=False)]
+    return cases_from(visible, extra, hidden)
+
+
+def _dense_backward_prepare(args):
+    dZ, X, W = args
+    return dZ, nn.DenseCache(X, W)
+
+
+def _dense_bug(dX_of, dW_of, db_of):
+    def backward(dZ, cache, need_dX=True):
+        X, W = cache
+        return (dX_of(dZ, X, W) if need_dX else None), dW_of(dZ, X, W), db_of(dZ, X, W)
+    return backward
+
+
+def _dX(dZ, X, W):
+    return dZ @ W.T
+
+
+def _dW(dZ, X, W):
+    return X.T @ dZ
+
+
+def _db(dZ, X, W):
+    return dZ.sum(axis=0)
+
+
+# ---- softmax_backward -----------------------------------------------------------------------------------------
+def _softmax_backward_cases(rng, hidden):
+    def case(n, k, label):
+        return Case((normal(rng, n, k), activations.softmax(normal(rng, n, k, scale=2.0))), label=label)
+    visible = [case(3, 4, "3 examples, 4 classes")]
+    extra = [case(10, 3, "10 examples, 3 classes"), case(1, 5, "a batch of one"), case(6, 2, "2 classes")]
+    return cases_from(visible, extra, hidden)
+
+
+# ---- mlp_backward ---------------------------------------------------------------------------------------------
+def _mlp_backward_cases(rng, hidden):
+    def case(sizes, names, n, label):
+        params = [(normal(rng, d, m, scale=1 / np.sqrt(d)), normal(rng, m, scale=0.1))
+                  for d, m in zip(sizes[:-1], sizes[1:])]
+        return Case((normal(rng, n, sizes[-1]), normal(rng, n, sizes[0]), params, names), label=label)
+    visible = [case([2, 3, 1], ["tanh", "sigmoid"], 4, "a 2-3-1 network")]
+    extra = [case([4, 5, 6, 3], ["sigmoid", "relu", "tanh"], 7, "a 4-5-6-3 network"),
+             case([3, 4, 2], ["relu", "linear"], 1, "a batch of one"),
+             case([5, 8, 8, 2], ["tanh", "sigmoid", "sigmoid"], 9, "three layers")]
+    return cases_from(visible, extra, hidden)
+
+
+def _mlp_backward_prepare(args):
+    dA, X, params, names = args
+    _, caches = nn.mlp_forward(X, params, names)
+    return dA, caches
+
+
+def _mlp_reversed(dA, caches):
+    return nn.mlp_backward(dA, caches)[::-1]
+
+
+def _mlp_no_activation(dA, caches):
+    grads = []
+    for index in range(len(caches) - 1, -1, -1):
+        dense_cache, _ = caches[index]
+        dA, dW, db = nn.dense_backward(dA, dense_cache)
+        grads.append((dW, db))
+    return grads[::-1]
+
+
+def _mlp_grad_at_activation(dA, caches):
+    grads = []
+    for index in range(len(caches) - 1, -1, -1):
+        dense_cache, (Z, A, act) = caches[index]
+        dZ = dA * act.grad(A)
+        dA, dW, db = nn.dense_backward(dZ, dense_cache)
+        grads.append((dW, db))
+    return grads[::-1]
+
+
+# ---- numerical gradient ---------------------------------------------------------------------------------------
+_TEST_FUNCTIONS = {
+    "quadratic": lambda c: (lambda x: float(np.sum(c * x * x) + np.sum(x))),
+    "sin": lambda c: (lambda x: float(np.sum(np.sin(c * x)))),
+    "logsumexp": lambda c: (lambda x: float(np.log(np.sum(np.exp(c * x))))),
+    "cubic": lambda c: (lambda x: float(np.sum(c * x ** 3))),
+}
+
+
+def _numerical_cases(rng, hidden):
+    def case(name, shape, label, **kwargs):
+        return Case((name, normal(rng, *shape), normal(rng, *shape)), kwargs, label=label)
+    visible = [case("quadratic", (3,), "f(x) = sum(c x^2) + sum(x), x of shape (3,)")]
+    extra = [case("sin", (2, 3), "f(x) = sum(sin(c x)), x of shape (2, 3)"),
+             case("logsumexp", (5,), "log-sum-exp"),
+             case("cubic", (4, 2), "a cubic with h=1e-5", h=1e-5),
+             case("cubic", (1,), "one variable"),
+             case("quadratic", (2, 2), "a large step h=1e-3", h=1e-3)]
+    return cases_from(visible, extra, hidden)
+
+
+def _numerical_prepare(args):
+    name, c, x = args
+    return _TEST_FUNCTIONS[name](c), x
+
+
+def _numerical_collect(returned, args):
+    return returned, args[1]  # the gradient, and x after the call (it must be restored)
+
+
+def _forward_difference(f, x, h=1e-6):
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        fx = f(x)
+        x[index] = old + h
+        grad[index] = (f(x) - fx) / h
+        x[index] = old
+    return grad
+
+
+def _not_restored(f, x, h=1e-6):
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
+        f_plus = f(x)
+        x[index] = old - h
+        grad[index] = (f_plus - f(x)) / (2 * h)
+    return grad
+
+
+def _divided_by_h(f, x, h=1e-6):
+    return 2.0 * gradcheck.numerical_gradient(f, x, h)
+
+
+# ---- relative error --------------------------------------------------------------------------------------------
+def _relative_error_cases(rng, hidden):
+    a = normal(rng, 4, 3)
+    visible = [Case((a, a + 1e-3 * normal(rng, 4, 3)), label="two close gradients")]
+    b = normal(rng, 6)
+    extra = [Case((b, -b), label="opposite gradients"),
+             Case((normal(rng, 2, 2, 2), normal(rng, 2, 2, 2)), label="unrelated 3-D arrays"),
+             Case((np.zeros((3, 2)), np.zeros((3, 2))), label="two zero gradients"),
+             Case((np.array([1e-9, 2.0]), np.array([2e-9, 2.0])), label="one tiny entry"),
+             Case((b, b * (1 + 1e-8)), {"floor": 1e-6}, label="a larger floor")]
+    return cases_from(visible, extra, hidden)
+
+
+def _entrywise(a, b, floor=1e-12):
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)))
+
+
+def _no_floor(a, b, floor=1e-12):
+    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
+
+
+def _by_b(a, b, floor=1e-12):
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), floor))
+
+
+PARTS = (
+    Part(A, "test_dense_backward", "dense_backward", nn.dense_backward, _dense_backward_cases, points=3,
+         forbidden=(nn.dense_backward,), prepare=_dense_backward_prepare, rtol=1e-5,
+         mistakes=(
+             Mistake("dW_transposed", _dense_bug(_dX, lambda dZ, X, W: dZ.T @ X, _db),
+                     "your dW is the transpose of the expected gradient: dW = X^T dZ has the shape of W"),
+             Mistake("db_axis", _dense_bug(_dX, _dW, lambda dZ, X, W: dZ.sum(axis=1)),
+                     "the bias gradient was summed over the wrong axis: sum dZ over the batch (axis 0)"),
+             Mistake("db_mean", _dense_bug(_dX, _dW, lambda dZ, X, W: dZ.mean(axis=0)),
+                     "your db is averaged over the batch; sum it (the 1/N of the loss is already inside dZ)"),
+             Mistake("dW_mean", _dense_bug(_dX, lambda dZ, X, W: X.T @ dZ / len(X), _db),
+                     "your dW is divided by N; the 1/N of the loss is already inside dZ, so dW = X^T dZ"),
+         )),
+    Part(A, "test_softmax_backward", "softmax_backward", activations.softmax_backward, _softmax_backward_cases,
+         points=2, forbidden=(activations.softmax_backward,),
+         mistakes=(
+             Mistake("elementwise", lambda dA, A: dA * A * (1 - A),
+                     "you treated softmax as element-wise (dA * a(1 - a)); each output depends on every input, "
+                     "so dz = a * (dA - sum(dA * a)) per row"),
+             Mistake("axis0", lambda dA, A: A * (dA - np.sum(dA * A, axis=0, keepdims=True)),
+                     "the sum over classes was taken over the wrong axis: use axis=-1 (per example)"),
+         )),
+    Part(A, "test_mlp_backward", "mlp_backward", nn.mlp_backward, _mlp_backward_cases, points=4,
+         forbidden=(nn.mlp_backward,), prepare=_mlp_backward_prepare, rtol=1e-5,
+         mistakes=(
+             Mistake("reversed", _mlp_reversed,
+                     "your gradients are in reverse order (last layer first); return them in the order of params"),
+             Mistake("no_activation", _mlp_no_activation,
+                     "the activation derivative is missing: dZ = dA * f'(Z) before each dense layer's backward"),
+             Mistake("at_activation", _mlp_grad_at_activation,
+                     "the activation derivative was evaluated at the activation A instead of the pre-activation Z"),
+         )),
+    Part(A, "test_numerical_gradient", "numerical_gradient", gradcheck.numerical_gradient, _numerical_cases,
+         points=2, forbidden=(gradcheck.numerical_gradient, gradcheck.numerical_gradient_array),
+         prepare=_numerical_prepare, collect=_numerical_collect, rtol=1e-6, atol=1e-8,
+         mistakes=(
+             Mistake("forward", _forward_difference,
+                     "you used a one-sided difference (f(x+h) - f(x))/h; the centred difference "
+                     "(f(x+h) - f(x-h))/(2h) is far more accurate"),
+             Mistake("not_restored", _not_restored,
+                     "x is left perturbed after your function returns: restore every entry to its old value"),
+             Mistake("by_h", _divided_by_h, "you divided by h instead of 2h (the two points are 2h apart)"),
+         )),
+    Part(A, "test_relative_error", "relative_error", gradcheck.relative_error, _relative_error_cases, points=1,
+         forbidden=(gradcheck.relative_error,),
+         mistakes=(
+             Mistake("no_floor", _no_floor,
+                     "your relative error is NaN for two zero gradients: divide by max(norm(a) + norm(b), floor)"),
+             Mistake("entrywise", _entrywise,
+                     "you took the largest entry-by-entry ratio; use norms of the whole arrays: "
+                     "||a - b|| / (||a|| + ||b||)"),
+             Mistake("by_b", _by_b, "you divided by ||b|| alone; divide by ||a|| + ||b||"),
+         )),
+)

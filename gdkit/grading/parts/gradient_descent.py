@@ -1,0 +1,227 @@
+"""Parts of assignment 04_gradient_descent (chapter: gradient descent): one step, a descent path, a mini-batch epoch.
+
+``minibatch_epoch`` has no counterpart in gdkit yet; its reference is defined here from gdkit's own pieces
+(``dense_forward``, the MSE loss and gradient, ``dense_backward``) and is proposed for gdkit (see the report).
+"""
+import numpy as np
+
+from ... import landscapes, losses, nn, optimizers
+from ..core import Mistake, Part
+from ._common import Case, cases_from, normal
+
+A = "04_gradient_descent"
+
+
+# ---- sgd_update (shared with 05_momentum) --------------------------------------------------------------------
+def sgd_prepare(args):
+    """(param, grad[, momentum_buffer]) -> (param, grad, SGDState)."""
+    param, grad, *buffer = args
+    return param, grad, optimizers.SGDState(buffer[0] if buffer else None, np.empty_like(param))
+
+
+def sgd_collect(returned, args):
+    """The parameter after the call and, with momentum, the buffer: both must be updated in place."""
+    param, _, state = args
+    return param if state.momentum_buffer is None else (param, state.momentum_buffer)
+
+
+def _plain_sgd_cases(rng, hidden):
+    def case(shape, lr, label, dtype=np.float64):
+        return Case((normal(rng, *shape, dtype=dtype), normal(rng, *shape, dtype=dtype)), {"learning_rate": lr},
+                    label=label)
+    visible = [case((3, 2), 0.1, "a 3x2 weight matrix, learning rate 0.1")]
+    extra = [case((5,), 0.5, "a bias vector"), case((4, 4), 1e-3, "a small learning rate"),
+             case((2, 3), 0.05, "float32 parameters", np.float32), case((1, 1), 2.0, "a 1x1 parameter")]
+    return cases_from(visible, extra, hidden)
+
+
+def _sgd_ascend(param, grad, state, *, learning_rate, **kwargs):
+    param += learning_rate * grad
+    return state
+
+
+def _sgd_rebind(param, grad, state, *, learning_rate, **kwargs):
+    param = param - learning_rate * grad
+    return state
+
+
+def _sgd_no_lr(param, grad, state, *, learning_rate, **kwargs):
+    param -= grad
+    return state
+
+
+# ---- gradient descent on a landscape --------------------------------------------------------------------------
+_LANDSCAPES = {
+    "bowl": landscapes.QuadraticBowl, "ravine": landscapes.IllConditionedQuadratic,
+    "rosenbrock": landscapes.Rosenbrock, "parabola": landscapes.Parabola,
+}
+
+
+def gradient_descent(function, x0, learning_rate, steps):
+    """Reference: plain gradient descent from ``x0``; the path of iterates, shape (steps + 1, d).
+
+    The same as ``gdkit.landscapes.descend(function, x0, gdkit.optimizers.SGD(learning_rate), steps)``.
+    """
+    return landscapes.descend(function, x0, optimizers.SGD(learning_rate), steps)
+
+
+def _descent_cases(rng, hidden):
+    def case(name, argument, x0, lr, steps, label):
+        return Case((name, argument, np.asarray(x0, dtype=float), lr, steps), label=label)
+    visible = [case("bowl", 1.0, [1.5, -1.0], 0.3, 10, "a round bowl, 10 steps")]
+    extra = [case("ravine", 10.0, [2.0, 1.0], 0.15, 25, "a ravine (condition number 10)"),
+             case("rosenbrock", 100.0, [-1.0, 1.5], 1e-3, 40, "Rosenbrock's valley"),
+             case("parabola", 2.0, [1.0], 0.1, 5, "a 1-D parabola"),
+             case("bowl", 3.0, normal(rng, 2), 0.5, 1, "a single step"),
+             case("bowl", 1.0, [0.5, 0.5], 0.1, 0, "zero steps")]
+    return cases_from(visible, extra, hidden)
+
+
+def _descent_prepare(args):
+    name, argument, x0, lr, steps = args
+    function = _LANDSCAPES[name](argument) if name != "rosenbrock" else landscapes.Rosenbrock(b=argument)
+    return function, x0, lr, steps
+
+
+def _descent_no_start(function, x0, learning_rate, steps):
+    return gradient_descent(function, x0, learning_rate, steps)[1:]
+
+
+def _descent_aliased(function, x0, learning_rate, steps):
+    path = gradient_descent(function, x0, learning_rate, steps)
+    return np.repeat(path[-1:], len(path), axis=0)
+
+
+def _descent_up(function, x0, learning_rate, steps):
+    x = np.array(x0, dtype=float)
+    path = [x.copy()]
+    for _ in range(steps):
+        x = x + learning_rate * function.grad(x)
+        path.append(x.copy())
+    return np.array(path)
+
+
+# ---- mini-batch epoch -------------------------------------------------------------------------------------------
+def minibatch_epoch(X, y, W, b, learning_rate, batch_size):
+    """Reference (proposed for gdkit): one epoch of mini-batch gradient descent on a linear model with MSE.
+
+    The examples are taken in the given order in batches of ``batch_size`` (the last one may be smaller).
+    For each batch: ``Z = X_b @ W + b``, the batch loss ``mean_squared_error(y_b, Z)`` (recorded before the
+    step), its gradients, and an in-place step ``W -= learning_rate * dW``, ``b -= learning_rate * db``.
+
+    Returns
+    -------
+    ndarray, shape (number of batches,)
+        The loss of each batch before its step.
+    """
+    batch_losses = []
+    for start in range(0, len(X), batch_size):
+        Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+        Z, cache = nn.dense_forward(Xb, W, b)
+        batch_losses.append(losses.mean_squared_error(yb, Z))
+        _, dW, db = nn.dense_backward(losses.mean_squared_error_grad(yb, Z), cache, need_dX=False)
+        W -= learning_rate * dW
+        b -= learning_rate * db
+    return np.array(batch_losses)
+
+
+def _epoch_cases(rng, hidden):
+    def case(n, d, m, lr, batch_size, label):
+        return Case((normal(rng, n, d), normal(rng, n, m), normal(rng, d, m), normal(rng, m), lr, batch_size),
+                    label=label)
+    visible = [case(8, 2, 1, 0.1, 4, "8 examples in batches of 4")]
+    extra = [case(10, 3, 1, 0.05, 4, "10 examples in batches of 4 (the last has 2)"),
+             case(5, 2, 2, 0.1, 1, "batch size 1 (stochastic), two outputs"),
+             case(6, 4, 1, 0.2, 6, "one full batch"),
+             case(7, 3, 2, 0.1, 10, "batch size larger than N"),
+             case(12, 3, 1, 0.02, 5, "12 examples in batches of 5")]
+    return cases_from(visible, extra, hidden)
+
+
+def _epoch_collect(returned, args):
+    return returned, args[2], args[3]
+
+
+def _epoch_drop_last(X, y, W, b, learning_rate, batch_size):
+    n = (len(X) // batch_size) * batch_size or len(X)
+    return minibatch_epoch(X[:n], y[:n], W, b, learning_rate, batch_size)
+
+
+def _epoch_by_n(X, y, W, b, learning_rate, batch_size):
+    batch_losses = []
+    for start in range(0, len(X), batch_size):
+        Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+        Z = Xb @ W + b
+        batch_losses.append(losses.mean_squared_error(yb, Z))
+        dZ = 2 * (Z - yb) / (len(X) * y.shape[1])
+        W -= learning_rate * Xb.T @ dZ
+        b -= learning_rate * dZ.sum(axis=0)
+    return np.array(batch_losses)
+
+
+def _epoch_one_update(X, y, W, b, learning_rate, batch_size):
+    W0, b0 = W.copy(), b.copy()
+    batch_losses, dW, db = [], 0, 0
+    for start in range(0, len(X), batch_size):
+        Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+        Z = Xb @ W0 + b0
+        batch_losses.append(losses.mean_squared_error(yb, Z))
+        dZ = losses.mean_squared_error_grad(yb, Z)
+        dW, db = dW + Xb.T @ dZ, db + dZ.sum(axis=0)
+    W -= learning_rate * dW
+    b -= learning_rate * db
+    return np.array(batch_losses)
+
+
+def _epoch_loss_after(X, y, W, b, learning_rate, batch_size):
+    batch_losses = []
+    for start in range(0, len(X), batch_size):
+        minibatch_epoch(X[start:start + batch_size], y[start:start + batch_size], W, b, learning_rate, batch_size)
+        Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+        batch_losses.append(losses.mean_squared_error(yb, Xb @ W + b))
+    return np.array(batch_losses)
+
+
+def _epoch_rebind(X, y, W, b, learning_rate, batch_size):
+    return minibatch_epoch(X, y, W.copy(), b.copy(), learning_rate, batch_size)
+
+
+PARTS = (
+    Part(A, "test_sgd_update", "sgd_update", optimizers.sgd_update, _plain_sgd_cases, points=2,
+         forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
+         mistakes=(
+             Mistake("ascend", _sgd_ascend,
+                     "the update moves up the gradient: subtract learning_rate * grad to go downhill"),
+             Mistake("rebind", _sgd_rebind,
+                     "param was not changed: `param = param - ...` rebinds a local name; update the array in "
+                     "place with `param -= learning_rate * grad`"),
+             Mistake("no_lr", _sgd_no_lr, "the step ignores the learning rate: param -= learning_rate * grad"),
+         )),
+    Part(A, "test_gradient_descent", "gradient_descent", gradient_descent, _descent_cases, points=2,
+         forbidden=(landscapes.descend, gradient_descent), prepare=_descent_prepare, rtol=1e-6,
+         mistakes=(
+             Mistake("no_start", _descent_no_start,
+                     "your path lacks the starting point: row 0 is x0, then one row per step (steps + 1 rows)"),
+             Mistake("aliased", _descent_aliased,
+                     "every row of your path is the final point: you stored the same array object each time; "
+                     "append a copy (x.copy()) or update with x = x - ..."),
+             Mistake("ascend", _descent_up, "the path moves up the gradient: x <- x - learning_rate * grad f(x)"),
+         )),
+    Part(A, "test_minibatch_epoch", "minibatch_epoch", minibatch_epoch, _epoch_cases, points=3,
+         forbidden=(minibatch_epoch,), collect=_epoch_collect, rtol=1e-6,
+         mistakes=(
+             Mistake("drop_last", _epoch_drop_last,
+                     "the last, smaller batch was skipped: when N is not a multiple of batch_size the last batch "
+                     "holds the remaining examples"),
+             Mistake("by_n", _epoch_by_n,
+                     "your batch gradient is divided by the whole data set's N; the batch loss is a mean over "
+                     "the batch, so divide by the batch size"),
+             Mistake("one_update", _epoch_one_update,
+                     "you updated the weights once after the whole epoch (full-batch); mini-batch descent takes "
+                     "one step per batch"),
+             Mistake("loss_after", _epoch_loss_after,
+                     "your batch losses were computed after the step; record each batch's loss before updating"),
+             Mistake("rebind", _epoch_rebind,
+                     "W and b were not changed: update them in place (W -= ..., b -= ...), not by rebinding names"),
+         )),
+)

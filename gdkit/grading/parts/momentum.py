@@ -1,0 +1,230 @@
+"""Parts of assignment 05_momentum (chapter: momentum and adaptive methods): momentum, Nesterov, Adagrad,
+RMSprop and Adam, as the in-place update rules of gdkit.optimizers with their NamedTuple states."""
+import numpy as np
+
+from ... import optimizers
+from ..core import Mistake, Part
+from ._common import Case, cases_from, normal
+from .gradient_descent import sgd_collect, sgd_prepare
+
+A = "05_momentum"
+
+
+# ---- momentum and Nesterov (sgd_update with a buffer) -------------------------------------------------------------
+def _momentum_cases(nesterov):
+    def cases(rng, hidden):
+        def case(shape, lr, mu, label, fresh=False, dtype=np.float64):
+            buffer = np.zeros(shape, dtype=dtype) if fresh else normal(rng, *shape, dtype=dtype)
+            kwargs = {"learning_rate": lr, "momentum": mu}
+            if nesterov:
+                kwargs["nesterov"] = True
+            return Case((normal(rng, *shape, dtype=dtype), normal(rng, *shape, dtype=dtype), buffer), kwargs,
+                        label=label)
+        visible = [case((3, 2), 0.1, 0.9, "a 3x2 parameter with a velocity from earlier steps")]
+        extra = [case((4,), 0.05, 0.5, "momentum 0.5"), case((2, 2), 0.1, 0.9, "the first step (zero buffer)", True),
+                 case((3, 3), 0.01, 0.99, "momentum 0.99"), case((2, 5), 0.1, 0.9, "float32", dtype=np.float32)]
+        return cases_from(visible, extra, hidden)
+    return cases
+
+
+def _momentum_bug(buffer_rule, direction_rule):
+    """An update with the given buffer rule ``(b, g, lr, mu) -> new b`` and step ``(b, g, lr, mu) -> step``."""
+    def update(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+        b = state.momentum_buffer
+        old = b.copy()
+        b[...] = buffer_rule(old, grad, learning_rate, momentum)
+        param -= direction_rule(old, b, grad, learning_rate, momentum)
+        return state
+    return update
+
+
+def _heavy_ball(old, g, lr, mu):
+    return mu * old + g
+
+
+_plain_step = (lambda old, b, g, lr, mu: lr * b)
+_nesterov_step = (lambda old, b, g, lr, mu: lr * (g + mu * b))
+
+
+def _momentum_rebind(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    velocity = momentum * state.momentum_buffer + grad
+    param -= learning_rate * (grad + momentum * velocity if nesterov else velocity)
+    return optimizers.SGDState(velocity, state.scratch)
+
+
+_LR_INSIDE = Mistake(
+    "lr_inside", _momentum_bug(lambda old, g, lr, mu: mu * old + lr * g, lambda old, b, g, lr, mu: b),
+    "you used the Sutskever form with the learning rate inside the velocity (v = mu v + lr g); gdkit keeps it "
+    "outside, as PyTorch does: b = mu b + g, then param -= lr * b")
+_REBIND = Mistake(
+    "rebind", _momentum_rebind,
+    "the momentum buffer in the state was not changed: you returned a new array instead of updating "
+    "state.momentum_buffer in place (b *= mu; b += g)")
+
+# ---- adaptive methods ---------------------------------------------------------------------------------------------
+def _adaptive_cases(state_of, extra_kwargs):
+    def cases(rng, hidden):
+        def case(shape, kwargs, label, fresh=False, grad_scale=1.0, dtype=np.float64):
+            param, grad = normal(rng, *shape, dtype=dtype), normal(rng, *shape, scale=grad_scale, dtype=dtype)
+            return Case((param, grad) + state_of(rng, shape, fresh, dtype), {**extra_kwargs(0), **kwargs},
+                        label=label)
+        visible = [case((3, 2), extra_kwargs(1), "a 3x2 parameter, a state from earlier steps")]
+        extra = [case((4,), extra_kwargs(2), "the first step (zero state)", fresh=True),
+                 case((2, 3), {**extra_kwargs(3), "epsilon": 0.1}, "a large epsilon"),
+                 case((3, 3), extra_kwargs(4), "tiny gradients", grad_scale=1e-6),
+                 case((2, 2), extra_kwargs(5), "float32", dtype=np.float32)]
+        return cases_from(visible, extra, hidden)
+    return cases
+
+
+def _square_state(rng, shape, fresh, dtype):
+    return (np.zeros(shape, dtype) if fresh else rng.uniform(0.1, 2.0, size=shape).astype(dtype),)
+
+
+def _adam_state(rng, shape, fresh, dtype):
+    if fresh:
+        return np.zeros(shape, dtype), np.zeros(shape, dtype)
+    return normal(rng, *shape, scale=0.3, dtype=dtype), rng.uniform(0.05, 1.0, size=shape).astype(dtype)
+
+
+def _adagrad_kwargs(i):
+    return {"learning_rate": [0.01, 0.1, 0.5, 0.05, 0.2, 0.1][i]}
+
+
+def _rmsprop_kwargs(i):
+    return {"learning_rate": [0.01, 0.01, 0.1, 0.05, 0.001, 0.02][i], "rho": [0.99, 0.9, 0.99, 0.8, 0.9, 0.95][i]}
+
+
+def _adam_kwargs(i):
+    return {"learning_rate": [0.001, 0.01, 0.1, 0.05, 0.001, 0.01][i], "t": [1, 5, 1, 3, 2, 10][i],
+            "beta_1": [0.9, 0.9, 0.8, 0.9, 0.5, 0.9][i], "beta_2": [0.999, 0.999, 0.99, 0.9, 0.999, 0.999][i]}
+
+
+def _adagrad_prepare(args):
+    param, grad, total = args
+    return param, grad, optimizers.AdagradState(total, np.empty_like(param))
+
+
+def _adagrad_collect(returned, args):
+    return args[0], args[2].sum_of_squares
+
+
+def _rmsprop_prepare(args):
+    param, grad, square_avg = args
+    return param, grad, optimizers.RMSpropState(square_avg, None, None, np.empty_like(param))
+
+
+def _rmsprop_collect(returned, args):
+    return args[0], args[2].square_avg
+
+
+def _adam_prepare(args):
+    param, grad, m, v = args
+    return param, grad, optimizers.AdamState(m, v, None, np.empty_like(param))
+
+
+def _adam_collect(returned, args):
+    return args[0], args[2].m, args[2].v
+
+
+def _adagrad_bug(accumulate, step):
+    def update(param, grad, state, *, learning_rate, epsilon=1e-10):
+        G = state.sum_of_squares
+        G[...] = accumulate(G, grad)
+        param -= learning_rate * step(G, grad, epsilon)
+        return state
+    return update
+
+
+def _rmsprop_bug(average, step):
+    def update(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+        v = state.square_avg
+        v[...] = average(v, grad, rho)
+        param -= learning_rate * step(v, grad, epsilon)
+        return state
+    return update
+
+
+def _adam_bug(*, correct=True, eps_inside=False, store_corrected=False, t_shift=0):
+    def update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        m, v = state.m, state.v
+        m[...] = beta_1 * m + (1 - beta_1) * grad
+        v[...] = beta_2 * v + (1 - beta_2) * grad ** 2
+        m_hat, v_hat = m, v
+        if correct:
+            m_hat = m / (1 - beta_1 ** (t + t_shift))
+            v_hat = v / (1 - beta_2 ** (t + t_shift))
+        root = np.sqrt(v_hat + epsilon) if eps_inside else np.sqrt(v_hat) + epsilon
+        param -= learning_rate * m_hat / root
+        if store_corrected:
+            m[...], v[...] = m_hat, v_hat
+        return state
+    return update
+
+
+_EPS_OUTSIDE = (lambda v, g, eps: g / (np.sqrt(v) + eps))
+_EPS_INSIDE = (lambda v, g, eps: g / np.sqrt(v + eps))
+
+PARTS = (
+    Part(A, "test_momentum", "sgd_update", optimizers.sgd_update, _momentum_cases(False), points=3,
+         forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
+         mistakes=(
+             _LR_INSIDE,
+             Mistake("dampened", _momentum_bug(lambda old, g, lr, mu: mu * old + (1 - mu) * g, _plain_step),
+                     "your buffer is an exponential average, b = mu b + (1 - mu) g; heavy-ball momentum adds the "
+                     "whole gradient: b = mu b + g"),
+             Mistake("old_buffer", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * old),
+                     "the step used the old buffer; update the buffer first (b = mu b + g), then step with it"),
+             Mistake("no_momentum", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * g),
+                     "the parameter step ignores the velocity: param -= lr * b, not lr * g"),
+             _REBIND,
+         )),
+    Part(A, "test_nesterov", "sgd_update", optimizers.sgd_update, _momentum_cases(True), points=2,
+         forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
+         mistakes=(
+             Mistake("plain", _momentum_bug(_heavy_ball, _plain_step),
+                     "with nesterov=True your step is plain momentum (param -= lr b); Nesterov looks ahead: "
+                     "param -= lr (g + mu b)"),
+             _REBIND,
+         )),
+    Part(A, "test_adagrad", "adagrad_update", optimizers.adagrad_update,
+         _adaptive_cases(_square_state, _adagrad_kwargs), points=2,
+         forbidden=(optimizers.adagrad_update,), prepare=_adagrad_prepare, collect=_adagrad_collect, rtol=1e-5,
+         mistakes=(
+             Mistake("eps_inside", _adagrad_bug(lambda G, g: G + g * g, _EPS_INSIDE),
+                     "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(G) + epsilon"),
+             Mistake("no_sum", _adagrad_bug(lambda G, g: g * g, _EPS_OUTSIDE),
+                     "the sum of squares does not accumulate: G = G + g^2 keeps every past gradient"),
+             Mistake("old_sum", _adagrad_bug(lambda G, g: G + g * g,
+                                             lambda G, g, eps: g / (np.sqrt(G - g * g) + eps)),
+                     "the step used the sum of squares before adding this step's g^2; update G first"),
+         )),
+    Part(A, "test_rmsprop", "rmsprop_update", optimizers.rmsprop_update,
+         _adaptive_cases(_square_state, _rmsprop_kwargs), points=2,
+         forbidden=(optimizers.rmsprop_update,), prepare=_rmsprop_prepare, collect=_rmsprop_collect, rtol=1e-5,
+         mistakes=(
+             Mistake("eps_inside", _rmsprop_bug(lambda v, g, rho: rho * v + (1 - rho) * g * g, _EPS_INSIDE),
+                     "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(v) + epsilon"),
+             Mistake("swapped", _rmsprop_bug(lambda v, g, rho: (1 - rho) * v + rho * g * g, _EPS_OUTSIDE),
+                     "rho and 1 - rho are swapped: v = rho v + (1 - rho) g^2 keeps most of the old average"),
+             Mistake("adagrad", _rmsprop_bug(lambda v, g, rho: v + g * g, _EPS_OUTSIDE),
+                     "you summed the squares (Adagrad); RMSprop keeps a decaying average: v = rho v + (1 - rho) g^2"),
+             Mistake("no_sqrt", _rmsprop_bug(lambda v, g, rho: rho * v + (1 - rho) * g * g,
+                                             lambda v, g, eps: g / (v + eps)),
+                     "you divided by v + epsilon; divide by the root mean square, sqrt(v) + epsilon"),
+         )),
+    Part(A, "test_adam", "adam_update", optimizers.adam_update, _adaptive_cases(_adam_state, _adam_kwargs),
+         points=3, forbidden=(optimizers.adam_update, optimizers.bias_correction), prepare=_adam_prepare,
+         collect=_adam_collect, rtol=1e-5,
+         mistakes=(
+             Mistake("no_correction", _adam_bug(correct=False),
+                     "Adam without bias correction: divide m by 1 - beta_1^t and v by 1 - beta_2^t"),
+             Mistake("eps_inside", _adam_bug(eps_inside=True),
+                     "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(v_hat) + epsilon"),
+             Mistake("stored_corrected", _adam_bug(store_corrected=True),
+                     "you stored the bias-corrected m_hat and v_hat in the state; keep the raw running averages "
+                     "m and v there and correct only a copy for the step"),
+             Mistake("t_plus_one", _adam_bug(t_shift=1),
+                     "the bias correction uses t + 1; t is already the number of this step (1 for the first)"),
+         )),
+)

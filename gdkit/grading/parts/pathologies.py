@@ -1,0 +1,286 @@
+"""Parts of assignment 06_pathologies (chapter: gradient pathologies): clipping, initialisation, diagnosis.
+
+``dead_fraction`` and ``diagnose`` have no counterpart in gdkit yet; their references are defined here
+(``dead_fraction`` with the definition of ``History.diagnostics["dead_fraction"]``) and proposed for gdkit.
+"""
+import numpy as np
+
+from ... import clipping, initializers
+from ..core import Mistake, Part
+from ._common import Case, cases_from, normal
+
+A = "06_pathologies"
+
+
+# ---- clipping ---------------------------------------------------------------------------------------------------
+def _gradient_lists(rng, hidden):
+    def case(shapes, scale, max_norm, label, dtype=np.float64):
+        return Case(([normal(rng, *shape, scale=scale, dtype=dtype) for shape in shapes], max_norm), label=label)
+    visible = [case([(3, 2), (2,)], 3.0, 1.0, "two arrays with a large global norm")]
+    extra = [case([(4, 3), (3,), (3, 1), (1,)], 0.1, 5.0, "a global norm below max_norm"),
+             case([(5,)], 10.0, 2.0, "a single array"),
+             case([(2, 2), (2,)], 50.0, 0.5, "exploding gradients"),
+             case([(3, 3), (3,)], 2.0, 1.0, "float32", np.float32),
+             case([(8, 1), (20, 2)], 1.0, 4.0, "one large and one small array")]
+    return cases_from(visible, extra, hidden)
+
+
+def _global_norm_cases(rng, hidden):
+    return [Case((case.args[0],), label=case.label) for case in _gradient_lists(rng, hidden)]
+
+
+def _clip_collect(returned, args):
+    return returned, tuple(args[0])
+
+
+def _per_array(grads, max_norm):
+    total = clipping.global_norm(grads)
+    for g in grads:
+        norm = np.linalg.norm(g)
+        if norm > max_norm:
+            g *= max_norm / norm
+    return total
+
+
+def _norm_after(grads, max_norm):
+    clipping.clip_by_global_norm(grads, max_norm)
+    return clipping.global_norm(grads)
+
+
+def _always(grads, max_norm):
+    total = clipping.global_norm(grads)
+    for g in grads:
+        g *= max_norm / (total + 1e-6)
+    return total
+
+
+def _not_in_place(grads, max_norm):
+    return clipping.clip_by_global_norm([g.copy() for g in grads], max_norm)
+
+
+def _by_value(grads, max_norm):
+    total = clipping.global_norm(grads)
+    clipping.clip_by_value(grads, max_norm)
+    return total
+
+
+# ---- initialisers -----------------------------------------------------------------------------------------------
+def _init_cases(rng, hidden):
+    def case(shape, label, **kwargs):
+        return Case((shape,), {"rng": int(rng.integers(2 ** 31)), **kwargs}, label=label)
+    visible = [case((300, 200), "a 300x200 weight matrix")]
+    extra = [case((1000, 100), "fan_in 1000, fan_out 100"), case((100, 1000), "fan_in 100, fan_out 1000"),
+             case((400, 300), "float32", dtype="float32")]
+    return cases_from(visible, extra, hidden)
+
+
+_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+
+
+def same_distribution(expected, actual):
+    """Statistical comparison of two large samples: shape, dtype, spread and quantiles (any correct sampling
+    passes; a wrong scale or a normal instead of a uniform does not)."""
+    if not (isinstance(expected, np.ndarray) and isinstance(actual, np.ndarray)):
+        return False
+    if actual.shape != expected.shape or actual.dtype != expected.dtype or not np.all(np.isfinite(actual)):
+        return False
+    e, a = expected.astype(float).ravel(), actual.astype(float).ravel()
+    scale = e.std()
+    if abs(a.mean() - e.mean()) > 0.02 * scale or abs(a.std() - scale) > 0.02 * scale:
+        return False
+    return bool(np.all(np.abs(np.quantile(a, _QUANTILES) - np.quantile(e, _QUANTILES)) <= 0.05 * scale))
+
+
+def _explain_distribution(expected, actual):
+    if not isinstance(actual, np.ndarray):
+        return f"expected a NumPy array, got {type(actual).__name__}"
+    if actual.shape != expected.shape:
+        return f"expected an array of shape {expected.shape}, got shape {actual.shape}"
+    if actual.dtype != expected.dtype:
+        return f"expected dtype {expected.dtype} (the dtype argument), got {actual.dtype}"
+    e, a = expected.astype(float), actual.astype(float)
+    return (f"your weights have mean {a.mean():.3g} and standard deviation {a.std():.3g}, expected mean about 0 "
+            f"and standard deviation {e.std():.3g} (and the distribution's shape must match)")
+
+
+def _uniform(limit_of):
+    def init(shape, rng=None, dtype=np.float64):
+        limit = limit_of(*shape)
+        return np.random.default_rng(rng).uniform(-limit, limit, size=shape).astype(dtype)
+    return init
+
+
+def _normal(std_of):
+    def init(shape, rng=None, dtype=np.float64):
+        return np.random.default_rng(rng).normal(0.0, std_of(*shape), size=shape).astype(dtype)
+    return init
+
+
+# ---- diagnosis --------------------------------------------------------------------------------------------------
+def dead_fraction(Z):
+    """Reference (proposed for gdkit): the fraction of units (columns of ``Z``, shape (N, M)) whose
+    pre-activation is <= 0 for every example of the batch, i.e. dead ReLU units, as in
+    ``History.diagnostics["dead_fraction"]``."""
+    return float(np.mean(np.all(np.asarray(Z) <= 0, axis=0)))
+
+
+def _dead_cases(rng, hidden):
+    def case(n, m, dead, label, zero_column=False):
+        Z = normal(rng, n, m)
+        Z[:, :dead] = -np.abs(Z[:, :dead])
+        if zero_column:
+            Z[:, dead] = 0.0
+        return Case((Z[:, rng.permutation(m)],), label=label)
+    visible = [case(6, 5, 2, "6 examples, 5 units, some dead")]
+    extra = [case(20, 8, 3, "20 examples, 8 units"), case(1, 6, 2, "a batch of one"),
+             case(5, 4, 0, "no dead unit", zero_column=True), case(10, 3, 3, "every unit dead"),
+             case(7, 6, 2, "a unit that outputs exactly 0", zero_column=True)]
+    return cases_from(visible, extra, hidden)
+
+
+DIAGNOSES = ("dead_relu", "vanishing", "exploding", "healthy")
+
+
+def diagnose(grad_norms, dead_fractions):
+    """Reference (proposed for gdkit): a one-word diagnosis of a network from per-layer statistics.
+
+    Parameters
+    ----------
+    grad_norms : ndarray, shape (L,)
+        Norm of each layer's weight gradient, first layer first.
+    dead_fractions : ndarray, shape (L,)
+        Fraction of dead ReLU units per layer (NaN for layers without ReLU).
+
+    Returns
+    -------
+    str
+        ``"dead_relu"`` if some layer has at least half of its units dead; otherwise ``"vanishing"`` if the
+        first layer's gradient norm is below 1e-3 times the last layer's, ``"exploding"`` if it is above 1e3
+        times the last layer's or any norm is not finite; otherwise ``"healthy"``.
+    """
+    grad_norms = np.asarray(grad_norms, dtype=float)
+    dead = np.nan_to_num(np.asarray(dead_fractions, dtype=float), nan=0.0)
+    if dead.size and dead.max() >= 0.5:
+        return "dead_relu"
+    if not np.all(np.isfinite(grad_norms)):
+        return "exploding"
+    ratio = grad_norms[0] / grad_norms[-1]
+    if ratio < 1e-3:
+        return "vanishing"
+    if ratio > 1e3:
+        return "exploding"
+    return "healthy"
+
+
+def _diagnose_cases(rng, hidden):
+    def case(first_over_last, dead, label, layers=4):
+        norms = np.geomspace(first_over_last, 1.0, layers) * rng.uniform(0.5, 2.0)
+        return Case((norms, np.asarray(dead, dtype=float)), label=label)
+    nan = np.nan
+    visible = [case(1e-6, [0.0, 0.1, 0.05, nan], "a deep sigmoid-like network"),
+               case(0.5, [0.1, 0.0, 0.2, nan], "a healthy network")]
+    extra = [case(1e5, [0.0, 0.0, 0.0, nan], "growing gradients"),
+             case(2.0, [0.2, 0.6, 0.0, nan], "one layer half dead"),
+             case(1e-5, [0.9, 0.7, 0.1, nan], "dead units and tiny gradients"),
+             case(1e-2, [nan, nan, nan, nan], "no ReLU layer"),
+             case(1e4, [0.0, 0.3], "two layers", layers=2),
+             Case((np.array([np.inf, 1.0, 1.0]), np.array([0.0, 0.0, nan])), label="an infinite norm"),
+             case(3e-3, [0.0, 0.0, 0.0, nan], "a moderate ratio")]
+    return cases_from(visible, extra, hidden)
+
+
+def _diagnose_inverted(grad_norms, dead_fractions):
+    return diagnose(np.asarray(grad_norms)[::-1], dead_fractions)
+
+
+def _diagnose_dead_last(grad_norms, dead_fractions):
+    label = diagnose(grad_norms, np.zeros(len(dead_fractions)))
+    if label != "healthy":
+        return label
+    return diagnose(grad_norms, dead_fractions)
+
+
+def _diagnose_nan(grad_norms, dead_fractions):
+    if np.max(dead_fractions) >= 0.5:  # NaN makes max NaN and the test False
+        return "dead_relu"
+    return diagnose(grad_norms, np.zeros(len(dead_fractions)))
+
+
+PARTS = (
+    Part(A, "test_global_norm", "global_norm", clipping.global_norm, _global_norm_cases, points=1,
+         forbidden=(clipping.global_norm,), rtol=1e-5,
+         mistakes=(
+             Mistake("sum_of_norms", lambda grads: float(sum(np.linalg.norm(g) for g in grads)),
+                     "you added the arrays' norms; the global norm is the root of the sum of ALL squared entries"),
+             Mistake("no_sqrt", lambda grads: float(sum(np.sum(g * g) for g in grads)),
+                     "the square root is missing: sqrt(sum of squared entries)"),
+             Mistake("max", lambda grads: float(max(np.linalg.norm(g) for g in grads)),
+                     "you returned the largest array's norm; take all arrays together"),
+         )),
+    Part(A, "test_clip_by_global_norm", "clip_by_global_norm", clipping.clip_by_global_norm, _gradient_lists,
+         points=3, forbidden=(clipping.clip_by_global_norm,), collect=_clip_collect, rtol=1e-5,
+         mistakes=(
+             Mistake("per_array", _per_array,
+                     "you clipped each array by its own norm (Keras's clipnorm); clip all arrays together by their "
+                     "global norm, with one common factor, so the direction is kept"),
+             Mistake("norm_after", _norm_after, "you returned the norm after clipping; return the norm before"),
+             Mistake("always", _always,
+                     "you rescaled even when the global norm was already below max_norm; clip only when it is above"),
+             Mistake("not_in_place", _not_in_place,
+                     "the gradients were not changed: scale the arrays in place (g *= factor), the caller keeps "
+                     "using the same list"),
+             Mistake("by_value", _by_value,
+                     "you clipped each entry to [-max_norm, max_norm] (clipping by value), which changes the "
+                     "direction; scale all arrays by max_norm / global norm"),
+         )),
+    Part(A, "test_glorot_uniform", "glorot_uniform", initializers.glorot_uniform, _init_cases, points=2,
+         forbidden=(initializers.glorot_uniform,), compare=same_distribution, explain=_explain_distribution,
+         mistakes=(
+             Mistake("variance_as_limit", _uniform(lambda i, o: np.sqrt(2.0 / (i + o))),
+                     "your limit is sqrt(2 / (fan_in + fan_out)), the normal's standard deviation; a uniform on "
+                     "[-r, r] has variance r^2/3, so r = sqrt(6 / (fan_in + fan_out))"),
+             Mistake("fan_in_only", _uniform(lambda i, o: np.sqrt(6.0 / i)),
+                     "your limit uses fan_in only (that is He uniform); Glorot uses fan_in + fan_out"),
+             Mistake("normal", _normal(lambda i, o: np.sqrt(2.0 / (i + o))),
+                     "your weights are normally distributed; glorot_uniform draws from a uniform distribution"),
+             Mistake("no_sqrt", _uniform(lambda i, o: 6.0 / (i + o)),
+                     "the square root is missing from the limit: r = sqrt(6 / (fan_in + fan_out))"),
+         )),
+    Part(A, "test_he_normal", "he_normal", initializers.he_normal, _init_cases, points=2,
+         forbidden=(initializers.he_normal,), compare=same_distribution, explain=_explain_distribution,
+         mistakes=(
+             Mistake("variance_as_std", _normal(lambda i, o: 2.0 / i),
+                     "you used 2 / fan_in as the standard deviation; it is the variance: std = sqrt(2 / fan_in)"),
+             Mistake("lecun", _normal(lambda i, o: np.sqrt(1.0 / i)),
+                     "your standard deviation is sqrt(1 / fan_in) (LeCun); He doubles the variance for ReLU: "
+                     "sqrt(2 / fan_in)"),
+             Mistake("fan_out", _normal(lambda i, o: np.sqrt(2.0 / o)),
+                     "you used fan_out; He normal uses fan_in, the first dimension of the shape"),
+             Mistake("uniform", _uniform(lambda i, o: np.sqrt(6.0 / i)),
+                     "your weights are uniformly distributed; he_normal draws from a normal distribution"),
+         )),
+    Part(A, "test_dead_fraction", "dead_fraction", dead_fraction, _dead_cases, points=2,
+         forbidden=(dead_fraction,),
+         mistakes=(
+             Mistake("entries", lambda Z: float(np.mean(np.asarray(Z) <= 0)),
+                     "you counted the entries that are <= 0; a unit is dead when its column is <= 0 for EVERY "
+                     "example"),
+             Mistake("strict", lambda Z: float(np.mean(np.all(np.asarray(Z) < 0, axis=0))),
+                     "a unit whose pre-activation is exactly 0 is dead too (ReLU outputs 0, its gradient is 0): "
+                     "use Z <= 0"),
+             Mistake("rows", lambda Z: float(np.mean(np.all(np.asarray(Z) <= 0, axis=1))),
+                     "you looked at rows (examples); units are the columns: np.all(Z <= 0, axis=0)"),
+         )),
+    Part(A, "test_diagnose", "diagnose", diagnose, _diagnose_cases, points=2, forbidden=(diagnose,),
+         mistakes=(
+             Mistake("inverted", _diagnose_inverted,
+                     "you compared the last layer to the first: gradients vanish when the FIRST layer's gradient "
+                     "norm is much smaller than the last layer's"),
+             Mistake("dead_last", _diagnose_dead_last,
+                     "check for dead ReLU units first: a network with dead units also has small gradients, and "
+                     "its cure is different"),
+             Mistake("nan", _diagnose_nan,
+                     "NaN entries (layers without ReLU) broke your dead-unit test: ignore them, e.g. with "
+                     "np.nan_to_num or np.nanmax"),
+         )),
+)

@@ -1,0 +1,116 @@
+"""Parts of assignment 07_practice (chapter: training in practice): L2 regularisation and an end-to-end training.
+
+The training part's answer is the predicted labels of hidden test inputs; it is checked against the true
+labels of the shipped data sets (looked up grader-side) with an accuracy threshold.
+"""
+import numpy as np
+
+from ... import datasets, losses
+from ..core import Mistake, Part
+from ._common import Case, cases_from, normal
+
+A = "07_practice"
+
+ACCURACY_THRESHOLD = 0.85
+
+
+# ---- L2 penalty ---------------------------------------------------------------------------------------------------
+def _penalty_cases(rng, hidden):
+    def case(shape, lam, label, dtype=np.float64):
+        return Case((normal(rng, *shape, dtype=dtype), lam), label=label)
+    visible = [case((3, 2), 0.01, "a 3x2 weight matrix, lambda 0.01")]
+    extra = [case((10, 4), 0.5, "lambda 0.5"), case((1, 1), 2.0, "a 1x1 matrix"),
+             case((5, 3), 0.1, "float32 weights", np.float32), case((4, 3), 0.0, "lambda 0 (no penalty)"),
+             case((6,), 0.05, "a vector")]
+    return cases_from(visible, extra, hidden)
+
+
+def _penalty_grad_cases(rng, hidden):
+    return [case for case in _penalty_cases(rng, hidden) if case.args[1] != 0.0]
+
+
+# ---- end-to-end training --------------------------------------------------------------------------------------------
+_LOADERS = {"iris": datasets.load_iris, "breast_cancer": datasets.load_breast_cancer}
+_LABELS = {}
+
+
+def _labels_by_row():
+    if not _LABELS:
+        for loader in _LOADERS.values():
+            data = loader()
+            for row, label in zip(data.X, data.y):
+                _LABELS[row.tobytes()] = int(label)
+    return _LABELS
+
+
+def true_test_labels(X_train, y_train, X_test):
+    """Reference answer of the training part: the true labels of the test rows, looked up in the shipped data
+    sets (the grader knows them; the student's notebook does not receive them)."""
+    labels = _labels_by_row()
+    return np.array([labels[np.ascontiguousarray(row, dtype=np.float64).tobytes()] for row in X_test])
+
+
+def _training_cases(rng, hidden):
+    def case(name, seed, label):
+        data = _LOADERS[name]()
+        X_train, X_test, y_train, _ = datasets.train_test_split(data.X, data.y, test_size=0.25, rng=seed)
+        return Case((X_train, y_train, X_test), label=label)
+    visible = [case("iris", 0, "Iris, one train/test split")]
+    extra = [case("iris", 11, "Iris, another split"), case("breast_cancer", 12, "breast cancer data (30 features)")]
+    return cases_from(visible, extra, hidden)
+
+
+def accurate_enough(expected, actual):
+    """True when ``actual`` labels agree with ``expected`` on at least ACCURACY_THRESHOLD of the examples."""
+    if not (isinstance(expected, np.ndarray) and isinstance(actual, np.ndarray)) or actual.shape != expected.shape:
+        return False
+    return bool(np.mean(actual.astype(float) == expected.astype(float)) >= ACCURACY_THRESHOLD)
+
+
+def _explain_accuracy(expected, actual):
+    if not isinstance(actual, np.ndarray) or actual.shape != expected.shape:
+        shape = actual.shape if isinstance(actual, np.ndarray) else type(actual).__name__
+        return (f"expected one integer label per test example, an array of shape {expected.shape}, got {shape} "
+                "(for class probabilities of shape (N, K), take the argmax along axis 1)")
+    accuracy = np.mean(actual.astype(float) == expected.astype(float))
+    return (f"your predictions are right on {accuracy:.0%} of the hidden test examples; at least "
+            f"{ACCURACY_THRESHOLD:.0%} is needed. Standardise the inputs (fit on the training data only), "
+            "train for more epochs, or adjust the learning rate")
+
+
+def _constant_prediction(X_train, y_train, X_test):
+    return np.full(len(X_test), np.bincount(np.asarray(y_train, dtype=int)).argmax())
+
+
+PARTS = (
+    Part(A, "test_l2_penalty", "l2_penalty", losses.l2_penalty, _penalty_cases, points=1,
+         forbidden=(losses.l2_penalty,),
+         mistakes=(
+             Mistake("half", lambda W, lam: 0.5 * lam * float(np.sum(W * W)),
+                     "your penalty uses the (lambda/2)·sum(W^2) convention; gdkit, like Keras, uses lambda·sum(W^2)"),
+             Mistake("mean", lambda W, lam: lam * float(np.mean(W * W)),
+                     "you averaged the squared weights; the penalty sums them"),
+             Mistake("norm", lambda W, lam: lam * float(np.linalg.norm(W)),
+                     "you used the norm ||W||; the L2 penalty uses its square, sum(W^2)"),
+             Mistake("abs", lambda W, lam: lam * float(np.sum(np.abs(W))),
+                     "you computed the L1 penalty (sum of |W|); L2 sums the squares"),
+         )),
+    Part(A, "test_l2_penalty_grad", "l2_penalty_grad", losses.l2_penalty_grad, _penalty_grad_cases, points=1,
+         forbidden=(losses.l2_penalty_grad,),
+         mistakes=(
+             Mistake("no_two", lambda W, lam: lam * W,
+                     "your gradient is lambda·W, the gradient of (lambda/2)·sum(W^2); the derivative of "
+                     "lambda·sum(W^2) is 2·lambda·W"),
+             Mistake("sign", lambda W, lam: -2 * lam * W,
+                     "your gradient has the wrong sign: the penalty grows with |W|, its gradient is +2·lambda·W"),
+             Mistake("l1", lambda W, lam: lam * np.sign(W),
+                     "you returned lambda·sign(W), the L1 subgradient; L2's gradient is 2·lambda·W"),
+         )),
+    Part(A, "test_train_and_predict", "train_and_predict", true_test_labels, _training_cases, points=4,
+         forbidden=(true_test_labels, *_LOADERS.values()), compare=accurate_enough, explain=_explain_accuracy,
+         mistakes=(
+             Mistake("constant", _constant_prediction,
+                     "your network predicts (almost) the same class for every test example: it did not learn. "
+                     "Standardise the inputs, check the learning rate and the number of epochs"),
+         )),
+)
