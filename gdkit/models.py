@@ -282,12 +282,16 @@ class Sequential:
     def _train_epoch(self, epoch, x, y, batch_size, shuffle, rng, progress, recorder, history):
         """One pass over the training data; returns the epoch's logs, or None if the loss diverged."""
         n = len(x)
-        if shuffle and batch_size < n:
-            order = rng.permutation(n)
-            x, y = x[order], y[order]
+        # Shuffle by gathering each batch through a permutation, rather than copying the whole data set once
+        # per epoch (a fresh 376 MB array for 60,000 MNIST images in float64: page faults, about 10% of an epoch).
+        order = rng.permutation(n) if shuffle and batch_size < n else None
         loss_sum, metric_sums = 0.0, [0.0] * len(self.metrics)
         for batch, start in enumerate(range(0, n, batch_size)):
-            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            if order is None:
+                xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            else:
+                rows = order[start:start + batch_size]
+                xb, yb = x[rows], y[rows]
             loss_value, A = self._train_step(xb, yb)
             if not np.isfinite(loss_value):
                 self._stop_diverged(history, epoch, batch, loss_value)
