@@ -294,7 +294,7 @@ class Sequential:
                 xb, yb = x[rows], y[rows]
             loss_value, A = self._train_step(xb, yb)
             if not np.isfinite(loss_value):
-                self._stop_diverged(history, epoch, batch, loss_value)
+                self._stop_diverged(history, epoch, batch, loss_value, progress)
                 return None
             loss_sum += loss_value * len(xb)
             for i, (_, metric) in enumerate(self.metrics):
@@ -306,7 +306,7 @@ class Sequential:
         logs.update({name: total / n for (name, _), total in zip(self.metrics, metric_sums)})
         return logs
 
-    def _stop_diverged(self, history, epoch, batch, loss_value):
+    def _stop_diverged(self, history, epoch, batch, loss_value, progress):
         rate = getattr(self.optimizer, "learning_rate", None)
         rate = f" (now {rate})" if isinstance(rate, (int, float)) else ""
         reason = (f"the loss became {loss_value} in epoch {epoch + 1}, batch {batch + 1}: training diverged and was "
@@ -314,6 +314,7 @@ class Sequential:
                   "times smaller, standardise the inputs, or clip the gradients.")
         history.record(epoch, {"loss": float(loss_value)})
         history.stopped_reason = self.stop_reason = reason
+        progress.message(f"\nStopped: {reason}")
         warnings.warn(reason, TrainingDivergedWarning, stacklevel=4)
 
     # ---- using a trained model --------------------------------------------------------------------------

@@ -69,7 +69,9 @@ def dense_forward(X, W, b, layer=None):
     """
     X, W, b = np.asarray(X), np.asarray(W), np.asarray(b)
     _check_dense_shapes(X, W, b, layer)
-    return X @ W + b, DenseCache(X, W)
+    Z = X @ W
+    Z += b  # in place: one (N, M) array instead of two
+    return Z, DenseCache(X, W)
 
 
 def dense_backward(dZ, cache, need_dX=True):
