@@ -1,0 +1,72 @@
+"""Command line of the trusted grader: ``python -m gdkit.grading grade <submitted-dir> [options]``.
+
+Example (from the repository root, after ``nbgrader collect``)::
+
+    python -m gdkit.grading grade submitted --assignment 01_forward --workers 2
+
+See ``docs/grading-design.md`` for what the sandbox guarantees and the limits' defaults.
+"""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .sandbox import Limits, SandboxUnavailable
+
+DEFAULTS = Limits()
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m gdkit.grading",
+                                     description="Grade nbgrader submissions against the gdkit parts registry, "
+                                                 "each part in a bubblewrap sandbox.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("grade", help="grade <submitted-dir>/<student>/<assignment>/<notebook>.ipynb")
+    grade.add_argument("submitted", type=Path, help="nbgrader's collected submissions folder")
+    grade.add_argument("--assignment", action="append", default=[],
+                       help="assignment to grade (repeatable; default: every registered one found)")
+    grade.add_argument("--out", type=Path, default=Path("grading-output"),
+                       help="output folder: grades.csv, feedback/, logs/, gradebook.db (default: grading-output)")
+    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="submissions graded at once (default: number of cores)")
+    grade.add_argument("--db-url", help="gradebook URL (default: sqlite:///<out>/gradebook.db; "
+                                        "postgresql://... works too)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions already recorded")
+    grade.add_argument("--weak-isolation", action="store_true",
+                       help="run without bubblewrap: separate process and resource limits ONLY; student code "
+                            "can read and write your files (recorded in the CSV)")
+    grade.add_argument("--source", type=Path, default=Path("solutions"),
+                       help="folder of source notebooks <source>/<assignment>/<assignment>.ipynb "
+                            "(default: solutions)")
+    grade.add_argument("--parts-file", type=Path,
+                       help="a Python file defining PARTS, instead of the gdkit.grading.parts registry")
+    grade.add_argument("--seed", type=int, default=int(os.environ.get("GDKIT_GRADING_SEED", "0")),
+                       help="course-level seed of the hidden cases (default: $GDKIT_GRADING_SEED or 0)")
+    grade.add_argument("--part-timeout", type=float, default=DEFAULTS.wall_seconds,
+                       help=f"wall-clock seconds per part, cells included (default {DEFAULTS.wall_seconds:g})")
+    grade.add_argument("--notebook-timeout", type=float, default=120.0,
+                       help="wall-clock seconds for all parts of one notebook (default 120)")
+    grade.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb,
+                       help=f"address space per process in MB (default {DEFAULTS.memory_mb})")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from .batch import Settings, grade_class
+    from .gradebook import GraderBusy
+    limits = Limits(wall_seconds=args.part_timeout, cpu_seconds=max(1, int(args.part_timeout) + 1),
+                    memory_mb=args.memory_mb)
+    settings = Settings(submitted=args.submitted, out=args.out, assignments=tuple(args.assignment),
+                        workers=max(1, args.workers), db_url=args.db_url, force=args.force,
+                        weak=args.weak_isolation, limits=limits, notebook_seconds=args.notebook_timeout,
+                        seed=args.seed, source=args.source, parts_file=args.parts_file)
+    try:
+        return grade_class(settings)
+    except (SandboxUnavailable, GraderBusy) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,361 @@
+"""Grading a whole class: find submissions, grade each part in a sandbox, record, write feedback and a CSV.
+
+Layout read: nbgrader's collected ``<submitted>/<student>/<assignment>/<notebook>.ipynb``. For each
+submission and each registered part of its assignment, :func:`gdkit.grading.sandbox.run_job` runs the
+student's cells and the part's hidden cases in a fresh sandbox; only plain answers come back, and
+:func:`gdkit.grading.core.evaluate` scores them here against answers the reference computed in this process.
+Cases come from a seed derived from the course seed and the part id, never from time or order, so serial
+and parallel runs, and re-runs, give identical scores.
+"""
+import concurrent.futures
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import queue
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import core, plain
+from .feedback import write_csv, write_feedback
+from .gradebook import GradebookWriter, GraderLock, default_db_url
+from .notebooks import find_submission_notebook, load_source, read_notebook, student_cells
+from .sandbox import Limits, check_bwrap, run_job
+
+__all__ = ["Settings", "Assignment", "grade_class", "grade_submission", "part_seed", "load_parts", "WEAK_BANNER"]
+
+WEAK_BANNER = ("WARNING: --weak-isolation: student code runs WITHOUT a sandbox (separate process and resource "
+               "limits only); it can read and write your files, the gradebook included. Use for trying things "
+               "out, never for real grades.")
+
+
+@dataclass
+class Settings:
+    """Everything one grading run needs (the CLI's options)."""
+
+    submitted: Path
+    out: Path = Path("grading-output")
+    assignments: tuple = ()
+    workers: int = 1
+    db_url: str | None = None
+    force: bool = False
+    weak: bool = False
+    limits: Limits = field(default_factory=Limits)
+    notebook_seconds: float = 120.0
+    seed: int = 0
+    source: Path = Path("solutions")
+    parts_file: Path | None = None
+
+
+@dataclass
+class Assignment:
+    """One assignment ready to grade: its parts, test cases and reference answers (computed here)."""
+
+    name: str
+    notebook: str
+    source: object
+    parts: list
+    cases: dict
+    expected: dict
+    payloads: dict
+
+
+def part_seed(course_seed, part_id):
+    """The seed of a part's hidden cases: from the course seed and the part id only."""
+    return int.from_bytes(hashlib.sha256(f"{course_seed}:{part_id}".encode()).digest()[:8], "little")
+
+
+def load_parts(parts_file=None):
+    """``{assignment: [Part, ...]}`` from the registry, or from a Python file defining ``PARTS``."""
+    if parts_file is not None:
+        spec = importlib.util.spec_from_file_location("gdkit_grading_extra_parts", parts_file)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        registry = {part.id: part for part in module.PARTS}
+    else:
+        from . import all_parts
+        registry = all_parts()
+    grouped = {}
+    for part in registry.values():
+        grouped.setdefault(part.assignment, []).append(part)
+    return grouped
+
+
+def _source_notebook(source_root, assignment):
+    folder = Path(source_root) / assignment
+    preferred = folder / f"{assignment}.ipynb"
+    if preferred.is_file():
+        return preferred
+    notebooks = sorted(folder.glob("*.ipynb"))
+    if len(notebooks) != 1:
+        raise SystemExit(f"error: cannot find the source notebook of {assignment}: expected {preferred}")
+    return notebooks[0]
+
+
+def prepare_assignment(name, parts, settings):
+    """Cases and reference answers of every part of assignment ``name``."""
+    source = load_source(_source_notebook(settings.source, name))
+    cases, expected, payloads = {}, {}, {}
+    for part in parts:
+        cases[part.id] = part.cases(np.random.default_rng(part_seed(settings.seed, part.id)), True)
+        expected[part.id] = core.answers(part, part.reference, cases[part.id])
+        failed = [text for status, text in expected[part.id] if status != "ok"]
+        if failed:
+            raise SystemExit(f"error: the reference of {part.id} fails on its own cases: {failed[0]}")
+        payloads[part.id] = plain.dumps([[tuple(c.args), dict(c.kwargs), c.label] for c in cases[part.id]])
+    return Assignment(name, source.name, source, parts, cases, expected, payloads)
+
+
+def _signal_name(number):
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _crash_reason(outcome, limits):
+    code = outcome.returncode
+    if code is not None and code < 0:
+        name = _signal_name(-code)
+        why = {"SIGXCPU": f"it used more than {limits.cpu_seconds} s of CPU time",
+               "SIGXFSZ": f"it wrote a file larger than {limits.file_mb} MB",
+               "SIGSEGV": "it crashed (segmentation fault)",
+               "SIGKILL": "it was killed (memory exhausted?)"}.get(name, f"it was killed by {name}")
+        return why
+    return f"it ended the process early (exit status {code}: os._exit, sys.exit outside a cell, or a crash)"
+
+
+def _decode_result(data):
+    """The runner's record as (status, answers, cell_errors), or None if it is not a well-formed record."""
+    try:
+        record = plain.loads(data)
+    except plain.PlainError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("answers"), list):
+        return None
+    answers = []
+    for item in record["answers"]:
+        if not (isinstance(item, tuple) and len(item) == 2 and item[0] in ("ok", "error")):
+            return None
+        kind, value = item
+        if kind == "error" and type(value) is not str or kind == "ok" and not plain.is_plain_answer(value):
+            return None
+        if kind == "error":  # one short line: a raised message must not carry the hidden inputs into feedback
+            value = value.split("\n", 1)[0][:400 if core.REFERENCE_CALL_MARKER in value else 160]
+        answers.append((kind, value))
+    errors = [str(e)[:500] for e in record.get("cell_errors", [])[:20] if isinstance(e, str)]
+    status = record.get("status") if isinstance(record.get("status"), str) else "?"
+    return status[:200], answers, errors
+
+
+def _write_job(job_dir, cells, part, settings, limits, weak):
+    job = {"part_id": part.id, "cells": cells, "limits": limits.as_dict(), "parts_file": None}
+    if settings.parts_file is not None:
+        shutil.copy(settings.parts_file, job_dir / "parts.py")
+        (job_dir / "parts.py").chmod(0o644)
+        job["parts_file"] = str(job_dir / "parts.py") if weak else "/job/parts.py"
+    (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    (job_dir / "job.json").chmod(0o644)
+
+
+def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap", log_dir=None):
+    """Grade one student's submission of ``assignment`` (an :class:`Assignment`); return its record row.
+
+    The row (a dict) has ``student, assignment, notebook, status, score, max_score, parts`` (each with
+    ``name, score, max_score, message``), ``flags``, ``isolation``, ``fingerprint``, ``cell_errors`` and
+    ``seconds``. Nothing here trusts the notebook's metadata; all points come from the registry.
+    """
+    started = time.monotonic()
+    path, flag = find_submission_notebook(folder, assignment.notebook)
+    flags = [flag] if flag else []
+    row = {"student": student, "assignment": assignment.name, "notebook": assignment.notebook,
+           "isolation": "weak" if settings.weak else "bwrap", "cell_errors": [],
+           "max_score": float(sum(p.points for p in assignment.parts))}
+
+    def finish(status, parts):
+        row.update(status=status, parts=parts, flags=flags, score=float(sum(p["score"] for p in parts)),
+                   seconds=time.monotonic() - started)
+        if settings.weak:
+            flags.append("graded with --weak-isolation (no sandbox)")
+        return row
+
+    def zero(message):
+        return [{"name": p.name, "score": 0.0, "max_score": float(p.points), "message": message}
+                for p in assignment.parts]
+
+    if path is None:
+        row["fingerprint"] = "missing"
+        return finish("missing", zero("no notebook was submitted for this assignment"))
+    data = path.read_bytes()[:200 * 2**20]
+    row["fingerprint"] = hashlib.sha256(data).hexdigest()
+    cells = read_notebook(path)
+    if cells is None:
+        flags.append(f"unreadable notebook: {path.name} is not valid notebook JSON (empty, truncated or corrupted)")
+        return finish("unreadable", zero(f"unreadable notebook: {path.name} could not be read as a notebook "
+                                         "(empty, truncated or invalid JSON); nothing could be graded"))
+    sources, notes = student_cells(cells, assignment.source)
+    flags += notes
+    parts, spent, stop = [], 0.0, None
+    limits = settings.limits
+    for part in assignment.parts:
+        entry = {"name": part.name, "score": 0.0, "max_score": float(part.points)}
+        remaining = settings.notebook_seconds - spent
+        if stop is None and remaining <= 0.5:
+            stop = f"not graded: the notebook's time limit ({settings.notebook_seconds:g} s for all parts) was reached"
+            flags.append("notebook time limit reached")
+        if stop is not None:
+            parts.append({**entry, "message": stop})
+            continue
+        part_limits = dataclasses.replace(limits, wall_seconds=min(limits.wall_seconds, remaining))
+        job_dir = Path(tempfile.mkdtemp(prefix="gdkit-grade-"))
+        job_dir.chmod(0o755)  # readable by the sandbox's unprivileged uid (it holds the cells only)
+        try:
+            _write_job(job_dir, sources, part, settings, part_limits, settings.weak)
+            outcome = run_job(job_dir, part_limits, assignment.payloads[part.id], slot=slot, weak=settings.weak,
+                              bwrap=bwrap)
+        finally:
+            shutil.rmtree(job_dir, ignore_errors=True)
+        spent += outcome.seconds
+        if log_dir is not None and outcome.output:
+            log = Path(log_dir) / f"{part.name}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_bytes(outcome.output + (b"\n[... output truncated]\n" if outcome.output_truncated else b""))
+        decoded = _decode_result(outcome.result) if outcome.result else None
+        if decoded is None:
+            if not outcome.ready:
+                if outcome.timed_out:
+                    stop = (f"your notebook's code did not finish within {part_limits.wall_seconds:g} s "
+                            "(an infinite loop?); no part could be graded")
+                    flags.append("time limit: the notebook's cells did not finish")
+                else:
+                    stop = f"your notebook's code stopped the grading process: {_crash_reason(outcome, limits)}"
+                    flags.append("the notebook's code ended the grading process")
+                parts.append({**entry, "message": stop})
+            elif outcome.timed_out:
+                parts.append({**entry, "message": f"{part.function} did not return within the time limit "
+                                                   f"({part_limits.wall_seconds:g} s) on the test cases"})
+                flags.append(f"time limit: {part.name}")
+            else:
+                parts.append({**entry, "message": f"the grading process ended while testing {part.function}: "
+                                                   f"{_crash_reason(outcome, limits)}"})
+                flags.append(f"crashed: {part.name}")
+            continue
+        status, answers, cell_errors = decoded
+        if cell_errors and not row["cell_errors"]:
+            row["cell_errors"] = cell_errors
+        if status == "missing":
+            parts.append({**entry, "message": f"your notebook defines no function named {part.function}"})
+            continue
+        if status == "tampered":
+            parts.append({**entry, "message": f"this part asks you to write {part.function} yourself; your code "
+                                               "reloaded, replaced or restored gdkit's own implementation, which "
+                                               "gets no credit"})
+            flags.append(f"reference tampering: {part.name}")
+            continue
+        if status != "ok":
+            parts.append({**entry, "message": f"{part.function} should be a function, but it is {status}"})
+            continue
+        result = core.evaluate(part, assignment.cases[part.id], answers, assignment.expected[part.id])
+        parts.append({**entry, "score": float(result.score), "message": result.message})
+    return finish("graded", parts)
+
+
+def _discover(settings, registry):
+    submitted = Path(settings.submitted)
+    if not submitted.is_dir():
+        raise SystemExit(f"error: {submitted} is not a folder (expected <dir>/<student>/<assignment>/*.ipynb)")
+    students = sorted(p.name for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+    names = settings.assignments or sorted({a.name for s in students for a in (submitted / s).iterdir()
+                                            if a.is_dir() and a.name in registry})
+    unknown = [a for a in names if a not in registry]
+    if unknown:
+        raise SystemExit(f"error: no registered parts for assignment(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(registry)) or 'none'}")
+    return students, list(names)
+
+
+def grade_class(settings, stream=sys.stdout):
+    """Grade every submission under ``settings.submitted``; return the process exit status (0: all recorded)."""
+    out = Path(settings.out)
+    out.mkdir(parents=True, exist_ok=True)
+    bwrap = "bwrap"
+    if settings.weak:
+        print("=" * 100 + f"\n{WEAK_BANNER}\n" + "=" * 100, file=stream, flush=True)
+    else:
+        bwrap = check_bwrap()
+    registry = load_parts(settings.parts_file)
+    students, names = _discover(settings, registry)
+    db_url = settings.db_url or default_db_url(out)
+    failures = 0
+    with GraderLock(out, db_url):
+        book = GradebookWriter(db_url)
+        try:
+            for name in names:
+                failures += _grade_assignment(name, registry[name], students, settings, book, bwrap, stream)
+            all_rows = [row for name in names for row in book.rows(name)]
+            part_names = [f"{name}/{p.name}" for name in names for p in registry[name]]
+            for row in all_rows:
+                row["parts"] = [{**p, "name": f"{row['assignment']}/{p['name']}"} for p in row["parts"]]
+            csv_path = write_csv(out / "grades.csv", all_rows, part_names)
+        finally:
+            book.close()
+    print(f"grades: {csv_path}  feedback: {out / 'feedback'}  gradebook: {db_url}", file=stream, flush=True)
+    if settings.weak:
+        print(WEAK_BANNER, file=stream, flush=True)
+    return 1 if failures else 0
+
+
+def _grade_assignment(name, parts, students, settings, book, bwrap, stream):
+    assignment = prepare_assignment(name, parts, settings)
+    book.ensure_assignment(name, assignment.notebook, parts)
+    recorded = book.recorded(name)
+    todo, skipped = [], 0
+    for student in students:
+        folder = Path(settings.submitted) / student / name
+        path, _ = find_submission_notebook(folder, assignment.notebook)
+        fingerprint = hashlib.sha256(path.read_bytes()[:200 * 2**20]).hexdigest() if path else "missing"
+        if not settings.force and recorded.get(student) == fingerprint:
+            skipped += 1
+            continue
+        todo.append((student, folder))
+    if skipped:
+        print(f"{name}: {skipped} submission(s) already recorded, skipped (use --force to regrade)", file=stream,
+              flush=True)
+    total, width, failures = len(todo), len(str(len(todo))), 0
+    slots = queue.Queue()
+    for slot in range(max(1, settings.workers)):
+        slots.put(slot)
+
+    def work(student, folder):
+        slot = slots.get()
+        try:
+            return grade_submission(student, assignment, folder, settings, slot=slot, bwrap=bwrap,
+                                    log_dir=Path(settings.out) / "logs" / student / name)
+        finally:
+            slots.put(slot)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
+        futures = {pool.submit(work, student, folder): student for student, folder in todo}
+        for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+            student = futures[future]
+            try:
+                row = future.result()
+            except Exception as error:  # noqa: BLE001 - a grader bug: report, record nothing, carry on
+                failures += 1
+                print(f"[{done:>{width}}/{total}] {student} {name} NOT RECORDED: internal grader error "
+                      f"{type(error).__name__}: {error}", file=stream, flush=True)
+                continue
+            book.record(row)
+            write_feedback(settings.out, row)
+            note = "" if row["status"] == "graded" else f" ({row['status']})"
+            flags = f" [{'; '.join(row['flags'])}]" if row["flags"] else ""
+            print(f"[{done:>{width}}/{total}] {student} {name} {row['score']:g}/{row['max_score']:g} "
+                  f"in {row['seconds']:.1f} s{note}{flags}", file=stream, flush=True)
+    return failures

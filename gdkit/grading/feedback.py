@@ -1,0 +1,84 @@
+"""Feedback pages and the grades CSV written by the trusted grader.
+
+Feedback shows each part's score and message, the notebook-level flags and the errors of the student's own
+cells. It never shows test code, test inputs or expected values, nor any line of the grader's own tracebacks;
+every piece of text that student code could influence is HTML-escaped.
+"""
+import csv
+import html
+from pathlib import Path
+
+__all__ = ["feedback_html", "write_feedback", "write_csv"]
+
+_STYLE = """body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;
+vertical-align:top}.ok{color:#1a7f37}.bad{color:#b42318}.flag{background:#fff4e5;padding:.5rem;margin:.5rem 0}
+code,pre{background:#f5f5f5;padding:.1rem .3rem;white-space:pre-wrap}"""
+
+
+def _e(value):
+    return html.escape(str(value), quote=True)
+
+
+def _points(value):
+    return f"{value:g}"
+
+
+def feedback_html(row):
+    """The HTML feedback page of one recorded submission (a row of :meth:`GradebookWriter.rows`)."""
+    lines = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             f"<title>{_e(row['assignment'])}: feedback for {_e(row['student'])}</title>",
+             f"<style>{_STYLE}</style></head><body>",
+             f"<h1>{_e(row['assignment'])}</h1>",
+             f"<p>Student: <b>{_e(row['student'])}</b> &middot; notebook <code>{_e(row['notebook'])}</code></p>",
+             f"<p>Score: <b>{_points(row['score'])} / {_points(row['max_score'])}</b></p>"]
+    for flag in row["flags"]:
+        lines.append(f'<div class="flag">{_e(flag)}</div>')
+    lines.append("<table><tr><th>Part</th><th>Score</th><th>Feedback</th></tr>")
+    for part in row["parts"]:
+        status = "ok" if part["score"] >= part["max_score"] else "bad"
+        lines.append(f'<tr><td><code>{_e(part["name"])}</code></td><td class="{status}">'
+                     f'{_points(part["score"])} / {_points(part["max_score"])}</td><td>{_e(part["message"])}</td></tr>')
+    lines.append("</table>")
+    cell_errors = row.get("cell_errors") or []
+    if cell_errors:
+        lines.append("<h2>Errors in your cells</h2><p>These cells raised an error when your notebook was run "
+                     "from top to bottom; later cells still ran.</p><ul>")
+        lines += [f"<li><code>{_e(error)}</code></li>" for error in cell_errors]
+        lines.append("</ul>")
+    lines.append("</body></html>")
+    return "\n".join(lines) + "\n"
+
+
+def write_feedback(out, row):
+    """Write ``<out>/feedback/<student>/<assignment>.html`` and return its path."""
+    path = Path(out) / "feedback" / _safe(row["student"]) / f"{_safe(row['assignment'])}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(feedback_html(row), encoding="utf-8")
+    return path
+
+
+def _safe(name):
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name)).lstrip(".") or "_"
+
+
+def _cell(value):
+    """A CSV cell that spreadsheets will not run as a formula (student-chosen names may start with '=')."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def write_csv(path, rows, part_names):
+    """Write the grades CSV: student, assignment, one column per part, total, max, status, isolation, flags."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["student", "assignment", *part_names, "total", "max_total", "status", "isolation", "flags"])
+        for row in sorted(rows, key=lambda r: (r["assignment"], r["student"])):
+            scores = {part["name"]: part["score"] for part in row["parts"]}
+            writer.writerow([_cell(row["student"]), _cell(row["assignment"]),
+                             *[_points(scores[name]) if name in scores else "" for name in part_names],
+                             _points(row["score"]), _points(row["max_score"]), row["status"], row["isolation"],
+                             _cell("; ".join(row["flags"]))])
+    return path

@@ -1,0 +1,185 @@
+"""Reading submitted notebooks robustly and picking the student's code cells out of them (trusted grader).
+
+Nothing here executes student code. The source notebook (``solutions/<assignment>/<assignment>.ipynb``)
+says which cells are tests; a submission's own nbgrader metadata (points, grade ids, kernelspec,
+schema_version) is never trusted, because grades come from the parts registry.
+"""
+import ast
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Submission", "SourceNotebook", "read_notebook", "find_submission_notebook", "student_cells",
+           "load_source", "MAX_NOTEBOOK_BYTES"]
+
+MAX_NOTEBOOK_BYTES = 50 * 2**20
+_CHECK_CALL = re.compile(r"gdkit\.grading|\bcheck\s*\(\s*['\"]")
+
+
+def _source_text(cell):
+    source = cell.get("source", "") if isinstance(cell, dict) else ""
+    if isinstance(source, list):
+        source = "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
+
+
+def _normalise(source):
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def read_notebook(path):
+    """The list of cells (dicts) of the notebook at ``path``, or ``None`` if it cannot be read as one.
+
+    Tries ``nbformat.reads`` (any schema version, converted to 4), then plain JSON with a ``cells`` list,
+    so that invalid metadata, duplicate cell ids or an edited schema do not make a notebook unreadable.
+    """
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return None
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    try:
+        import nbformat
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=4)
+        cells = notebook.get("cells")
+    except Exception:  # noqa: BLE001 - any failure falls back to plain JSON below
+        cells = None
+    if not isinstance(cells, list):
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        cells = data.get("cells") if isinstance(data, dict) else None
+        if not isinstance(cells, list):
+            return None
+    return [cell for cell in cells if isinstance(cell, dict)]
+
+
+@dataclass
+class SourceNotebook:
+    """What the grader needs from the source notebook: its file name and how to recognise its test cells."""
+
+    name: str
+    test_ids: set = field(default_factory=set)
+    test_grade_ids: set = field(default_factory=set)
+    test_sources: set = field(default_factory=set)
+    solution_grade_ids: list = field(default_factory=list)
+
+
+def load_source(path):
+    """Read the source notebook at ``path`` into a :class:`SourceNotebook`."""
+    cells = read_notebook(Path(path))
+    if cells is None:
+        raise ValueError(f"the source notebook {path} cannot be read")
+    source = SourceNotebook(name=Path(path).name)
+    for cell in cells:
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        if meta.get("grade") and not meta.get("solution"):
+            source.test_grade_ids.add(meta.get("grade_id"))
+            if cell.get("id"):
+                source.test_ids.add(cell["id"])
+            source.test_sources.add(_normalise(_source_text(cell)))
+        elif meta.get("solution") and meta.get("grade_id"):
+            source.solution_grade_ids.append(meta["grade_id"])
+    source.test_grade_ids.discard(None)
+    source.test_sources.discard("")
+    return source
+
+
+def _only_checks(text):
+    """Whether a cell calls the gdkit check helpers and defines nothing (a test cell that lost its metadata).
+    A cell that also defines functions or variables is run (the runner makes ``check`` a no-op)."""
+    if not _CHECK_CALL.search(text):
+        return False
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    defining = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign, ast.AugAssign)
+    return not any(isinstance(node, defining) for node in tree.body)
+
+
+def student_cells(cells, source):
+    """The code cells a submission runs, in its own order, without the assignment's test cells.
+
+    A cell is a test cell if its cell id or grade id is one of the source's test cells, if its text equals a
+    source test cell's, or if it calls the gdkit check helpers. Test cells are never run: every registered
+    part is graded anyway, so deleting, editing or moving them changes nothing.
+
+    Returns
+    -------
+    sources : list of str
+    notes : list of str
+        Remarks for the instructor (cells reordered, metadata edited), never used for the score.
+    """
+    sources, notes, order = [], [], []
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        text = _source_text(cell)
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        meta = meta if isinstance(meta, dict) else {}
+        grade_id = meta.get("grade_id")
+        if (cell.get("id") in source.test_ids or grade_id in source.test_grade_ids
+                or _normalise(text) in source.test_sources or _only_checks(text)):
+            continue
+        if grade_id in source.solution_grade_ids:
+            order.append(grade_id)
+        sources.append(text)
+    expected_order = [g for g in source.solution_grade_ids if g in order]
+    if order != expected_order and len(set(order)) == len(order):
+        notes.append("solution cells are in a different order than in the assignment (run in your order)")
+    return sources, notes
+
+
+_COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|[-_ ]?copy\d*|-Copy\d*|_\d+)$", re.IGNORECASE)
+
+
+def _stem_key(name):
+    stem = Path(name).stem
+    previous = None
+    while previous != stem:
+        previous, stem = stem, _COPY_SUFFIX.sub("", stem).strip()
+    return stem.lower()
+
+
+def find_submission_notebook(folder, expected_name):
+    """The submitted notebook in ``folder`` that stands for ``expected_name``.
+
+    Returns
+    -------
+    path : Path or None
+        None when there is no notebook to grade.
+    flag : str
+        Empty when the expected file is there; otherwise says what was matched or why nothing was.
+    """
+    folder = Path(folder)
+    exact = folder / expected_name
+    if exact.is_file():
+        return exact, ""
+    candidates = sorted(p for p in folder.glob("*.ipynb") if p.is_file()) if folder.is_dir() else []
+    if not candidates:
+        return None, f"missing notebook: no {expected_name} in the submission"
+    similar = [p for p in candidates if _stem_key(p.name) == _stem_key(expected_name)]
+    if len(similar) == 1:
+        return similar[0], f"renamed notebook: graded {similar[0].name} as {expected_name}"
+    if len(candidates) == 1:
+        return candidates[0], f"renamed notebook: graded the only notebook, {candidates[0].name}, as {expected_name}"
+    names = ", ".join(p.name for p in candidates[:5])
+    return None, f"missing notebook: no {expected_name}, and several other notebooks ({names}); rename one"
+
+
+@dataclass
+class Submission:
+    """One student's hand-in of one assignment, as found on disk."""
+
+    student: str
+    assignment: str
+    folder: Path
+    notebook: Path | None
+    flag: str

@@ -1,0 +1,172 @@
+"""The sandboxed side of the trusted grader: run a notebook's code, then answer one part's test cases.
+
+Invoked by :mod:`gdkit.grading.sandbox` as ``python -m gdkit.grading.runner JOB_DIR RESULT_FD UID``, never by
+hand. In order, before any student code runs: set resource limits, drop to ``UID`` (when started as root),
+load the part and stub its forbidden gdkit references for the rest of the process's life. Then it executes
+the student's cells (magics transformed as IPython would, a stub ``get_ipython()``; an exception in a cell is
+recorded and the next cell runs), writes :data:`~gdkit.grading.sandbox.READY_MARKER` on ``RESULT_FD``, reads
+the test cases from stdin, and writes the plain answers as a :mod:`gdkit.grading.plain` record on
+``RESULT_FD``. Only those plain values leave this process; the grader compares them with the reference.
+"""
+import builtins
+import json
+import os
+import resource
+import sys
+
+_MB = 2**20
+
+
+def _confine(limits, uid):
+    """Resource limits for this process and its children; then an unprivileged uid if we are root."""
+    for name, value in (("RLIMIT_AS", limits["memory_mb"] * _MB), ("RLIMIT_CPU", limits["cpu_seconds"]),
+                        ("RLIMIT_FSIZE", limits["file_mb"] * _MB), ("RLIMIT_NOFILE", limits["open_files"]),
+                        ("RLIMIT_NPROC", limits["processes"]), ("RLIMIT_CORE", 0)):
+        resource.setrlimit(getattr(resource, name), (value, value))
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+
+
+class _StubShell:
+    """What ``get_ipython()`` returns: magics do nothing, except that ``%time``/``%%time``-like magics run
+    their code once; input transformers registered by student code are kept but never used."""
+
+    def __init__(self, namespace):
+        self.user_ns = namespace
+        self.input_transformers_cleanup, self.input_transformers_post, self.ast_transformers = [], [], []
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        if name in ("time", "timeit", "prun") and line.strip():
+            exec(compile(line, "<magic>", "exec"), self.user_ns)
+
+    def run_cell_magic(self, name, line, cell, *args, **kwargs):
+        if name in ("time", "timeit", "capture", "prun"):
+            exec(compile(cell, "<magic>", "exec"), self.user_ns)
+
+    def magic(self, *args, **kwargs):
+        return None
+
+    def system(self, *args, **kwargs):
+        return None
+
+    def getoutput(self, *args, **kwargs):
+        return []
+
+    def __getattr__(self, name):
+        raise AttributeError(f"get_ipython().{name} is not available when grading")
+
+
+def run_cells(cells, namespace):
+    """Execute ``cells`` (source strings) in ``namespace`` in order; return one message per failing cell.
+
+    All cells are transformed first, so nothing a cell does can change how later cells are read.
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
+    transformer = TransformerManager()
+    compiled, errors = [], []
+    for index, source in enumerate(cells, start=1):
+        try:
+            compiled.append((index, compile(transformer.transform_cell(source), f"<cell {index}>", "exec")))
+        except BaseException as error:  # noqa: BLE001 - a syntax error is the student's, reported as such
+            errors.append(f"cell {index}: {type(error).__name__}: {error}"[:500])
+    for index, code in compiled:
+        try:
+            exec(code, namespace)
+        except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
+            errors.append(f"cell {index}: {type(error).__name__}: {error}"[:500])
+    return errors
+
+
+def _guarded(function):
+    """``function`` with SystemExit / KeyboardInterrupt turned into ordinary errors (a failed case)."""
+    def guarded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (SystemExit, KeyboardInterrupt, GeneratorExit) as error:
+            raise RuntimeError(f"{type(error).__name__} raised while being tested") from None
+    return guarded
+
+
+def _silence_checks():
+    """Visible-test calls left in the student's cells do nothing here (the grader checks every part itself)."""
+    import gdkit.grading
+    from gdkit.grading import core
+    gdkit.grading.check = core.check = lambda *args, **kwargs: None
+
+
+def _references_restored(stubs):
+    """Whether student code undid the stubbing of the forbidden references (restored their code, reloaded or
+    replaced them in their module): the part then gets no credit."""
+    for function, stub, module in stubs:
+        name = function.__name__
+        if function.__code__ is not stub or (module is not None and getattr(module, name, function) is not function):
+            return True
+    return False
+
+
+def _load_part(job):
+    from gdkit.grading import core
+    if job.get("parts_file"):
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("gdkit_grading_extra_parts", job["parts_file"])
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        parts = {part.id: part for part in module.PARTS}
+    else:
+        from gdkit.grading import all_parts
+        parts = all_parts()
+    return core, parts[job["part_id"]]
+
+
+def main(argv):
+    job_dir, result_fd, uid = argv[0], int(argv[1]), (None if argv[2] == "-" else int(argv[2]))
+    with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as stream:
+        job = json.load(stream)
+    _confine(job["limits"], uid)
+    os.set_inheritable(result_fd, False)
+    result = os.fdopen(result_fd, "wb", buffering=0)
+
+    import numpy as np
+    core, part = _load_part(job)
+    from gdkit.grading import plain
+    forbidden = core.forbid_references(part.forbidden).__enter__()  # never exited: active for the whole process
+    stubs = [(f, f.__code__, sys.modules.get(f.__module__)) for f in forbidden.functions]
+    forbidden.saved = []  # the original code objects are not kept anywhere student code could find them
+    _silence_checks()
+
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    shell = _StubShell(namespace)
+    namespace["get_ipython"] = lambda: shell
+    cell_errors = run_cells(job["cells"], namespace)
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+    result.write(b"C")  # READY_MARKER: the grader now sends the test cases
+    raw_cases = plain.loads(sys.stdin.buffer.read(), max_bytes=job["limits"]["result_mb"] * _MB)
+    cases = [core.Case(tuple(args), dict(kwargs), str(label)) for args, kwargs, label in raw_cases]
+
+    function = namespace.get(part.function)
+    if function is None:
+        status, answers = "missing", []
+    elif not callable(function):
+        status, answers = f"not callable ({type(function).__name__})", []
+    else:
+        status = "ok"
+        answers = core.answers(part, _guarded(function), cases)
+        if _references_restored(stubs):
+            status = "tampered"
+        answers = [(str(kind), value) if plain.is_plain_answer(value) else
+                   ("error", "returned a value that is not an array, a number or a tuple of those")
+                   for kind, value in answers]
+    record = plain.dumps({"status": status, "answers": answers, "cell_errors": cell_errors[:20]})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    result.write(record)
+    result.close()
+    os._exit(0)  # skip interpreter shutdown: atexit hooks and __del__ methods the student registered
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

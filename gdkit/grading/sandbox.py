@@ -1,0 +1,271 @@
+"""Running one grading job in a throw-away sandbox: bubblewrap, resource limits, capped output (trusted grader).
+
+The sandbox (see ``docs/grading-design.md``) is a ``bwrap`` container with new PID, network, IPC and UTS
+namespaces, read-only binds of the Python installation, the virtualenv and the gdkit package directory only,
+size-capped tmpfs for ``/tmp`` and the working directory, a cleared environment, and ``--die-with-parent``.
+Inside it, :mod:`gdkit.grading.runner` sets resource limits and, when the grader runs as root, drops to an
+unprivileged uid of its own (so that ``RLIMIT_NPROC`` applies), before any student code runs. When the job
+ends or times out, killing bwrap ends its PID namespace: every process the student started dies with it.
+
+``weak`` isolation (no bwrap) is a separate process with the same resource limits and nothing else.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+__all__ = ["Limits", "Outcome", "SandboxUnavailable", "check_bwrap", "run_job", "BWRAP_HINT",
+           "READY_MARKER"]
+
+BWRAP_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install -y bubblewrap`; Fedora: "
+              "`sudo dnf install bubblewrap`), or pass --weak-isolation to grade with resource limits and a "
+              "separate process only (student code can then read and write your files: not for real grading)")
+
+READY_MARKER = b"C"  # the runner writes this on the result pipe once the notebook's cells have run
+
+SANDBOX_UID_BASE = 61000  # sandbox k of a root grader runs as uid/gid 61000 + k (no such user needed)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed job (one part of one submission).
+
+    Attributes
+    ----------
+    wall_seconds : float
+        Wall-clock time of one part, cells included; the whole process tree is killed after it.
+    cpu_seconds : int
+        CPU time (``RLIMIT_CPU``) of the runner process.
+    memory_mb : int
+        Address space of each process (``RLIMIT_AS``).
+    processes : int
+        Processes and threads of the sandbox's uid (``RLIMIT_NPROC``): stops fork bombs.
+    file_mb : int
+        Largest file a process may write (``RLIMIT_FSIZE``).
+    disk_mb : int
+        Size of each writable tmpfs (``/tmp`` and the working directory).
+    open_files : int
+        Open file descriptors (``RLIMIT_NOFILE``).
+    output_kb : int
+        Student stdout and stderr kept for the instructor's log; the rest is read and discarded.
+    result_mb : int
+        Largest answer record accepted from the runner.
+    """
+
+    wall_seconds: float = 30.0
+    cpu_seconds: int = 30
+    memory_mb: int = 1024
+    processes: int = 8
+    file_mb: int = 16
+    disk_mb: int = 64
+    open_files: int = 256
+    output_kb: int = 64
+    result_mb: int = 64
+
+    def as_dict(self):
+        return asdict(self)
+
+
+@dataclass
+class Outcome:
+    """What came back from one job: ``returncode`` (negative: killed by that signal), whether it was killed
+    for exceeding ``wall_seconds`` (``timed_out``), whether the cells finished (``ready``), the result record
+    bytes (``result``, None if none), the first ``output_kb`` of its output, and the wall time."""
+
+    returncode: int
+    timed_out: bool
+    ready: bool
+    result: bytes | None
+    output: bytes
+    output_truncated: bool
+    seconds: float
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create a sandbox here."""
+
+
+def _python_dirs():
+    """Directories the sandbox needs read-only: the base installation, the virtualenv, the gdkit package."""
+    import gdkit
+    dirs = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(gdkit.__file__).resolve().parent]
+    executable = Path(sys.executable)
+    if executable.is_symlink():
+        dirs.append(executable.resolve().parent.parent)
+    unique = []
+    for d in dirs:
+        if not any(d == u or u in d.parents for u in unique):
+            unique = [u for u in unique if d not in u.parents] + [d]
+    return unique
+
+
+def _ancestor_dirs(paths):
+    """``--perms 0755 --dir`` for every ancestor of ``paths`` so an unprivileged uid can traverse them."""
+    args, seen = [], set()
+    for path in paths:
+        for parent in reversed(path.parents):
+            if str(parent) in ("/", "/usr") or parent in seen or str(parent).startswith("/usr/"):
+                continue
+            seen.add(parent)
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def bwrap_command(job_dir, limits, bwrap="bwrap"):
+    """The ``bwrap`` argument list that runs the runner on ``job_dir`` (bound read-only at ``/job``)."""
+    binds = _python_dirs()
+    args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--clearenv",
+            "--ro-bind", "/usr", "/usr"]
+    for name in ("lib", "lib64", "bin", "sbin"):
+        target = Path("/") / name
+        if target.is_symlink():
+            args += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            args += ["--ro-bind", str(target), str(target)]
+    args += _ancestor_dirs(binds)
+    for path in binds:
+        args += ["--ro-bind", str(path), str(path)]
+    size = str(limits.disk_mb * 2**20)
+    args += ["--ro-bind", str(job_dir), "/job", "--proc", "/proc", "--dev", "/dev",
+             "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/home/student",
+             "--chdir", "/home/student"]
+    for key, value in sandbox_env(home="/home/student").items():
+        args += ["--setenv", key, value]
+    if os.geteuid() == 0:  # no user namespace: the runner drops to its own uid, so RLIMIT_NPROC applies
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    return args
+
+
+def sandbox_env(home):
+    """The whole environment of student code: no secrets, one BLAS thread, no bytecode writes."""
+    import gdkit
+    package_parent = str(Path(gdkit.__file__).resolve().parent.parent)
+    return {"PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": home, "TMPDIR": "/tmp",
+            "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": package_parent,
+            "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
+
+
+def check_bwrap(bwrap=None):
+    """Path of a working ``bwrap``; raises :class:`SandboxUnavailable` saying how to install it."""
+    bwrap = bwrap or shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed: {BWRAP_HINT}")
+    probe = subprocess.run([bwrap, "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/",
+                            "--proc", "/proc", "--dev", "/dev", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:300]}); "
+                                 "user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone=1 "
+                                 f"or run as root), or {BWRAP_HINT.split(', or ', 1)[1]}")
+    return bwrap
+
+
+def _read_capped(fd, cap, into, on_first=None):
+    """Read ``fd`` to EOF keeping the first ``cap`` bytes in ``into`` (a bytearray), discarding the rest."""
+    first = True
+    with os.fdopen(fd, "rb", buffering=0) as stream:
+        while True:
+            chunk = stream.read(65536)
+            if not chunk:
+                break
+            if first and on_first is not None:
+                first = False
+                if chunk[:1] == READY_MARKER:
+                    on_first()
+                    chunk = chunk[1:]
+            if len(into) < cap:
+                into += chunk[:cap - len(into)]
+            elif len(into) == cap:
+                into.append(0)  # one byte past the cap records "truncated"
+
+
+def _set_limits(limits):
+    import resource
+    mb = 2**20
+    for name, value in (("RLIMIT_AS", limits["memory_mb"] * mb), ("RLIMIT_CPU", limits["cpu_seconds"]),
+                        ("RLIMIT_FSIZE", limits["file_mb"] * mb), ("RLIMIT_NOFILE", limits["open_files"]),
+                        ("RLIMIT_CORE", 0)):
+        resource.setrlimit(getattr(resource, name), (value, value))
+
+
+def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
+    """Run :mod:`gdkit.grading.runner` on ``job_dir`` in a sandbox and return its :class:`Outcome`.
+
+    ``cases_payload`` (bytes) is written to the runner's stdin only once it reports that the notebook's cells
+    have run, so the test inputs do not exist in the sandbox while the student's cells execute.
+    ``slot`` (0, 1, ...) must be distinct for jobs running at the same time: it picks the unprivileged uid.
+    """
+    result_r, result_w = os.pipe()
+    output_r, output_w = os.pipe()
+    stdin_r, stdin_w = os.pipe()
+    runner = [sys.executable, "-P", "-s", "-m", "gdkit.grading.runner", "/job" if not weak else str(job_dir),
+              str(result_w), str(SANDBOX_UID_BASE + slot) if (os.geteuid() == 0 and not weak) else "-"]
+    if weak:
+        env = sandbox_env(home=str(job_dir))
+        command, cwd = runner, str(job_dir)
+        preexec = lambda: _set_limits(limits.as_dict())  # noqa: E731
+    else:
+        command, env, cwd, preexec = bwrap_command(job_dir, limits, bwrap) + runner, {}, "/", None
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdin=stdin_r, stdout=output_w, stderr=output_w, pass_fds=(result_w,),
+                               cwd=cwd, env=env, start_new_session=True, preexec_fn=preexec)
+    for fd in (result_w, output_w, stdin_r):
+        os.close(fd)
+
+    ready = threading.Event()
+    stdin_file = os.fdopen(stdin_w, "wb")
+
+    def send_cases():
+        ready.set()
+
+        def write():
+            try:
+                stdin_file.write(cases_payload)
+                stdin_file.close()
+            except OSError:
+                pass  # the runner died or closed its stdin: its missing answers say so
+        threading.Thread(target=write, daemon=True).start()
+
+    result, output = bytearray(), bytearray()
+    readers = [threading.Thread(target=_read_capped, args=(result_r, limits.result_mb * 2**20, result, send_cases),
+                                daemon=True),
+               threading.Thread(target=_read_capped, args=(output_r, limits.output_kb * 1024, output), daemon=True)]
+    for reader in readers:
+        reader.start()
+    timed_out = False
+    try:
+        process.wait(timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    _kill_tree(process)
+    for reader in readers:
+        reader.join(timeout=5)  # weak isolation: an escaped daemon may hold a pipe open; never wait for it
+    if not ready.is_set():
+        try:
+            stdin_file.close()
+        except OSError:
+            pass
+    seconds = time.monotonic() - started
+    cap = limits.output_kb * 1024
+    record = bytes(result) if result and len(result) <= limits.result_mb * 2**20 else None
+    return Outcome(returncode=process.returncode, timed_out=timed_out, ready=ready.is_set(), result=record,
+                   output=bytes(output[:cap]), output_truncated=len(output) > cap, seconds=seconds)
+
+
+def _kill_tree(process):
+    """Kill bwrap (its PID namespace dies with it) or, in weak mode, the runner's process group."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.kill()
+    except ProcessLookupError:
+        pass
+    process.wait()
