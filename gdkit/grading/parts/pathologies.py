@@ -181,6 +181,7 @@ def _diagnose_cases(rng, hidden):
                case(0.5, [0.1, 0.0, 0.2, nan], "a healthy network")]
     extra = [case(1e5, [0.0, 0.0, 0.0, nan], "growing gradients"),
              case(2.0, [0.2, 0.6, 0.0, nan], "one layer half dead"),
+             case(0.1, [nan, 0.7, 0.1, 0.0], "a tanh first layer, then dead ReLU units"),
              case(1e-5, [0.9, 0.7, 0.1, nan], "dead units and tiny gradients"),
              case(1e-2, [nan, nan, nan, nan], "no ReLU layer"),
              case(1e4, [0.0, 0.3], "two layers", layers=2),

@@ -1,0 +1,258 @@
+"""Student-style answers to 06_pathologies: one wrong answer per catalogued misconception, several right ones."""
+import math
+
+import numpy as np
+from _entries import buggy, correct
+
+
+# ---- global_norm ------------------------------------------------------------------------------------------------
+@buggy("test_global_norm", "you added the arrays' norms")
+def global_norm_sum_of_norms(grads):
+    return sum(float(np.linalg.norm(g)) for g in grads)
+
+
+@buggy("test_global_norm", "the square root is missing")
+def global_norm_squared(grads):
+    return float(sum((g ** 2).sum() for g in grads))
+
+
+@buggy("test_global_norm", "largest array's norm")
+def global_norm_max(grads):
+    return max(np.sqrt(np.sum(g * g)) for g in grads)
+
+
+@correct("test_global_norm")
+def global_norm_concatenate(grads):
+    return float(np.linalg.norm(np.concatenate([g.ravel() for g in grads])))
+
+
+@correct("test_global_norm")
+def global_norm_hypot(grads):
+    total = 0.0
+    for g in grads:
+        total = math.hypot(total, float(np.linalg.norm(g)))
+    return total
+
+
+# ---- clip_by_global_norm ----------------------------------------------------------------------------------------
+def _norm(grads):
+    return math.sqrt(sum(float(np.sum(g * g)) for g in grads))
+
+
+@buggy("test_clip_by_global_norm", "clipped each array by its own norm")
+def clip_per_array(grads, max_norm):
+    before = _norm(grads)
+    for g in grads:
+        n = np.linalg.norm(g)
+        if n > max_norm:
+            g *= max_norm / n
+    return before
+
+
+@buggy("test_clip_by_global_norm", "returned the norm after clipping")
+def clip_norm_after(grads, max_norm):
+    total = _norm(grads)
+    if total > max_norm:
+        for g in grads:
+            g *= max_norm / (total + 1e-6)
+    return _norm(grads)
+
+
+@buggy("test_clip_by_global_norm", "rescaled even when")
+def clip_always(grads, max_norm):
+    total = _norm(grads)
+    for g in grads:
+        g *= max_norm / (total + 1e-6)
+    return total
+
+
+@buggy("test_clip_by_global_norm", "gradients were not changed")
+def clip_not_in_place(grads, max_norm):
+    total = _norm(grads)
+    if total > max_norm:
+        grads = [g * max_norm / total for g in grads]
+    return total
+
+
+@buggy("test_clip_by_global_norm", "clipping by value")
+def clip_by_value(grads, max_norm):
+    total = _norm(grads)
+    for g in grads:
+        np.clip(g, -max_norm, max_norm, out=g)
+    return total
+
+
+@correct("test_clip_by_global_norm")
+def clip_textbook(grads, max_norm):
+    total = _norm(grads)
+    if total > max_norm:  # without PyTorch's 1e-6 guard: within tolerance
+        for g in grads:
+            g *= max_norm / total
+    return total
+
+
+@correct("test_clip_by_global_norm")
+def clip_slice_assign(grads, max_norm):
+    total = float(np.sqrt(sum(np.vdot(g, g) for g in grads)))
+    scale = min(1.0, max_norm / (total + 1e-6))
+    for i in range(len(grads)):
+        grads[i][...] = grads[i] * scale
+    return total
+
+
+# ---- initialisers -----------------------------------------------------------------------------------------------
+@buggy("test_glorot_uniform", "the normal's standard deviation")
+def glorot_variance_as_limit(shape, rng=None, dtype=np.float64):
+    r = np.sqrt(2 / (shape[0] + shape[1]))
+    return np.random.default_rng(rng).uniform(-r, r, shape).astype(dtype)
+
+
+@buggy("test_glorot_uniform", "fan_in only")
+def glorot_fan_in(shape, rng=None, dtype=np.float64):
+    r = math.sqrt(6 / shape[0])
+    return (np.random.default_rng(rng).random(shape) * 2 * r - r).astype(dtype)
+
+
+@buggy("test_glorot_uniform", "normally distributed")
+def glorot_normal_instead(shape, rng=None, dtype=np.float64):
+    std = np.sqrt(2.0 / sum(shape))
+    return (std * np.random.default_rng(rng).standard_normal(shape)).astype(dtype)
+
+
+@buggy("test_glorot_uniform", "square root is missing")
+def glorot_no_sqrt(shape, rng=None, dtype=np.float64):
+    r = 6 / (shape[0] + shape[1])
+    return np.random.default_rng(rng).uniform(-r, r, size=shape).astype(dtype)
+
+
+@correct("test_glorot_uniform")
+def glorot_from_random(shape, rng=None, dtype=np.float64):
+    fan_in, fan_out = shape
+    r = math.sqrt(6.0 / (fan_in + fan_out))
+    gen = np.random.default_rng(rng)
+    return ((2.0 * gen.random((fan_in, fan_out)) - 1.0) * r).astype(dtype)
+
+
+@correct("test_glorot_uniform")
+def glorot_own_seed_handling(shape, rng=None, dtype=np.float64):
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng + 12345 if rng else None)
+    r = np.sqrt(6.0 / (shape[0] + shape[1]))
+    return gen.uniform(low=-r, high=r, size=shape).astype(dtype)
+
+
+@buggy("test_he_normal", "it is the variance")
+def he_variance_as_std(shape, rng=None, dtype=np.float64):
+    return np.random.default_rng(rng).normal(0, 2 / shape[0], shape).astype(dtype)
+
+
+@buggy("test_he_normal", "(LeCun)")
+def he_lecun(shape, rng=None, dtype=np.float64):
+    return (np.random.default_rng(rng).standard_normal(shape) / np.sqrt(shape[0])).astype(dtype)
+
+
+@buggy("test_he_normal", "you used fan_out")
+def he_fan_out(shape, rng=None, dtype=np.float64):
+    fan_in, fan_out = shape
+    return np.random.default_rng(rng).normal(0, np.sqrt(2 / fan_out), (fan_in, fan_out)).astype(dtype)
+
+
+@buggy("test_he_normal", "uniformly distributed")
+def he_uniform_instead(shape, rng=None, dtype=np.float64):
+    r = np.sqrt(6 / shape[0])
+    return np.random.default_rng(rng).uniform(-r, r, shape).astype(dtype)
+
+
+@correct("test_he_normal")
+def he_scaled_standard_normal(shape, rng=None, dtype=np.float64):
+    gen = np.random.default_rng(rng)
+    return (gen.standard_normal(size=shape) * math.sqrt(2.0 / shape[0])).astype(dtype)
+
+
+@correct("test_he_normal")
+def he_box_muller(shape, rng=None, dtype=np.float64):
+    gen = np.random.default_rng(rng)
+    u1, u2 = 1.0 - gen.random(shape), gen.random(shape)
+    z = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    return np.asarray(z * np.sqrt(2.0 / shape[0]), dtype=dtype)
+
+
+# ---- dead_fraction ----------------------------------------------------------------------------------------------
+@buggy("test_dead_fraction", "counted the entries")
+def dead_fraction_entries(Z):
+    return float((Z <= 0).sum() / Z.size)
+
+
+@buggy("test_dead_fraction", "exactly 0 is dead too")
+def dead_fraction_strict(Z):
+    return float(np.mean((Z < 0).all(axis=0)))
+
+
+@buggy("test_dead_fraction", "you looked at rows")
+def dead_fraction_rows(Z):
+    return float(np.mean([np.all(row <= 0) for row in Z]))
+
+
+@correct("test_dead_fraction")
+def dead_fraction_max(Z):
+    return float(np.mean(Z.max(axis=0) <= 0))
+
+
+@correct("test_dead_fraction")
+def dead_fraction_loop(Z):
+    dead = 0
+    for unit in range(Z.shape[1]):
+        if not np.any(Z[:, unit] > 0):
+            dead += 1
+    return dead / Z.shape[1]
+
+
+# ---- diagnose ---------------------------------------------------------------------------------------------------
+def _ratio_label(first, last):
+    if not (np.isfinite(first) and np.isfinite(last)):
+        return "exploding"
+    if first < 1e-3 * last:
+        return "vanishing"
+    if first > 1e3 * last:
+        return "exploding"
+    return "healthy"
+
+
+@buggy("test_diagnose", "compared the last layer to the first")
+def diagnose_inverted(grad_norms, dead_fractions):
+    if np.nanmax(dead_fractions) >= 0.5 if not np.all(np.isnan(dead_fractions)) else False:
+        return "dead_relu"
+    return _ratio_label(grad_norms[-1], grad_norms[0])
+
+
+@buggy("test_diagnose", "check for dead ReLU units first")
+def diagnose_dead_last(grad_norms, dead_fractions):
+    label = _ratio_label(grad_norms[0], grad_norms[-1])
+    if label == "healthy" and np.any(np.nan_to_num(dead_fractions) >= 0.5):
+        return "dead_relu"
+    return label
+
+
+@buggy("test_diagnose", "NaN entries")
+def diagnose_nan(grad_norms, dead_fractions):
+    if max(dead_fractions) >= 0.5:
+        return "dead_relu"
+    return _ratio_label(grad_norms[0], grad_norms[-1])
+
+
+@correct("test_diagnose")
+def diagnose_nanmax(grad_norms, dead_fractions):
+    dead = np.asarray(dead_fractions, dtype=float)
+    if np.any(~np.isnan(dead)) and np.nanmax(dead) >= 0.5:
+        return "dead_relu"
+    return _ratio_label(grad_norms[0], grad_norms[-1])
+
+
+@correct("test_diagnose")
+def diagnose_loop(grad_norms, dead_fractions):
+    for fraction in dead_fractions:
+        if fraction == fraction and fraction >= 0.5:  # NaN != NaN
+            return "dead_relu"
+    if any(math.isinf(g) or math.isnan(g) for g in grad_norms):
+        return "exploding"
+    ratio = grad_norms[0] / grad_norms[-1]
+    return "vanishing" if ratio < 1e-3 else "exploding" if ratio > 1e3 else "healthy"

@@ -1,0 +1,124 @@
+"""Student-style answers to 07_practice: one wrong answer per catalogued misconception, several right ones."""
+import numpy as np
+from _entries import buggy, correct
+
+
+# ---- L2 penalty -------------------------------------------------------------------------------------------------
+@buggy("test_l2_penalty", "(lambda/2)·sum(W^2) convention")
+def l2_half(W, lam):
+    return lam / 2 * float(np.sum(W ** 2))
+
+
+@buggy("test_l2_penalty", "averaged the squared weights")
+def l2_mean(W, lam):
+    return lam * float((W ** 2).mean())
+
+
+@buggy("test_l2_penalty", "you used the norm ||W||")
+def l2_norm(W, lam):
+    return lam * np.linalg.norm(W)
+
+
+@buggy("test_l2_penalty", "L1 penalty")
+def l2_abs(W, lam):
+    return lam * np.abs(W).sum()
+
+
+@correct("test_l2_penalty")
+def l2_vdot(W, lam):
+    return float(lam * np.vdot(W, W))
+
+
+@correct("test_l2_penalty")
+def l2_loop(W, lam):
+    total = 0.0
+    for w in np.ravel(W):
+        total += float(w) ** 2
+    return lam * total
+
+
+@buggy("test_l2_penalty_grad", "gradient of (lambda/2)")
+def l2_grad_no_two(W, lam):
+    return lam * W
+
+
+@buggy("test_l2_penalty_grad", "wrong sign")
+def l2_grad_sign(W, lam):
+    return -2 * lam * W
+
+
+@buggy("test_l2_penalty_grad", "L1 subgradient")
+def l2_grad_sign_of_w(W, lam):
+    return lam * np.sign(W)
+
+
+@correct("test_l2_penalty_grad")
+def l2_grad_sum(W, lam):
+    return lam * W + lam * W
+
+
+@correct("test_l2_penalty_grad")
+def l2_grad_copy(W, lam):
+    grad = np.array(W, dtype=float, copy=True)
+    grad *= 2 * lam
+    return grad
+
+
+# ---- train_and_predict ------------------------------------------------------------------------------------------
+@buggy("test_train_and_predict", "predicts (almost) the same class")
+def train_without_standardising(X_train, y_train, X_test):
+    # No training at all: the most common class for everyone.
+    values, counts = np.unique(y_train, return_counts=True)
+    return np.full(len(X_test), values[np.argmax(counts)])
+
+
+@buggy("test_train_and_predict", "at least 85%")
+def train_one_epoch_sgd(X_train, y_train, X_test):
+    # Far too little training on raw features: a tiny learning rate and a single pass.
+    from gdkit import Sequential
+    from gdkit.layers import Dense
+    model = Sequential([Dense(int(y_train.max()) + 1, activation="softmax")], rng=3)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(X_train, y_train, epochs=1, batch_size=len(X_train), verbose=0)
+    return model.predict(X_test).argmax(axis=1)
+
+
+@buggy("test_train_and_predict", "for class probabilities of shape (N, K), take the argmax")
+def train_returns_probabilities(X_train, y_train, X_test):
+    from gdkit import Sequential
+    from gdkit.datasets import Standardizer
+    from gdkit.layers import Dense
+    scaler = Standardizer().fit(X_train)
+    model = Sequential([Dense(int(y_train.max()) + 1, activation="softmax")], rng=0)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit(scaler.transform(X_train), y_train, epochs=20, verbose=0)
+    return model.predict(scaler.transform(X_test))
+
+
+@correct("test_train_and_predict")
+def train_own_softmax_regression(X_train, y_train, X_test):
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0) + 1e-12
+    X, Xt = (X_train - mean) / std, (X_test - mean) / std
+    k = int(y_train.max()) + 1
+    Y = np.eye(k)[y_train]
+    W, b = np.zeros((X.shape[1], k)), np.zeros(k)
+    for _ in range(500):
+        Z = X @ W + b
+        P = np.exp(Z - Z.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        dZ = (P - Y) / len(X)
+        W -= 0.5 * X.T @ dZ
+        b -= 0.5 * dZ.sum(axis=0)
+    return np.argmax(Xt @ W + b, axis=1)
+
+
+@correct("test_train_and_predict")
+def train_gdkit_mlp_verbose(X_train, y_train, X_test):
+    from gdkit import Sequential
+    from gdkit.datasets import Standardizer
+    from gdkit.layers import Dense
+    scaler = Standardizer().fit(X_train)
+    model = Sequential([Dense(32, activation="tanh"), Dense(int(y_train.max()) + 1, activation="softmax")], rng=1)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(scaler.transform(X_train), y_train, epochs=60, batch_size=32, verbose=2)  # prints every epoch
+    return model.predict(scaler.transform(X_test)).argmax(axis=1).astype(float)

@@ -1,0 +1,125 @@
+"""The mistake catalogue: student-style wrong answers fail with the message naming their misconception,
+right answers written differently pass (also when they print or warn), and calling gdkit's own function
+for the part gets no credit. Also: no catalogued mistake coincides with the reference on the hidden cases."""
+import importlib.util
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gdkit.grading import all_parts, core
+
+CATALOGUE = Path(__file__).resolve().parent / "catalogue"
+sys.path.insert(0, str(CATALOGUE))
+ASSIGNMENTS = sorted(p.stem for p in CATALOGUE.glob("[0-9]*.py"))
+PARTS = all_parts()
+
+
+def _load(assignment):
+    spec = importlib.util.spec_from_file_location(f"catalogue_{assignment}", CATALOGUE / f"{assignment}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _entries():
+    entries = []
+    for assignment in ASSIGNMENTS:
+        module = _load(assignment)
+        for name, function in vars(module).items():
+            for kind, part, message in getattr(function, "catalogue", ()):
+                entries.append(pytest.param(kind, f"{assignment}/{part}", message, function,
+                                            id=f"{assignment}/{part}/{name}"))
+    return entries
+
+
+ENTRIES = _entries()
+
+
+def _run(part_id, function, forbid=True):
+    """Check ``function`` on the hidden cases as the grader does; returns the PartResult (never raises).
+    ``forbid=False`` lets it call gdkit's reference (the catalogued mistakes are built from it)."""
+    part = PARTS[part_id]
+    cases = part.cases(np.random.default_rng(0), True)
+    expected = core.answers(part, part.reference, cases)
+    with core.forbid_references(part.forbidden if forbid else ()):
+        student = core.answers(part, function, cases)
+    return core.evaluate(part, cases, student, expected)
+
+
+def test_the_catalogue_covers_every_part_and_every_mistake():
+    assert ASSIGNMENTS == sorted({part.assignment for part in PARTS.values()})
+    buggy, correct = {}, {}
+    for param in ENTRIES:
+        kind, part_id, message, _ = param.values
+        assert part_id in PARTS, f"{part_id} is not a registered part"
+        (buggy if kind == "buggy" else correct).setdefault(part_id, []).append(message)
+    for part_id, part in PARTS.items():
+        assert len(correct.get(part_id, [])) >= 2, f"{part_id}: fewer than two correct variants"
+        for mistake in part.mistakes:
+            assert any(m in mistake.message for m in buggy.get(part_id, [])), \
+                f"{part_id}: no buggy variant for the mistake {mistake.name!r}"
+
+
+@pytest.mark.parametrize("kind, part_id, message, function", ENTRIES)
+def test_catalogue_entry(kind, part_id, message, function):
+    result = _run(part_id, function)
+    if kind == "buggy":
+        assert not result.passed and result.score == 0, f"a wrong answer passed {part_id}"
+        assert message in result.message, f"feedback {result.message!r} does not name {message!r}"
+    else:
+        assert result.passed and result.score == result.max_score, result.message
+
+
+def _printing(function):
+    def noisy(*args, **kwargs):
+        print("debugging output " * 20)
+        print("to stderr too", file=sys.stderr)
+        warnings.warn("a warning from a correct answer", RuntimeWarning)
+        return function(*args, **kwargs)
+    return noisy
+
+
+CORRECT = [param for param in ENTRIES if param.values[0] == "correct"]
+FIRST_CORRECT = {param.values[1]: param.values[3] for param in reversed(CORRECT)}
+
+
+@pytest.mark.parametrize("part_id", sorted(PARTS))
+def test_a_correct_answer_that_prints_and_warns_gets_full_credit(part_id, capsys):
+    result = _run(part_id, _printing(FIRST_CORRECT[part_id]))
+    assert result.passed and result.score == result.max_score, result.message
+
+
+@pytest.mark.parametrize("part_id", sorted(PARTS))
+def test_calling_gdkits_own_function_gets_no_credit(part_id):
+    part = PARTS[part_id]
+
+    def just_call_the_reference(*args, **kwargs):
+        return part.reference(*args, **kwargs)
+
+    result = _run(part_id, just_call_the_reference)
+    assert not result.passed and result.score == 0
+    assert "gets no credit" in result.message
+
+
+@pytest.mark.parametrize("part_id", sorted(PARTS))
+def test_every_mistake_is_told_apart_from_the_reference(part_id):
+    """Each catalogued mistake, handed in as an answer, fails on the hidden cases with its own message."""
+    part = PARTS[part_id]
+    for mistake in part.mistakes:
+        result = _run(part_id, mistake.function, forbid=False)
+        assert not result.passed, f"{part_id}: mistake {mistake.name!r} agrees with the reference on every case"
+        assert mistake.message in result.message, f"{part_id}: {mistake.name!r} reported as {result.message!r}"
+
+
+@pytest.mark.parametrize("part_id", sorted(PARTS))
+def test_the_reference_passes_visible_and_hidden_cases(part_id):
+    part = PARTS[part_id]
+    for hidden in (False, True):
+        cases = part.cases(np.random.default_rng(0), hidden)
+        assert cases and (len(cases) > 1 or not hidden)
+        answers = core.answers(part, part.reference, cases)
+        assert all(status == "ok" for status, _ in answers)
+        assert core.evaluate(part, cases, answers, answers).passed
