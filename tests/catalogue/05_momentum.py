@@ -226,3 +226,21 @@ def adam_loops(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999
         v[i] = beta_2 * v[i] + (1 - beta_2) * grad[i] ** 2
         param[i] -= learning_rate * (m[i] / (1 - beta_1 ** t)) / ((v[i] / (1 - beta_2 ** t)) ** 0.5 + epsilon)
     return state
+
+
+@buggy("test_momentum", "Sutskever form v = mu v - lr g")
+def momentum_sutskever(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    v = state.momentum_buffer
+    v[...] = momentum * v - learning_rate * grad
+    param += v
+    return state
+
+
+@buggy("test_momentum", "velocity has the opposite sign")
+def momentum_negative_velocity(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False,
+                               weight_decay=0.0):
+    v = state.momentum_buffer
+    v *= momentum
+    v -= grad
+    param += learning_rate * v
+    return state

@@ -56,6 +56,14 @@ _LR_INSIDE = Mistake(
     "lr_inside", _momentum_bug(lambda old, g, lr, mu: mu * old + lr * g, lambda old, b, g, lr, mu: b),
     "you used the Sutskever form with the learning rate inside the velocity (v = mu v + lr g); gdkit keeps it "
     "outside, as PyTorch does: b = mu b + g, then param -= lr * b")
+_SUTSKEVER = Mistake(
+    "sutskever", _momentum_bug(lambda old, g, lr, mu: mu * old - lr * g, lambda old, b, g, lr, mu: -b),
+    "you used the Sutskever form v = mu v - lr g, param += v: the learning rate is inside the velocity and its "
+    "sign is flipped; gdkit keeps b = mu b + g in the buffer and steps param -= lr * b")
+_NEGATED = Mistake(
+    "negated", _momentum_bug(lambda old, g, lr, mu: mu * old - g, lambda old, b, g, lr, mu: -lr * b),
+    "your velocity has the opposite sign (v = mu v - g, param += lr v): the parameter is right but the buffer "
+    "gdkit keeps is b = mu b + g")
 _REBIND = Mistake(
     "rebind", _momentum_rebind,
     "the momentum buffer in the state was not changed: you returned a new array instead of updating "
@@ -170,6 +178,8 @@ PARTS = (
          forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
          mistakes=(
              _LR_INSIDE,
+             _SUTSKEVER,
+             _NEGATED,
              Mistake("dampened", _momentum_bug(lambda old, g, lr, mu: mu * old + (1 - mu) * g, _plain_step),
                      "your buffer is an exponential average, b = mu b + (1 - mu) g; heavy-ball momentum adds the "
                      "whole gradient: b = mu b + g"),
