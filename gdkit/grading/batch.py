@@ -120,8 +120,10 @@ def _signal_name(number):
         return f"signal {number}"
 
 
-def _crash_reason(outcome, limits):
+def _crash_reason(outcome, limits, weak):
     code = outcome.returncode
+    if code is not None and not weak and code > 128:  # bwrap's init reports a signal as 128 + its number
+        code = 128 - code
     if code is not None and code < 0:
         name = _signal_name(-code)
         why = {"SIGXCPU": f"it used more than {limits.cpu_seconds} s of CPU time",
@@ -230,12 +232,16 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
         decoded = _decode_result(outcome.result) if outcome.result else None
         if decoded is None:
             if not outcome.ready:
-                if outcome.timed_out:
+                if outcome.timed_out and part_limits.wall_seconds < limits.wall_seconds:
+                    stop = (f"not graded: the notebook's time limit ({settings.notebook_seconds:g} s for all "
+                            "parts) was reached")
+                    flags.append("notebook time limit reached")
+                elif outcome.timed_out:
                     stop = (f"your notebook's code did not finish within {part_limits.wall_seconds:g} s "
                             "(an infinite loop?); no part could be graded")
                     flags.append("time limit: the notebook's cells did not finish")
                 else:
-                    stop = f"your notebook's code stopped the grading process: {_crash_reason(outcome, limits)}"
+                    stop = f"your notebook's code stopped the grading process: {_crash_reason(outcome, limits, settings.weak)}"
                     flags.append("the notebook's code ended the grading process")
                 parts.append({**entry, "message": stop})
             elif outcome.timed_out:
@@ -244,7 +250,7 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
                 flags.append(f"time limit: {part.name}")
             else:
                 parts.append({**entry, "message": f"the grading process ended while testing {part.function}: "
-                                                   f"{_crash_reason(outcome, limits)}"})
+                                                   f"{_crash_reason(outcome, limits, settings.weak)}"})
                 flags.append(f"crashed: {part.name}")
             continue
         status, answers, cell_errors = decoded

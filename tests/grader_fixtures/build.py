@@ -79,3 +79,20 @@ def submission(root, student, solutions=None, cells=None, name="fixture.ipynb", 
 
 if __name__ == "__main__":
     write_notebook(SOURCE / "fixture" / "fixture.ipynb", notebook_cells(CORRECT))
+
+
+def run_grader(submitted, out, *options, timeout=600):
+    """Run the real CLI (``python -m gdkit.grading grade``) on the fixture assignment; return the
+    CompletedProcess (text output)."""
+    import subprocess
+    import sys
+    command = [sys.executable, "-m", "gdkit.grading", "grade", str(submitted), "--out", str(out),
+               "--source", str(SOURCE), "--parts-file", str(PARTS_FILE), *map(str, options)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent.parent)
+
+
+def read_grades(out):
+    """``{student: row}`` of ``<out>/grades.csv``."""
+    import csv
+    with (Path(out) / "grades.csv").open(encoding="utf-8") as stream:
+        return {row["student"]: row for row in csv.DictReader(stream)}
