@@ -19,7 +19,9 @@ class History:
     diagnostics : dict of str -> dict of str -> list of float
         Filled when ``fit(..., diagnostics=True)``: per layer and per epoch, ``"grad_norm"`` (mean over the
         epoch's batches of the Frobenius norm of dL/dW), ``"weight_norm"``, ``"activation_mean"``,
-        ``"activation_std"``, ``"dead_fraction"`` (ReLU-family units that output 0 for every probe example)
+        ``"activation_std"``, ``"inactive_fraction"`` (ReLU, leaky ReLU or ELU units whose input is <= 0 for
+        every probe example), ``"dead_fraction"`` (the same for ReLU units that output 0 for every probe example: no gradient
+        reaches their weights; NaN for other activations)
         and ``"saturated_fraction"`` (sigmoid outputs outside [0.01, 0.99], tanh outputs beyond ±0.99).
     stopped_reason : str or None
         Why training stopped before the last epoch (divergence, early stopping), else None.

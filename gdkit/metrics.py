@@ -5,7 +5,7 @@ shapes, as Keras's ``metrics=['accuracy']`` does from the loss.
 """
 import numpy as np
 
-__all__ = ["accuracy", "binary_accuracy", "categorical_accuracy", "mean_absolute_error", "mean_squared_error",
+__all__ = ["accuracy", "binary_accuracy", "categorical_accuracy", "confusion_matrix", "mean_absolute_error", "mean_squared_error",
            "get", "METRICS"]
 
 
@@ -53,3 +53,17 @@ def get(identifier):
     if isinstance(identifier, str) and identifier.lower() in METRICS:
         return identifier, METRICS[identifier.lower()]
     raise ValueError(f"Unknown metric {identifier!r}. Known metrics: {', '.join(sorted(METRICS))}.")
+
+
+def confusion_matrix(y_true, y_pred, num_classes=None):
+    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as class ``j``.
+
+    ``y_true`` and ``y_pred`` are integer labels (N,), or one-hot / probability rows (N, K) (argmax taken).
+    """
+    y_true, y_pred = (np.asarray(y).argmax(axis=1) if np.ndim(y) == 2 else np.asarray(y) for y in (y_true, y_pred))
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"confusion_matrix: {y_true.shape[0]} true labels but {y_pred.shape[0]} predictions.")
+    k = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if num_classes is None else int(num_classes)
+    counts = np.zeros((k, k), dtype=np.int64)
+    np.add.at(counts, (y_true.astype(np.int64), y_pred.astype(np.int64)), 1)
+    return counts

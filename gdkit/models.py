@@ -176,10 +176,12 @@ class Sequential:
     def _penalty(self):
         return sum(layer.penalty() for layer in self.layers)
 
-    def _train_step(self, xb, yb):
+    def _train_step(self, xb, yb, recorder=None):
         A = self._forward(xb)
         loss_value = self._loss_value(yb, A) + self._penalty()
         self._backward(yb, A)
+        if recorder:
+            recorder.after_backward()  # before the step: clipping changes the gradients in place
         self.optimizer.step(self._params, [g for layer in self.layers for g in layer.grads])
         return loss_value, A
 
@@ -256,7 +258,7 @@ class Sequential:
             callback.set_model(self)
             callback.on_train_begin()
         progress = _Progress(verbose, epochs, -(-n // batch_size))
-        recorder = _Diagnostics(self, x[:1000]) if diagnostics else None
+        recorder = _Diagnostics(self, x[:1000], history) if diagnostics else None
         for epoch in range(epochs):
             progress.start_epoch(epoch)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, in words
@@ -267,7 +269,8 @@ class Sequential:
                 logs.update({f"val_{key}": value for key, value in self._evaluate_logs(*validation_data).items()})
             history.record(epoch, logs)
             if recorder:
-                recorder.end_epoch(history)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    recorder.end_epoch(history)
             progress.end_epoch(logs)
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
@@ -292,15 +295,13 @@ class Sequential:
             else:
                 rows = order[start:start + batch_size]
                 xb, yb = x[rows], y[rows]
-            loss_value, A = self._train_step(xb, yb)
+            loss_value, A = self._train_step(xb, yb, recorder)
             if not np.isfinite(loss_value):
                 self._stop_diverged(history, epoch, batch, loss_value, progress)
                 return None
             loss_sum += loss_value * len(xb)
             for i, (_, metric) in enumerate(self.metrics):
                 metric_sums[i] += metric(yb, A) * len(xb)
-            if recorder:
-                recorder.after_step()
             progress.update(batch + 1, loss_sum / min(start + batch_size, n))
         logs = {"loss": loss_sum / n}
         logs.update({name: total / n for (name, _), total in zip(self.metrics, metric_sums)})
@@ -371,11 +372,17 @@ class Sequential:
 class _Diagnostics:
     """Per-layer gradient norms (averaged over an epoch's steps) and activation statistics on a probe batch."""
 
-    def __init__(self, model, probe):
+    KEYS = ("activation_mean", "activation_std", "inactive_fraction", "dead_fraction", "saturated_fraction",
+            "grad_norm", "weight_norm")
+
+    def __init__(self, model, probe, history):
         self.model, self.probe = model, probe
         self.grad_sums, self.steps = [0.0] * len(model.layers), 0
+        for key in self.KEYS:  # every key exists from the start, even if training stops in epoch 1
+            history.diagnostics[key] = {layer.name: [] for layer in model.layers
+                                        if layer.params or not key.endswith("_norm")}
 
-    def after_step(self):
+    def after_backward(self):
         for i, layer in enumerate(self.model.layers):
             if layer.grads:
                 self.grad_sums[i] += float(np.linalg.norm(layer.grads[0]))
@@ -387,10 +394,12 @@ class _Diagnostics:
         for i, layer in enumerate(self.model.layers):
             A = layer.forward(A)
             values = {"activation_mean": float(A.mean()), "activation_std": float(A.std()),
-                      "dead_fraction": np.nan, "saturated_fraction": np.nan}
+                      "inactive_fraction": np.nan, "dead_fraction": np.nan, "saturated_fraction": np.nan}
             name = layer.activation.name
             if name in ("relu", "leaky_relu", "elu"):
-                values["dead_fraction"] = float(np.mean(np.all(layer.pre_activation <= 0, axis=0)))
+                values["inactive_fraction"] = float(np.mean(np.all(layer.pre_activation <= 0, axis=0)))
+            if name == "relu":  # leaky ReLU and ELU units still pass a gradient when their input is negative
+                values["dead_fraction"] = values["inactive_fraction"]
             elif name == "sigmoid":
                 values["saturated_fraction"] = float(np.mean((A < 0.01) | (A > 0.99)))
             elif name == "tanh":
@@ -399,7 +408,7 @@ class _Diagnostics:
                 values["grad_norm"] = self.grad_sums[i] / max(self.steps, 1)
                 values["weight_norm"] = float(np.linalg.norm(layer.params[0]))
             for key, value in values.items():
-                stats.setdefault(key, {}).setdefault(layer.name, []).append(value)
+                stats[key][layer.name].append(value)
         self.grad_sums, self.steps = [0.0] * len(self.model.layers), 0
 
 

@@ -541,3 +541,41 @@ def test_twenty_full_batch_steps_agree_with_pytorch(kind, opt_name):
         theirs = theirs.T if ours.ndim == 2 else theirs
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-10, err_msg=f"parameter {i} after 20 steps")
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_diagnostics_record_gradient_norms_before_clipping():
+    """grad_norm is the backpropagated gradient, not what clipping left of it."""
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1)) * 100
+    norms = {}
+    for clipnorm in (None, 1e-3):
+        model = Sequential([Dense(4, input_dim=3, activation="tanh"), Dense(1)], rng=0)
+        model.compile(optimizer=optimizers.SGD(0.0, clipnorm=clipnorm), loss="mse")
+        history = model.fit(X, y, epochs=1, batch_size=None, verbose=0, diagnostics=True)
+        norms[clipnorm] = history.diagnostics["grad_norm"]["dense_1"][0]
+    assert norms[None] > 1.0
+    assert norms[1e-3] == pytest.approx(norms[None], rel=1e-12)
+
+
+def test_diagnostics_keys_exist_when_training_diverges_in_the_first_epoch():
+    """A run that diverges at once still has every diagnostics key (with empty per-layer lists)."""
+    X = np.random.default_rng(0).normal(size=(20, 2)) * 1e3
+    model = Sequential([Dense(3, input_dim=2, activation="relu"), Dense(1)], rng=0)
+    model.compile(optimizer=optimizers.SGD(1e3), loss="mse")
+    with pytest.warns(TrainingDivergedWarning, match="epoch 1"):
+        history = model.fit(X, X[:, :1] ** 3, epochs=3, batch_size=2, verbose=0, diagnostics=True)
+    assert history.diagnostics["dead_fraction"] == {"dense": [], "dense_1": []}
+    assert history.diagnostics["grad_norm"] == {"dense": [], "dense_1": []}
+
+
+def test_dead_fraction_only_for_relu_inactive_fraction_for_the_relu_family():
+    """Leaky ReLU units with negative input are inactive but not dead (they still get a gradient)."""
+    X = np.random.default_rng(1).normal(size=(50, 2))
+    for activation, dead_expected in (("relu", 1.0), ("leaky_relu", None)):
+        model = Sequential([Dense(3, input_dim=2, activation=activation,
+                                  bias_initializer=gdkit.initializers.constant(-100.0)), Dense(1)], rng=0)
+        model.compile(optimizer="sgd", loss="mse")
+        history = model.fit(X, X[:, :1], epochs=1, verbose=0, diagnostics=True)
+        assert history.diagnostics["inactive_fraction"]["dense"] == [1.0]
+        dead = history.diagnostics["dead_fraction"]["dense"][0]
+        assert dead == dead_expected if dead_expected is not None else np.isnan(dead)
