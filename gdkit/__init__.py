@@ -6,14 +6,16 @@ Small NumPy modules, one idea each, in the order the book teaches them:
 - :mod:`gdkit.nn`, :mod:`gdkit.gradcheck`: forward/backward pairs and gradient checking (backpropagation)
 - :mod:`gdkit.optimizers`, :mod:`gdkit.schedules`, :mod:`gdkit.clipping`, :mod:`gdkit.landscapes`:
   gradient descent and its descendants, on test functions and on networks
-- :mod:`gdkit.initializers`, :mod:`gdkit.regularizers`: initialisation and weight penalties
+- :mod:`gdkit.training`: a mini-batch training loop written out (gradient descent)
+- :mod:`gdkit.initializers`, :mod:`gdkit.diagnostics`, :mod:`gdkit.regularizers`: initialisation, health checks
+  of a training run, weight penalties
 - :mod:`gdkit.layers`, :mod:`gdkit.models`, :mod:`gdkit.callbacks`, :mod:`gdkit.metrics`: a Keras-shaped API
 - :mod:`gdkit.datasets`, :mod:`gdkit.surfaces`, :mod:`gdkit.plotting`: data, loss landscapes and figures
 
 ``import gdkit`` costs little more than importing NumPy: plotting (matplotlib) loads only when used.
 """
-from . import (activations, callbacks, clipping, datasets, gradcheck, initializers, landscapes, layers, losses,
-               metrics, models, nn, optimizers, regularizers, schedules, surfaces)
+from . import (activations, callbacks, clipping, datasets, diagnostics, gradcheck, initializers, landscapes, layers,
+               losses, metrics, models, nn, optimizers, regularizers, schedules, surfaces, training)
 from .models import Sequential
 
 __version__ = "0.1.0"
@@ -27,6 +29,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'gdkit' has no attribute {name!r}")
 
 
-__all__ = ["Sequential", "activations", "callbacks", "clipping", "datasets", "gradcheck", "initializers",
-           "landscapes", "layers", "losses", "metrics", "models", "nn", "optimizers", "plotting", "regularizers",
-           "schedules", "surfaces"]
+__all__ = ["Sequential", "activations", "callbacks", "clipping", "datasets", "diagnostics", "gradcheck",
+           "initializers", "landscapes", "layers", "losses", "metrics", "models", "nn", "optimizers", "plotting",
+           "regularizers", "schedules", "surfaces", "training"]

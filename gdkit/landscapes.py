@@ -19,7 +19,10 @@ import warnings
 
 import numpy as np
 
+from .optimizers import SGD
+
 __all__ = [
+    "gradient_descent",
     "Landscape", "Parabola", "DoubleWell", "ShallowLocalMinimum", "QuadraticBowl", "IllConditionedQuadratic",
     "Rosenbrock", "SaddlePoint", "GaussianWells", "DivergenceWarning", "descend", "evaluate_on_grid",
 ]
@@ -408,3 +411,11 @@ def evaluate_on_grid(function, num=200, domain=None):
         return xs, function(xs[:, None])
     X, Y = np.meshgrid(np.linspace(domain[0], domain[1], num), np.linspace(domain[2], domain[3], num))
     return X, Y, function(np.stack([X, Y], axis=-1))
+
+
+def gradient_descent(function, x0, learning_rate, steps):
+    """Plain gradient descent from ``x0``; the path of iterates, shape (steps + 1, d).
+
+    The same as ``gdkit.descend(function, x0, gdkit.SGD(learning_rate), steps)``.
+    """
+    return descend(function, x0, SGD(learning_rate), steps)

@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from . import losses, metrics as metrics_module, optimizers
+from . import diagnostics as diagnostics_module, losses, metrics as metrics_module, optimizers
 from .callbacks import History, TrainingDivergedWarning
 from .layers import Layer
 
@@ -394,16 +394,13 @@ class _Diagnostics:
         for i, layer in enumerate(self.model.layers):
             A = layer.forward(A)
             values = {"activation_mean": float(A.mean()), "activation_std": float(A.std()),
-                      "inactive_fraction": np.nan, "dead_fraction": np.nan, "saturated_fraction": np.nan}
+                      "inactive_fraction": np.nan, "dead_fraction": np.nan}
             name = layer.activation.name
             if name in ("relu", "leaky_relu", "elu"):
-                values["inactive_fraction"] = float(np.mean(np.all(layer.pre_activation <= 0, axis=0)))
+                values["inactive_fraction"] = diagnostics_module.dead_fraction(layer.pre_activation)
             if name == "relu":  # leaky ReLU and ELU units still pass a gradient when their input is negative
                 values["dead_fraction"] = values["inactive_fraction"]
-            elif name == "sigmoid":
-                values["saturated_fraction"] = float(np.mean((A < 0.01) | (A > 0.99)))
-            elif name == "tanh":
-                values["saturated_fraction"] = float(np.mean(np.abs(A) > 0.99))
+            values["saturated_fraction"] = diagnostics_module.saturated_fraction(A, name)
             if layer.params:
                 values["grad_norm"] = self.grad_sums[i] / max(self.steps, 1)
                 values["weight_norm"] = float(np.linalg.norm(layer.params[0]))

@@ -1,11 +1,10 @@
 """Parts of assignment 04_gradient_descent (chapter: gradient descent): one step, a descent path, a mini-batch epoch.
 
-``minibatch_epoch`` has no counterpart in gdkit yet; its reference is defined here from gdkit's own pieces
-(``dense_forward``, the MSE loss and gradient, ``dense_backward``) and is proposed for gdkit (see the report).
+References: ``gdkit.optimizers.sgd_update``, ``gdkit.landscapes.gradient_descent``, ``gdkit.training.minibatch_epoch``.
 """
 import numpy as np
 
-from ... import landscapes, losses, nn, optimizers
+from ... import landscapes, losses, nn, optimizers, training
 from ..core import Mistake, Part
 from ._common import Case, cases_from, normal
 
@@ -57,14 +56,6 @@ _LANDSCAPES = {
 }
 
 
-def gradient_descent(function, x0, learning_rate, steps):
-    """Reference: plain gradient descent from ``x0``; the path of iterates, shape (steps + 1, d).
-
-    The same as ``gdkit.landscapes.descend(function, x0, gdkit.optimizers.SGD(learning_rate), steps)``.
-    """
-    return landscapes.descend(function, x0, optimizers.SGD(learning_rate), steps)
-
-
 def _descent_cases(rng, hidden):
     def case(name, argument, x0, lr, steps, label):
         return Case((name, argument, np.asarray(x0, dtype=float), lr, steps), label=label)
@@ -84,11 +75,11 @@ def _descent_prepare(args):
 
 
 def _descent_no_start(function, x0, learning_rate, steps):
-    return gradient_descent(function, x0, learning_rate, steps)[1:]
+    return landscapes.gradient_descent(function, x0, learning_rate, steps)[1:]
 
 
 def _descent_aliased(function, x0, learning_rate, steps):
-    path = gradient_descent(function, x0, learning_rate, steps)
+    path = landscapes.gradient_descent(function, x0, learning_rate, steps)
     return np.repeat(path[-1:], len(path), axis=0)
 
 
@@ -102,29 +93,6 @@ def _descent_up(function, x0, learning_rate, steps):
 
 
 # ---- mini-batch epoch -------------------------------------------------------------------------------------------
-def minibatch_epoch(X, y, W, b, learning_rate, batch_size):
-    """Reference (proposed for gdkit): one epoch of mini-batch gradient descent on a linear model with MSE.
-
-    The examples are taken in the given order in batches of ``batch_size`` (the last one may be smaller).
-    For each batch: ``Z = X_b @ W + b``, the batch loss ``mean_squared_error(y_b, Z)`` (recorded before the
-    step), its gradients, and an in-place step ``W -= learning_rate * dW``, ``b -= learning_rate * db``.
-
-    Returns
-    -------
-    ndarray, shape (number of batches,)
-        The loss of each batch before its step.
-    """
-    batch_losses = []
-    for start in range(0, len(X), batch_size):
-        Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
-        Z, cache = nn.dense_forward(Xb, W, b)
-        batch_losses.append(losses.mean_squared_error(yb, Z))
-        _, dW, db = nn.dense_backward(losses.mean_squared_error_grad(yb, Z), cache, need_dX=False)
-        W -= learning_rate * dW
-        b -= learning_rate * db
-    return np.array(batch_losses)
-
-
 def _epoch_cases(rng, hidden):
     def case(n, d, m, lr, batch_size, label):
         return Case((normal(rng, n, d), normal(rng, n, m), normal(rng, d, m), normal(rng, m), lr, batch_size),
@@ -144,7 +112,7 @@ def _epoch_collect(returned, args):
 
 def _epoch_drop_last(X, y, W, b, learning_rate, batch_size):
     n = (len(X) // batch_size) * batch_size or len(X)
-    return minibatch_epoch(X[:n], y[:n], W, b, learning_rate, batch_size)
+    return training.minibatch_epoch(X[:n], y[:n], W, b, learning_rate, batch_size)
 
 
 def _epoch_by_n(X, y, W, b, learning_rate, batch_size):
@@ -176,14 +144,15 @@ def _epoch_one_update(X, y, W, b, learning_rate, batch_size):
 def _epoch_loss_after(X, y, W, b, learning_rate, batch_size):
     batch_losses = []
     for start in range(0, len(X), batch_size):
-        minibatch_epoch(X[start:start + batch_size], y[start:start + batch_size], W, b, learning_rate, batch_size)
+        training.minibatch_epoch(X[start:start + batch_size], y[start:start + batch_size], W, b, learning_rate,
+                                 batch_size)
         Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
         batch_losses.append(losses.mean_squared_error(yb, Xb @ W + b))
     return np.array(batch_losses)
 
 
 def _epoch_rebind(X, y, W, b, learning_rate, batch_size):
-    return minibatch_epoch(X, y, W.copy(), b.copy(), learning_rate, batch_size)
+    return training.minibatch_epoch(X, y, W.copy(), b.copy(), learning_rate, batch_size)
 
 
 PARTS = (
@@ -197,8 +166,8 @@ PARTS = (
                      "place with `param -= learning_rate * grad`"),
              Mistake("no_lr", _sgd_no_lr, "the step ignores the learning rate: param -= learning_rate * grad"),
          )),
-    Part(A, "test_gradient_descent", "gradient_descent", gradient_descent, _descent_cases, points=2,
-         forbidden=(landscapes.descend, gradient_descent), prepare=_descent_prepare, rtol=1e-6,
+    Part(A, "test_gradient_descent", "gradient_descent", landscapes.gradient_descent, _descent_cases, points=2,
+         forbidden=(landscapes.descend, landscapes.gradient_descent), prepare=_descent_prepare, rtol=1e-6,
          mistakes=(
              Mistake("no_start", _descent_no_start,
                      "your path lacks the starting point: row 0 is x0, then one row per step (steps + 1 rows)"),
@@ -207,8 +176,8 @@ PARTS = (
                      "append a copy (x.copy()) or update with x = x - ..."),
              Mistake("ascend", _descent_up, "the path moves up the gradient: x <- x - learning_rate * grad f(x)"),
          )),
-    Part(A, "test_minibatch_epoch", "minibatch_epoch", minibatch_epoch, _epoch_cases, points=3,
-         forbidden=(minibatch_epoch,), collect=_epoch_collect, rtol=1e-6,
+    Part(A, "test_minibatch_epoch", "minibatch_epoch", training.minibatch_epoch, _epoch_cases, points=3,
+         forbidden=(training.minibatch_epoch,), collect=_epoch_collect, rtol=1e-6,
          mistakes=(
              Mistake("drop_last", _epoch_drop_last,
                      "the last, smaller batch was skipped: when N is not a multiple of batch_size the last batch "

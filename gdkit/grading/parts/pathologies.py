@@ -1,11 +1,11 @@
 """Parts of assignment 06_pathologies (chapter: gradient pathologies): clipping, initialisation, diagnosis.
 
-``dead_fraction`` and ``diagnose`` have no counterpart in gdkit yet; their references are defined here
-(``dead_fraction`` with the definition of ``History.diagnostics["dead_fraction"]``) and proposed for gdkit.
+References for the diagnosis parts: ``gdkit.diagnostics.dead_fraction`` (the definition used by
+``History.diagnostics["dead_fraction"]``) and ``gdkit.diagnostics.diagnose``.
 """
 import numpy as np
 
-from ... import clipping, initializers
+from ... import clipping, diagnostics, initializers
 from ..core import Mistake, Part
 from ._common import Case, cases_from, normal
 
@@ -117,13 +117,6 @@ def _normal(std_of):
 
 
 # ---- diagnosis --------------------------------------------------------------------------------------------------
-def dead_fraction(Z):
-    """Reference (proposed for gdkit): the fraction of units (columns of ``Z``, shape (N, M)) whose
-    pre-activation is <= 0 for every example of the batch, i.e. dead ReLU units, as in
-    ``History.diagnostics["dead_fraction"]``."""
-    return float(np.mean(np.all(np.asarray(Z) <= 0, axis=0)))
-
-
 def _dead_cases(rng, hidden):
     def case(n, m, dead, label, zero_column=False):
         Z = normal(rng, n, m)
@@ -136,40 +129,6 @@ def _dead_cases(rng, hidden):
              case(5, 4, 0, "no dead unit", zero_column=True), case(10, 3, 3, "every unit dead"),
              case(7, 6, 2, "a unit that outputs exactly 0", zero_column=True)]
     return cases_from(visible, extra, hidden)
-
-
-DIAGNOSES = ("dead_relu", "vanishing", "exploding", "healthy")
-
-
-def diagnose(grad_norms, dead_fractions):
-    """Reference (proposed for gdkit): a one-word diagnosis of a network from per-layer statistics.
-
-    Parameters
-    ----------
-    grad_norms : ndarray, shape (L,)
-        Norm of each layer's weight gradient, first layer first.
-    dead_fractions : ndarray, shape (L,)
-        Fraction of dead ReLU units per layer (NaN for layers without ReLU).
-
-    Returns
-    -------
-    str
-        ``"dead_relu"`` if some layer has at least half of its units dead; otherwise ``"vanishing"`` if the
-        first layer's gradient norm is below 1e-3 times the last layer's, ``"exploding"`` if it is above 1e3
-        times the last layer's or any norm is not finite; otherwise ``"healthy"``.
-    """
-    grad_norms = np.asarray(grad_norms, dtype=float)
-    dead = np.nan_to_num(np.asarray(dead_fractions, dtype=float), nan=0.0)
-    if dead.size and dead.max() >= 0.5:
-        return "dead_relu"
-    if not np.all(np.isfinite(grad_norms)):
-        return "exploding"
-    ratio = grad_norms[0] / grad_norms[-1]
-    if ratio < 1e-3:
-        return "vanishing"
-    if ratio > 1e3:
-        return "exploding"
-    return "healthy"
 
 
 def _diagnose_cases(rng, hidden):
@@ -191,20 +150,20 @@ def _diagnose_cases(rng, hidden):
 
 
 def _diagnose_inverted(grad_norms, dead_fractions):
-    return diagnose(np.asarray(grad_norms)[::-1], dead_fractions)
+    return diagnostics.diagnose(np.asarray(grad_norms)[::-1], dead_fractions)
 
 
 def _diagnose_dead_last(grad_norms, dead_fractions):
-    label = diagnose(grad_norms, np.zeros(len(dead_fractions)))
+    label = diagnostics.diagnose(grad_norms, np.zeros(len(dead_fractions)))
     if label != "healthy":
         return label
-    return diagnose(grad_norms, dead_fractions)
+    return diagnostics.diagnose(grad_norms, dead_fractions)
 
 
 def _diagnose_nan(grad_norms, dead_fractions):
     if np.max(dead_fractions) >= 0.5:  # NaN makes max NaN and the test False
         return "dead_relu"
-    return diagnose(grad_norms, np.zeros(len(dead_fractions)))
+    return diagnostics.diagnose(grad_norms, np.zeros(len(dead_fractions)))
 
 
 PARTS = (
@@ -260,8 +219,8 @@ PARTS = (
              Mistake("uniform", _uniform(lambda i, o: np.sqrt(6.0 / i)),
                      "your weights are uniformly distributed; he_normal draws from a normal distribution"),
          )),
-    Part(A, "test_dead_fraction", "dead_fraction", dead_fraction, _dead_cases, points=2,
-         forbidden=(dead_fraction,),
+    Part(A, "test_dead_fraction", "dead_fraction", diagnostics.dead_fraction, _dead_cases, points=2,
+         forbidden=(diagnostics.dead_fraction,),
          mistakes=(
              Mistake("entries", lambda Z: float(np.mean(np.asarray(Z) <= 0)),
                      "you counted the entries that are <= 0; a unit is dead when its column is <= 0 for EVERY "
@@ -272,7 +231,8 @@ PARTS = (
              Mistake("rows", lambda Z: float(np.mean(np.all(np.asarray(Z) <= 0, axis=1))),
                      "you looked at rows (examples); units are the columns: np.all(Z <= 0, axis=0)"),
          )),
-    Part(A, "test_diagnose", "diagnose", diagnose, _diagnose_cases, points=2, forbidden=(diagnose,),
+    Part(A, "test_diagnose", "diagnose", diagnostics.diagnose, _diagnose_cases, points=2,
+         forbidden=(diagnostics.diagnose,),
          mistakes=(
              Mistake("inverted", _diagnose_inverted,
                      "you compared the last layer to the first: gradients vanish when the FIRST layer's gradient "
