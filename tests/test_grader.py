@@ -1,0 +1,192 @@
+"""The trusted grader's pipeline through its real CLI: scores, outputs, re-runs, kill -9, parallel runs, locks.
+
+Adversarial submissions are in ``test_grader_adversarial.py``; both use the fixture assignment in
+``tests/grader_fixtures`` (three tiny parts: sigmoid 2 points, relu 1, mse 2).
+"""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import require
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "grader_fixtures"))
+import build  # noqa: E402  (tests/grader_fixtures/build.py)
+
+pytestmark = pytest.mark.slow
+
+C = build.CORRECT
+WRONG = {"relu": "def relu(z):\n    return np.abs(z)",
+         "mse": "def mse(y_true, y_pred):\n    return np.sum((y_pred - y_true) ** 2) / y_true.shape[0]"}
+
+
+def make_class(root, slow=0.0):
+    """alice correct, bob release stub, carol partly wrong, dave missing; ``slow`` seconds of sleep per part."""
+    extra = [build._cell("code", f"import time\ntime.sleep({slow})", "slow")] if slow else []
+    build.submission(root, "alice", cells=build.notebook_cells(C) + extra)
+    build.submission(root, "bob", cells=build.notebook_cells(build.STUB) + extra)
+    build.submission(root, "carol", cells=build.notebook_cells({**C, **WRONG}) + extra)
+    (Path(root) / "dave" / "fixture").mkdir(parents=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def bwrap():
+    return require("bwrap", exe=True, hint="apt-get install -y bubblewrap")
+
+
+@pytest.fixture(scope="module")
+def serial(bwrap, tmp_path_factory):
+    root = tmp_path_factory.mktemp("serial")
+    submitted, out = make_class(root / "submitted"), root / "out"
+    first = build.run_grader(submitted, out, "--workers", 1)
+    csv_first = (out / "grades.csv").read_text()
+    again = build.run_grader(submitted, out, "--workers", 1)
+    forced = build.run_grader(submitted, out, "--workers", 1, "--force")
+    return dict(submitted=submitted, out=out, first=first, again=again, forced=forced, csv_first=csv_first,
+                grades=build.read_grades(out))
+
+
+def test_scores(serial):
+    assert serial["first"].returncode == 0, serial["first"].stdout + serial["first"].stderr
+    grades = serial["grades"]
+    assert (grades["alice"]["total"], grades["alice"]["max_total"]) == ("5", "5")
+    assert grades["bob"]["total"] == "0"
+    assert [grades["carol"][f"fixture/test_{p}"] for p in ("sigmoid", "relu", "mse")] == ["2", "0", "0"]
+    assert (grades["dave"]["status"], grades["dave"]["total"]) == ("missing", "0")
+    assert grades["alice"]["isolation"] == "bwrap"
+
+
+def test_progress_lines(serial):
+    lines = [line for line in serial["first"].stdout.splitlines() if line.startswith("[")]
+    assert len(lines) == 4
+    assert any(line.startswith("[") and " alice fixture 5/5 in " in line for line in lines)
+
+
+def test_feedback_names_the_mistake(serial):
+    page = (serial["out"] / "feedback" / "carol" / "fixture.html").read_text()
+    assert "you divided by the number of samples only" in page  # the catalogued mistake of the mse part
+    assert "0 / 1" in page and "2 / 2" in page
+    assert (serial["out"] / "feedback" / "dave" / "fixture.html").exists()
+
+
+def test_gradebook_holds_the_scores(serial):
+    require("nbgrader")
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{serial['out'] / 'gradebook.db'}") as gb:
+        assert gb.find_submission("fixture", "alice").score == 5
+        assert gb.find_submission("fixture", "carol").score == 2
+        assert gb.find_submission("fixture", "dave").score == 0
+        assert gb.find_grade_cell("test_sigmoid", "fixture.ipynb", "fixture").max_score == 2
+
+
+def test_rerun_skips_recorded_and_changes_nothing(serial):
+    assert serial["again"].returncode == 0
+    assert "4 submission(s) already recorded" in serial["again"].stdout
+    assert not [line for line in serial["again"].stdout.splitlines() if line.startswith("[")]
+
+
+def test_forced_regrade_is_identical(serial):
+    assert serial["forced"].returncode == 0
+    assert (serial["out"] / "grades.csv").read_text() == serial["csv_first"]
+
+
+def test_changed_submission_is_regraded(serial, tmp_path):
+    out = tmp_path / "out"
+    submitted = make_class(tmp_path / "submitted")
+    build.run_grader(submitted, out, "--workers", 1)
+    build.submission(submitted, "bob", cells=build.notebook_cells(C))
+    rerun = build.run_grader(submitted, out, "--workers", 1)
+    assert "3 submission(s) already recorded" in rerun.stdout
+    assert build.read_grades(out)["bob"]["total"] == "5"
+
+
+def test_parallel_equals_serial(serial, tmp_path):
+    parallel = build.run_grader(serial["submitted"], tmp_path / "out", "--workers", 2)
+    assert parallel.returncode == 0
+    assert (tmp_path / "out" / "grades.csv").read_text() == serial["csv_first"]
+
+
+def _records(db):
+    if not Path(db).exists():
+        return 0
+    with sqlite3.connect(db) as connection:
+        try:
+            return connection.execute("SELECT COUNT(*) FROM gdkit_grading_record").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+
+def _spawn(submitted, out, *options):
+    command = [sys.executable, "-m", "gdkit.grading", "grade", str(submitted), "--out", str(out), "--source",
+               str(build.SOURCE), "--parts-file", str(build.PARTS_FILE), *map(str, options)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def test_kill_9_then_rerun_completes_exactly_the_rest(bwrap, tmp_path):
+    submitted = make_class(tmp_path / "submitted", slow=0.3)
+    for name in ("erin", "frank"):
+        build.submission(submitted, name, cells=build.notebook_cells(C))
+    out = tmp_path / "out"
+    grader = _spawn(submitted, out, "--workers", 1)
+    first = grader.stdout.readline()
+    while first and not first.startswith("["):
+        first = grader.stdout.readline()
+    assert first.startswith("[1/6]"), first
+    os.killpg(grader.pid, signal.SIGKILL)  # the grader and anything in its process group
+    grader.wait()
+    done = _records(out / "gradebook.db")
+    assert 1 <= done < 6
+    with sqlite3.connect(out / "gradebook.db") as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    rerun = build.run_grader(submitted, out, "--workers", 1)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"{done} submission(s) already recorded" in rerun.stdout
+    assert len([line for line in rerun.stdout.splitlines() if line.startswith("[")]) == 6 - done
+    grades = build.read_grades(out)
+    assert len(grades) == 6 and grades["frank"]["total"] == "5" and grades["alice"]["total"] == "5"
+
+
+def test_second_grader_on_the_same_gradebook_is_refused(bwrap, tmp_path):
+    submitted = make_class(tmp_path / "submitted", slow=1.0)
+    out = tmp_path / "out"
+    first = _spawn(submitted, out, "--workers", 1)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / ".grader.lock").exists() or (out / ".grader.lock").stat().st_size == 0:
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.1)
+        second = build.run_grader(submitted, out, "--workers", 1)
+        assert second.returncode == 2
+        assert "another grader is already running" in second.stderr
+    finally:
+        first.wait(timeout=300)
+    assert first.returncode == 0
+    assert len(build.read_grades(out)) == 4
+
+
+def test_missing_bwrap_refuses_with_install_hint(tmp_path):
+    submitted = make_class(tmp_path / "submitted")
+    env = {**os.environ, "PATH": str(tmp_path / "empty-bin")}
+    proc = subprocess.run([sys.executable, "-m", "gdkit.grading", "grade", str(submitted), "--out",
+                           str(tmp_path / "out"), "--source", str(build.SOURCE), "--parts-file",
+                           str(build.PARTS_FILE)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2
+    assert "apt-get install -y bubblewrap" in proc.stderr and "--weak-isolation" in proc.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_weak_isolation_is_loud_and_recorded(tmp_path):
+    submitted = make_class(tmp_path / "submitted")
+    proc = build.run_grader(submitted, tmp_path / "out", "--workers", 2, "--weak-isolation")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("WITHOUT a sandbox") == 2  # at the start and at the end
+    grades = build.read_grades(tmp_path / "out")
+    assert grades["alice"]["total"] == "5" and grades["alice"]["isolation"] == "weak"
+    assert "weak-isolation" in grades["alice"]["flags"]
