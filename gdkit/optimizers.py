@@ -32,7 +32,8 @@ from gdkit.clipping import clip_by_global_norm, clip_by_value
 __all__ = [
     "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam",
     "SGDState", "AdagradState", "RMSpropState", "AdamState",
-    "sgd_update", "adagrad_update", "rmsprop_update", "adam_update", "get",
+    "sgd_init", "sgd_update", "adagrad_init", "adagrad_update", "rmsprop_init", "rmsprop_update",
+    "adam_init", "adam_update", "bias_correction", "get",
 ]
 
 LearningRate = Union[float, Callable[[int], float]]
