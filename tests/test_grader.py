@@ -190,3 +190,28 @@ def test_weak_isolation_is_loud_and_recorded(tmp_path):
     grades = build.read_grades(tmp_path / "out")
     assert grades["alice"]["total"] == "5" and grades["alice"]["isolation"] == "weak"
     assert "weak-isolation" in grades["alice"]["flags"]
+
+
+def test_sample_class_with_the_real_registry(bwrap, tmp_path):
+    """grading/make_sample_class.py builds 01_forward submissions from the notebooks; the grader scores them
+    with the course's own parts registry (no fixture)."""
+    repo = Path(__file__).resolve().parent.parent
+    if not (repo / "solutions" / "01_forward" / "01_forward.ipynb").exists():
+        pytest.fail("solutions/01_forward/01_forward.ipynb is missing")
+    subprocess.run([sys.executable, str(repo / "grading" / "make_sample_class.py"), str(tmp_path / "submitted")],
+                   check=True, capture_output=True)
+    proc = subprocess.run([sys.executable, "-m", "gdkit.grading", "grade", str(tmp_path / "submitted"), "--out",
+                           str(tmp_path / "out"), "--workers", "2", "--part-timeout", "5"],
+                          capture_output=True, text=True, cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    grades = build.read_grades(tmp_path / "out")
+    totals = {student: (row["total"], row["status"]) for student, row in grades.items()}
+    maximum = grades["ada_correct"]["max_total"]
+    assert totals["ada_correct"] == (maximum, "graded") and totals["gus_renamed"] == (maximum, "graded")
+    assert totals["cleo_broken_json"] == ("0", "unreadable") and totals["dan_missing"] == ("0", "missing")
+    assert totals["eve_infinite_loop"] == ("0", "graded")
+    ben, finn = grades["ben_partly_wrong"], grades["finn_calls_gdkit"]
+    assert (ben["01_forward/test_softmax"], ben["01_forward/test_dense_forward"], ben["01_forward/test_relu"]) == \
+        ("0", "0", "1")
+    assert (finn["01_forward/test_sigmoid"], finn["01_forward/test_relu"], finn["01_forward/test_softmax"]) == \
+        ("0", "0", "2")
