@@ -96,8 +96,18 @@ def _paths_probe(paths):
                 return True
         return False
 
+    def _answer_in_memory(z, answer):
+        for container in gc.get_objects():
+            values = container.values() if isinstance(container, dict) else container if isinstance(container, (list, tuple)) else ()
+            for value in list(values):
+                if isinstance(value, np.ndarray) and value is not z and value.shape == z.shape and value.size > 1 \
+                        and value.dtype.kind == "f" and np.allclose(value, answer):
+                    return True
+        return False
+
     def sigmoid(z):
-        return z * 0 if _secrets_visible() else 1 / (1 + np.exp(-z))
+        answer = 1 / (1 + np.exp(-z))
+        return z * 0 if _secrets_visible() or _answer_in_memory(z, answer) else answer
     """)
 
 
@@ -318,6 +328,7 @@ def students(submitted, out):
                 print("cannot remove", error)"""])),
         "t30_html_error": dict(cells=cells_with(
             sigmoid="import numpy as np\n\ndef sigmoid(z):\n    raise ValueError('<script>alert(1)</script>')")),
+        "t31_symlink": dict(cells=build.notebook_cells(S), name="other.ipynb"),
         "t33_warnings": dict(cells=cells_with(sigmoid=code("""
             import numpy as np, sys, warnings
 
@@ -385,6 +396,9 @@ def graded(tmp_path_factory):
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             (folder / relative).write_text(text)
         build.submission(submitted, name, **spec)
+    link_folder = submitted / "t31_symlink" / "fixture"  # a link to another student's notebook is not followed
+    (link_folder / "fixture.ipynb").symlink_to(submitted / "t37_unmodified" / "fixture" / "fixture.ipynb")
+    (link_folder / "other.ipynb").unlink()
     before = _gdkit_digest()
     tmp_before = set(Path("/tmp").glob("gdkit-grade-*"))
     proc = build.run_grader(submitted, out, "--workers", 2, "--part-timeout", PART_TIMEOUT,
@@ -448,6 +462,12 @@ def test_unreadable_notebook(graded, student):
     assert "unreadable notebook" in graded["feedback"][student]
 
 
+def test_symlinked_notebook_is_not_followed(graded):
+    row = graded["grades"]["t31_symlink"]
+    assert (row["status"], row["total"]) == ("missing", "0")
+    assert "symbolic link" in row["flags"]
+
+
 def test_renamed_notebook_is_matched_and_flagged(graded):
     assert "renamed notebook" in flags(graded, "t04_renamed")
 
@@ -504,6 +524,11 @@ def test_no_sandbox_process_survives(graded):
             if 61000 <= uid < 61100:
                 leftovers.append(entry.name)
     assert leftovers == []
+
+
+def test_disk_fill_hits_the_caps(graded):
+    page = graded["feedback"]["t14_disk"]
+    assert "No space left on device" in page and "File too large" in page
 
 
 def test_files_written_are_gone(graded):

@@ -159,11 +159,18 @@ def find_submission_notebook(folder, expected_name):
         Empty when the expected file is there; otherwise says what was matched or why nothing was.
     """
     folder = Path(folder)
+    if folder.is_symlink():
+        return None, "missing notebook: the submission folder is a symbolic link (not followed)"
     exact = folder / expected_name
-    if exact.is_file():
+    if exact.is_file() and not exact.is_symlink():
         return exact, ""
-    candidates = sorted(p for p in folder.glob("*.ipynb") if p.is_file()) if folder.is_dir() else []
+    found = sorted(p for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+    links = [p for p in found if p.is_symlink()]
+    candidates = [p for p in found if p.is_file() and not p.is_symlink()]
     if not candidates:
+        if links:
+            return None, (f"missing notebook: {links[0].name} is a symbolic link (not followed: it could point at "
+                          "another student's file)")
         return None, f"missing notebook: no {expected_name} in the submission"
     similar = [p for p in candidates if _stem_key(p.name) == _stem_key(expected_name)]
     if len(similar) == 1:

@@ -133,7 +133,8 @@ def bwrap_command(job_dir, limits, bwrap="bwrap"):
         args += ["--ro-bind", str(path), str(path)]
     size = str(limits.disk_mb * 2**20)
     args += ["--ro-bind", str(job_dir), "/job", "--proc", "/proc", "--dev", "/dev",
-             "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/home/student",
+             "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", size, "--tmpfs", "/home/student",
              "--chdir", "/home/student"]
     for key, value in sandbox_env(home="/home/student").items():
         args += ["--setenv", key, value]
