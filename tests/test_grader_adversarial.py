@@ -150,13 +150,13 @@ def students(submitted, out):
                 while True:
                     blocks.append(bytearray(50 * 2**20))
             bomb()""", "huge = np.ones(10**11)"])),
-        "t14_disk": dict(cells=cells_with(extra_after=[f"""
+        "t14_disk": dict(cells=cells_with(extra_after=["""
+            with open("gdkit-fill-marker-big", "wb") as f:
+                f.write(b"x" * 100 * 2**20)"""] + [f"""
             import os
             for i in range(10000):
                 with open(os.path.join({folder!r}, f"gdkit-fill-marker-{{i}}"), "wb") as f:
-                    f.write(b"x" * 2**20)""" for folder in (".", "/tmp")] + ["""
-            with open("gdkit-fill-marker-big", "wb") as f:
-                f.write(b"x" * 100 * 2**20)"""])),
+                    f.write(b"x" * 2**20)""" for folder in (".", "/tmp")])),
         "t14_fork_many": dict(cells=cells_with(extra_after=["""
             import os, time
             children = []
