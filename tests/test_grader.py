@@ -79,10 +79,11 @@ def test_gradebook_holds_the_scores(serial):
     require("nbgrader")
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{serial['out'] / 'gradebook.db'}") as gb:
+        assert [nb.name for nb in gb.find_assignment("fixture").notebooks] == ["fixture"]  # as nbgrader names it
         assert gb.find_submission("fixture", "alice").score == 5
         assert gb.find_submission("fixture", "carol").score == 2
         assert gb.find_submission("fixture", "dave").score == 0
-        assert gb.find_grade_cell("test_sigmoid", "fixture.ipynb", "fixture").max_score == 2
+        assert gb.find_grade_cell("test_sigmoid", "fixture", "fixture").max_score == 2
 
 
 def test_rerun_skips_recorded_and_changes_nothing(serial):

@@ -105,6 +105,7 @@ class GradebookWriter:
     def ensure_assignment(self, assignment, notebook, parts):
         """Create (or update) the assignment, its notebook and one grade cell per part, points from the
         registry. Works whether or not ``nbgrader generate_assignment`` has run."""
+        notebook = Path(notebook).stem  # nbgrader names notebooks without the extension
         self.gb.update_or_create_assignment(assignment)
         self.gb.update_or_create_notebook(notebook, assignment)
         for part in parts:
@@ -115,7 +116,7 @@ class GradebookWriter:
         """Record one submission (a :class:`dict` from :func:`gdkit.grading.batch.grade_submission`): the
         nbgrader grades and the completion row, committed together."""
         from nbgrader.api import Grade, MissingEntry
-        student, assignment, notebook = row["student"], row["assignment"], row["notebook"]
+        student, assignment, notebook = row["student"], row["assignment"], Path(row["notebook"]).stem
         self.gb.update_or_create_student(student)
         try:
             submission = self.gb.find_submission(assignment, student)
