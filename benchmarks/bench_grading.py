@@ -38,8 +38,9 @@ def make_class(folder, assignment, students):
             target = solution_ids[index % len(solution_ids)]
             for cell in notebook["cells"]:
                 if cell.get("id") == target:
-                    cell["source"] += "\n\n_original = {0}\n\ndef {0}(*args, **kwargs):\n    return _original(*args, **kwargs) * 2\n".format(
-                        _first_function(cell["source"]))
+                    name = _first_function(cell["source"])
+                    cell["source"] += (f"\n\n_original = {name}\n\ndef {name}(*args, **kwargs):\n"
+                                       "    return _original(*args, **kwargs) * 2\n")
         path = Path(folder) / f"student{index:03d}" / assignment / f"{assignment}.ipynb"
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps(notebook), encoding="utf-8")

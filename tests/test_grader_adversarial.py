@@ -5,7 +5,6 @@ test then checks one student's scores and flags or messages, or a property of th
 """
 import copy
 import json
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -98,7 +97,8 @@ def _paths_probe(paths):
 
     def _answer_in_memory(z, answer):
         for container in gc.get_objects():
-            values = container.values() if isinstance(container, dict) else container if isinstance(container, (list, tuple)) else ()
+            values = container.values() if isinstance(container, dict) else \
+                container if isinstance(container, (list, tuple)) else ()
             for value in list(values):
                 if isinstance(value, np.ndarray) and value is not z and value.shape == z.shape and value.size > 1 \
                         and value.dtype.kind == "f" and np.allclose(value, answer):
@@ -118,8 +118,8 @@ def students(submitted, out):
     correct_text = json.dumps(build.notebook_json(build.notebook_cells(C)))
     return {
         "t01_release": dict(cells=build.notebook_cells(S)),
-        "t02_hardcoded": dict(cells=cells_with(sigmoid="import numpy as np\n\ndef sigmoid(z):\n"
-                                                       "    return np.array([0.2689414213699951, 0.5, 0.8807970779778823])")),
+        "t02_hardcoded": dict(cells=cells_with(sigmoid="import numpy as np\n\ndef sigmoid(z):\n    return "
+                                                       "np.array([0.2689414213699951, 0.5, 0.8807970779778823])")),
         "t03_truncated": dict(raw=correct_text[: len(correct_text) // 2].encode()),
         "t03_empty": dict(raw=b""),
         "t03_garbage": dict(raw=b"\x00\xff{not json"),
@@ -301,7 +301,8 @@ def students(submitted, out):
                         return undefined_name(z)
                     except Exception:
                         return np.zeros_like(z)"""),
-            relu="def relu(z):\n    try:\n        raise ValueError('oops')\n    except ValueError:\n        return None")),
+            relu="def relu(z):\n    try:\n        raise ValueError('oops')\n    except ValueError:\n"
+                 "        return None")),
         "t28_gradebook": dict(cells=cells_with(
             extra_after=[f"""
                 import sqlite3

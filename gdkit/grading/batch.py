@@ -241,7 +241,8 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
                             "(an infinite loop?); no part could be graded")
                     flags.append("time limit: the notebook's cells did not finish")
                 else:
-                    stop = f"your notebook's code stopped the grading process: {_crash_reason(outcome, limits, settings.weak)}"
+                    reason = _crash_reason(outcome, limits, settings.weak)
+                    stop = f"your notebook's code stopped the grading process: {reason}"
                     flags.append("the notebook's code ended the grading process")
                 parts.append({**entry, "message": stop})
             elif outcome.timed_out:

@@ -128,7 +128,6 @@ def main(argv):
     os.set_inheritable(result_fd, False)
     result = os.fdopen(result_fd, "wb", buffering=0)
 
-    import numpy as np
     core, part = _load_part(job)
     from gdkit.grading import plain
     forbidden = core.forbid_references(part.forbidden).__enter__()  # never exited: active for the whole process

@@ -23,7 +23,8 @@ STUB = {
     "mse": "def mse(y_true, y_pred):\n    # YOUR CODE HERE\n    raise NotImplementedError()",
 }
 TESTS = {
-    "sigmoid": '"""Check sigmoid on a few values."""\nfrom gdkit.grading import check\ncheck("fixture/test_sigmoid", sigmoid)',
+    "sigmoid": ('"""Check sigmoid on a few values."""\nfrom gdkit.grading import check\n'
+                'check("fixture/test_sigmoid", sigmoid)'),
     "relu": '"""Check relu on a few values."""\nfrom gdkit.grading import check\ncheck("fixture/test_relu", relu)',
     "mse": '"""Check mse on two samples."""\nfrom gdkit.grading import check\ncheck("fixture/test_mse", mse)',
 }
