@@ -216,3 +216,27 @@ def test_sample_class_with_the_real_registry(bwrap, tmp_path):
         ("0", "0", "1")
     assert (finn["01_forward/test_sigmoid"], finn["01_forward/test_relu"], finn["01_forward/test_softmax"]) == \
         ("0", "0", "2")
+
+
+def test_ctrl_c_stops_at_once_and_leaves_no_sandbox(bwrap, tmp_path):
+    submitted = make_class(tmp_path / "submitted", slow=2.0)
+    out = tmp_path / "out"
+    grader = _spawn(submitted, out, "--workers", 2)
+    line = grader.stdout.readline()
+    while line and not line.startswith("["):
+        line = grader.stdout.readline()
+    grader.send_signal(signal.SIGINT)
+    rest = grader.communicate(timeout=30)[0]
+    assert grader.returncode == 130 and "run the same command again" in rest
+    time.sleep(0.5)
+    first_uid = 61000 + (grader.pid % 4096) * 64  # gdkit.grading.sandbox.sandbox_uid of that grader's slots
+    assert [pid for pid in os.listdir("/proc") if pid.isdigit() and first_uid <= _uid(pid) < first_uid + 64] == []
+    rerun = build.run_grader(submitted, out, "--workers", 2)
+    assert rerun.returncode == 0 and len(build.read_grades(out)) == 4
+
+
+def _uid(pid):
+    try:
+        return int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])
+    except (OSError, IndexError):
+        return -1

@@ -15,6 +15,7 @@ from conftest import REPO, require
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "grader_fixtures"))
 import build  # noqa: E402  (tests/grader_fixtures/build.py)
+from gdkit.grading import sandbox  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -522,7 +523,7 @@ def test_no_sandbox_process_survives(graded):
                 uid = int((entry / "status").read_text().split("Uid:")[1].split()[0])
             except (OSError, IndexError):
                 continue
-            if 61000 <= uid < 61100:
+            if sandbox.SANDBOX_UID_BASE <= uid < sandbox.SANDBOX_UID_BASE + sandbox.SANDBOX_UID_SPAN:
                 leftovers.append(entry.name)
     assert leftovers == []
 

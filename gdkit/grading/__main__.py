@@ -58,7 +58,7 @@ def main(argv=None):
     limits = Limits(wall_seconds=args.part_timeout, cpu_seconds=max(1, int(args.part_timeout) + 1),
                     memory_mb=args.memory_mb)
     settings = Settings(submitted=args.submitted, out=args.out, assignments=tuple(args.assignment),
-                        workers=max(1, args.workers), db_url=args.db_url, force=args.force,
+                        workers=min(64, max(1, args.workers)), db_url=args.db_url, force=args.force,
                         weak=args.weak_isolation, limits=limits, notebook_seconds=args.notebook_timeout,
                         seed=args.seed, source=args.source, parts_file=args.parts_file)
     try:

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import json
+import os
 import queue
 import shutil
 import signal
@@ -27,7 +28,7 @@ from . import core, plain
 from .feedback import write_csv, write_feedback
 from .gradebook import GradebookWriter, GraderLock, default_db_url
 from .notebooks import find_submission_notebook, load_source, read_notebook, student_cells
-from .sandbox import Limits, check_bwrap, run_job
+from .sandbox import Limits, check_bwrap, kill_all, run_job
 
 __all__ = ["Settings", "Assignment", "grade_class", "grade_submission", "part_seed", "load_parts", "WEAK_BANNER"]
 
@@ -348,8 +349,9 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream):
         finally:
             slots.put(slot)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
-        futures = {pool.submit(work, student, folder): student for student, folder in todo}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, settings.workers))
+    futures = {pool.submit(work, student, folder): student for student, folder in todo}
+    try:
         for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
             student = futures[future]
             try:
@@ -365,4 +367,10 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream):
             flags = f" [{'; '.join(row['flags'])}]" if row["flags"] else ""
             print(f"[{done:>{width}}/{total}] {student} {name} {row['score']:g}/{row['max_score']:g} "
                   f"in {row['seconds']:.1f} s{note}{flags}", file=stream, flush=True)
+    except KeyboardInterrupt:
+        kill_all()  # no sandbox outlives the grader; recorded submissions stay recorded
+        print(f"\ninterrupted: {name}: run the same command again to grade what is not recorded yet",
+              file=stream, flush=True)
+        os._exit(130)
+    pool.shutdown()
     return failures

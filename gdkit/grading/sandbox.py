@@ -19,8 +19,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["Limits", "Outcome", "SandboxUnavailable", "check_bwrap", "run_job", "BWRAP_HINT",
+__all__ = ["Limits", "Outcome", "SandboxUnavailable", "check_bwrap", "run_job", "kill_all", "BWRAP_HINT",
            "READY_MARKER"]
+
+_RUNNING = set()  # Popen objects of the jobs running now (for kill_all)
+_RUNNING_LOCK = threading.Lock()
 
 BWRAP_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install -y bubblewrap`; Fedora: "
               "`sudo dnf install bubblewrap`), or pass --weak-isolation to grade with resource limits and a "
@@ -28,7 +31,16 @@ BWRAP_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install -y bubbl
 
 READY_MARKER = b"C"  # the runner writes this on the result pipe once the notebook's cells have run
 
-SANDBOX_UID_BASE = 61000  # sandbox k of a root grader runs as uid/gid 61000 + k (no such user needed)
+SANDBOX_UID_BASE = 61000  # a root grader's sandboxes run as uids from here on (no such users needed)
+SANDBOX_UID_SPAN = 64 * 4096  # per grader process 64 slots, 4096 disjoint ranges chosen by the grader's pid
+
+
+def sandbox_uid(slot):
+    """The uid of worker slot ``slot`` of this grader process: distinct from its other slots (and, most
+    likely, from another grader's), so that no two sandboxes share an ``RLIMIT_NPROC`` budget."""
+    if not 0 <= slot < 64:
+        raise ValueError(f"worker slot {slot} out of range 0..63; use at most 64 workers")
+    return SANDBOX_UID_BASE + (os.getpid() % 4096) * 64 + slot
 
 
 @dataclass(frozen=True)
@@ -206,7 +218,7 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
     output_r, output_w = os.pipe()
     stdin_r, stdin_w = os.pipe()
     runner = [sys.executable, "-P", "-s", "-m", "gdkit.grading.runner", "/job" if not weak else str(job_dir),
-              str(result_w), str(SANDBOX_UID_BASE + slot) if (os.geteuid() == 0 and not weak) else "-"]
+              str(result_w), str(sandbox_uid(slot)) if (os.geteuid() == 0 and not weak) else "-"]
     if weak:
         env = sandbox_env(home=str(job_dir))
         command, cwd = runner, str(job_dir)
@@ -218,6 +230,8 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
                                cwd=cwd, env=env, start_new_session=True, preexec_fn=preexec)
     for fd in (result_w, output_w, stdin_r):
         os.close(fd)
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
 
     ready = threading.Event()
     stdin_file = os.fdopen(stdin_w, "wb")
@@ -245,6 +259,8 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
     except subprocess.TimeoutExpired:
         timed_out = True
     _kill_tree(process)
+    with _RUNNING_LOCK:
+        _RUNNING.discard(process)
     for reader in readers:
         reader.join(timeout=5)  # weak isolation: an escaped daemon may hold a pipe open; never wait for it
     if not ready.is_set():
@@ -257,6 +273,21 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
     record = bytes(result) if result and len(result) <= limits.result_mb * 2**20 else None
     return Outcome(returncode=process.returncode, timed_out=timed_out, ready=ready.is_set(), result=record,
                    output=bytes(output[:cap]), output_truncated=len(output) > cap, seconds=seconds)
+
+
+def kill_all():
+    """Kill every job running now (the grader is being interrupted)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            process.kill()
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _kill_tree(process):
