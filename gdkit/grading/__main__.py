@@ -35,9 +35,9 @@ def build_parser():
     grade.add_argument("--weak-isolation", action="store_true",
                        help="run without bubblewrap: separate process and resource limits ONLY; student code "
                             "can read and write your files (recorded in the CSV)")
-    grade.add_argument("--source", type=Path, default=Path("solutions"),
+    grade.add_argument("--source", type=Path, default=None,
                        help="folder of source notebooks <source>/<assignment>/<assignment>.ipynb "
-                            "(default: solutions)")
+                            "(default: ./solutions, else the solutions/ folder beside the gdkit package)")
     grade.add_argument("--parts-file", type=Path,
                        help="a Python file defining PARTS, instead of the gdkit.grading.parts registry")
     grade.add_argument("--seed", type=int, default=int(os.environ.get("GDKIT_GRADING_SEED", "0")),
@@ -51,6 +51,14 @@ def build_parser():
     return parser
 
 
+def _default_source():
+    here = Path("solutions")
+    if here.is_dir():
+        return here
+    import gdkit
+    return Path(gdkit.__file__).resolve().parent.parent / "solutions"
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     from .batch import Settings, grade_class
@@ -60,7 +68,7 @@ def main(argv=None):
     settings = Settings(submitted=args.submitted, out=args.out, assignments=tuple(args.assignment),
                         workers=min(64, max(1, args.workers)), db_url=args.db_url, force=args.force,
                         weak=args.weak_isolation, limits=limits, notebook_seconds=args.notebook_timeout,
-                        seed=args.seed, source=args.source, parts_file=args.parts_file)
+                        seed=args.seed, source=args.source or _default_source(), parts_file=args.parts_file)
     try:
         return grade_class(settings)
     except (SandboxUnavailable, GraderBusy) as error:

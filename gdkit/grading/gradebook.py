@@ -92,7 +92,7 @@ class GradebookWriter:
             os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
         self.gb = Gradebook(db_url)
         self.db = self.gb.db
-        if not db_url.startswith("sqlite"):
+        if db_url.startswith(("postgresql", "postgres")):
             got = self.db.execute(text("SELECT pg_try_advisory_lock(5172023)")).scalar()
             if not got:
                 raise GraderBusy("another grader holds the gradebook's advisory lock; wait for it to finish")
