@@ -9,13 +9,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: book book-strict test env clean help
+.PHONY: book book-strict test env exercises grade sample-grade clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book         build the book into _build/html (creates .venv if missing)"
 	@echo "make test         run the whole test suite with pytest"
 	@echo "make book-strict  build the book as CI does: warnings are errors, every page rebuilt"
+	@echo "make exercises    regenerate exercises/ from solutions/ with nbgrader (after editing a solution notebook)"
+	@echo "make grade SUBMITTED=dir [ASSIGNMENT=01_forward] [WORKERS=2]"
+	@echo "                  grade collected submissions in a sandbox: grading-output/grades.csv and feedback/"
+	@echo "make sample-grade grade the sample class in grading/sample_class (try the grader)"
 	@echo "make clean        remove _build and caches (keeps .venv)"
 	@echo "Interpreter: PYTHON=$(PYTHON) (override: make book PYTHON=python3.12)"
 
@@ -38,6 +42,18 @@ book-strict: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
+
+exercises: $(STAMP)
+	$(BIN)/python tools/generate_exercises.py
+
+SUBMITTED ?= submitted
+GRADE_ARGS = $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(WORKERS),--workers $(WORKERS))
+grade: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m gdkit.grading grade $(SUBMITTED) $(GRADE_ARGS)
+
+sample-grade: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m gdkit.grading grade grading/sample_class/submitted \
+		--out grading-output/sample $(GRADE_ARGS)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
