@@ -222,6 +222,13 @@ def students(submitted, out):
                 gdkit.grading.check = lambda *a, **k: True"""],
             sigmoid="import numpy as np\n\ndef sigmoid(z):\n    return z * 0",
             relu="def relu(z):\n    return z * 0", mse="def mse(y_true, y_pred):\n    return 0.0")),
+        "t20_result_channel": dict(cells=cells_with(extra_after=["""
+            import os
+            for fd in range(3, 64):  # find the grader's result pipe and write a forged record on it
+                try:
+                    os.write(fd, b"GDKPLAIN1" + b"\\xff" * 64)
+                except OSError:
+                    pass"""])),
         "t21_liar": dict(cells=cells_with(
             extra_before=["""
                 import numpy as np
@@ -603,3 +610,8 @@ def test_feedback_escapes_student_text(graded):
     page = graded["feedback"]["t30_html_error"]
     assert scores(graded, "t30_html_error") == (0, 1, 2)
     assert "&lt;script&gt;" in page and "<script>" not in page
+
+
+def test_garbage_on_the_result_channel_gives_nothing(graded):
+    assert scores(graded, "t20_result_channel") == (0, 0, 0)
+    assert "result channel" in graded["feedback"]["t20_result_channel"]

@@ -232,7 +232,12 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
             log.write_bytes(outcome.output + (b"\n[... output truncated]\n" if outcome.output_truncated else b""))
         decoded = _decode_result(outcome.result) if outcome.result else None
         if decoded is None:
-            if not outcome.ready:
+            if outcome.corrupt:
+                stop = ("your notebook's code wrote on the grading process's own result channel; its answers "
+                        "cannot be trusted, so no part could be graded")
+                flags.append("result channel written by student code")
+                parts.append({**entry, "message": stop})
+            elif not outcome.ready:
                 if outcome.timed_out and part_limits.wall_seconds < limits.wall_seconds:
                     stop = (f"not graded: the notebook's time limit ({settings.notebook_seconds:g} s for all "
                             "parts) was reached")
@@ -250,6 +255,10 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
                 parts.append({**entry, "message": f"{part.function} did not return within the time limit "
                                                    f"({part_limits.wall_seconds:g} s) on the test cases"})
                 flags.append(f"time limit: {part.name}")
+            elif outcome.result and outcome.returncode == 0:
+                parts.append({**entry, "message": f"the answers of {part.function} could not be read (did your "
+                                                   "code write on the grading process's result channel?)"})
+                flags.append(f"unreadable answers: {part.name}")
             else:
                 parts.append({**entry, "message": f"the grading process ended while testing {part.function}: "
                                                    f"{_crash_reason(outcome, limits, settings.weak)}"})

@@ -87,7 +87,8 @@ class Limits:
 class Outcome:
     """What came back from one job: ``returncode`` (negative: killed by that signal), whether it was killed
     for exceeding ``wall_seconds`` (``timed_out``), whether the cells finished (``ready``), the result record
-    bytes (``result``, None if none), the first ``output_kb`` of its output, and the wall time."""
+    bytes (``result``, None if none), the first ``output_kb`` of its output, the wall time, and whether student
+    code wrote on the result pipe before the runner did (``corrupt``: the job was killed at once)."""
 
     returncode: int
     timed_out: bool
@@ -96,6 +97,7 @@ class Outcome:
     output: bytes
     output_truncated: bool
     seconds: float
+    corrupt: bool = False
 
 
 class SandboxUnavailable(RuntimeError):
@@ -179,19 +181,22 @@ def check_bwrap(bwrap=None):
     return bwrap
 
 
-def _read_capped(fd, cap, into, on_first=None):
-    """Read ``fd`` to EOF keeping the first ``cap`` bytes in ``into`` (a bytearray), discarding the rest."""
+def _read_capped(fd, cap, into, on_ready=None, on_corrupt=None):
+    """Read ``fd`` to EOF keeping the first ``cap`` bytes in ``into`` (a bytearray), discarding the rest.
+    With ``on_ready``: the first byte must be :data:`READY_MARKER` (then ``on_ready()``), else ``on_corrupt()``."""
     first = True
     with os.fdopen(fd, "rb", buffering=0) as stream:
         while True:
             chunk = stream.read(65536)
             if not chunk:
                 break
-            if first and on_first is not None:
+            if first and on_ready is not None:
                 first = False
                 if chunk[:1] == READY_MARKER:
-                    on_first()
+                    on_ready()
                     chunk = chunk[1:]
+                else:
+                    on_corrupt()
             if len(into) < cap:
                 into += chunk[:cap - len(into)]
             elif len(into) == cap:
@@ -247,9 +252,15 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
                 pass  # the runner died or closed its stdin: its missing answers say so
         threading.Thread(target=write, daemon=True).start()
 
+    corrupt = threading.Event()
+
+    def reject():  # student code wrote on the result pipe before the cells were done: nothing to wait for
+        corrupt.set()
+        _kill_tree(process, wait=False)
+
     result, output = bytearray(), bytearray()
-    readers = [threading.Thread(target=_read_capped, args=(result_r, limits.result_mb * 2**20, result, send_cases),
-                                daemon=True),
+    readers = [threading.Thread(target=_read_capped, args=(result_r, limits.result_mb * 2**20, result, send_cases,
+                                                           reject), daemon=True),
                threading.Thread(target=_read_capped, args=(output_r, limits.output_kb * 1024, output), daemon=True)]
     for reader in readers:
         reader.start()
@@ -271,8 +282,9 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
     seconds = time.monotonic() - started
     cap = limits.output_kb * 1024
     record = bytes(result) if result and len(result) <= limits.result_mb * 2**20 else None
-    return Outcome(returncode=process.returncode, timed_out=timed_out, ready=ready.is_set(), result=record,
-                   output=bytes(output[:cap]), output_truncated=len(output) > cap, seconds=seconds)
+    return Outcome(returncode=process.returncode, timed_out=timed_out and not corrupt.is_set(), ready=ready.is_set(),
+                   result=record, output=bytes(output[:cap]), output_truncated=len(output) > cap, seconds=seconds,
+                   corrupt=corrupt.is_set())
 
 
 def kill_all():
@@ -290,7 +302,7 @@ def kill_all():
             pass
 
 
-def _kill_tree(process):
+def _kill_tree(process, wait=True):
     """Kill bwrap (its PID namespace dies with it) or, in weak mode, the runner's process group."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -300,4 +312,5 @@ def _kill_tree(process):
         process.kill()
     except ProcessLookupError:
         pass
-    process.wait()
+    if wait:
+        process.wait()
