@@ -363,7 +363,8 @@ def students(submitted, out):
                         count += 1
                     return total / count"""))),
         "t35_prints_helpers": dict(cells=cells_with(
-            extra_before=["def _square(x):\n    return x * x", "for i in range(1000):\n    print('hello', i)"],
+            extra_before=["def _square(x):\n    return x * x", "for i in range(1000):\n    print('hello', i)",
+                          "name = input('your name? ')  # no one to answer: EOFError, not a hang"],
             mse="def mse(y_true, y_pred):\n    print('computing mse')\n    return np.mean(_square(y_pred - y_true))")),
         "t37_unmodified": dict(cells=build.notebook_cells(C)),
     }

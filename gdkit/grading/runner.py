@@ -3,10 +3,11 @@
 Invoked by :mod:`gdkit.grading.sandbox` as ``python -m gdkit.grading.runner JOB_DIR RESULT_FD UID``, never by
 hand. In order, before any student code runs: set resource limits, drop to ``UID`` (when started as root),
 load the part and stub its forbidden gdkit references for the rest of the process's life. Then it executes
-the student's cells (magics transformed as IPython would, a stub ``get_ipython()``; an exception in a cell is
-recorded and the next cell runs), writes :data:`~gdkit.grading.sandbox.READY_MARKER` on ``RESULT_FD``, reads
-the test cases from stdin, and writes the plain answers as a :mod:`gdkit.grading.plain` record on
-``RESULT_FD``. Only those plain values leave this process; the grader compares them with the reference.
+the student's cells (magics transformed as IPython would, a stub ``get_ipython()``, an empty stdin; an exception
+in a cell is recorded and the next cell runs), writes :data:`~gdkit.grading.sandbox.READY_MARKER` on
+``RESULT_FD``, reads the test cases from the original stdin, and writes the plain answers as a
+:mod:`gdkit.grading.plain` record on ``RESULT_FD``. Only those plain values leave this process; the grader
+compares them with the reference.
 """
 import builtins
 import json
@@ -127,6 +128,10 @@ def main(argv):
     _confine(job["limits"], uid)
     os.set_inheritable(result_fd, False)
     result = os.fdopen(result_fd, "wb", buffering=0)
+    cases_in = os.fdopen(os.dup(0), "rb")  # the test cases arrive here; the student's stdin is empty:
+    devnull = os.open(os.devnull, os.O_RDONLY)  # input() in a cell raises EOFError instead of waiting
+    os.dup2(devnull, 0)
+    os.close(devnull)
 
     core, part = _load_part(job)
     from gdkit.grading import plain
@@ -143,7 +148,7 @@ def main(argv):
     sys.stderr.flush()
 
     result.write(b"C")  # READY_MARKER: the grader now sends the test cases
-    raw_cases = plain.loads(sys.stdin.buffer.read(), max_bytes=job["limits"]["result_mb"] * _MB)
+    raw_cases = plain.loads(cases_in.read(), max_bytes=job["limits"]["result_mb"] * _MB)
     cases = [core.Case(tuple(args), dict(kwargs), str(label)) for args, kwargs, label in raw_cases]
 
     function = namespace.get(part.function)
