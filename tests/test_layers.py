@@ -3,7 +3,7 @@ dtypes, regularizers and argument checks."""
 import numpy as np
 import pytest
 
-from gdkit import activations, initializers, nn, regularizers
+from gdkit import activations, nn, regularizers
 from gdkit.layers import Activation, Dense
 
 

@@ -17,7 +17,7 @@ Checking is split in two so that it can run outside the student's process:
 import copy
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 

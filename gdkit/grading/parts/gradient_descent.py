@@ -4,7 +4,7 @@ References: ``gdkit.optimizers.sgd_update``, ``gdkit.landscapes.gradient_descent
 """
 import numpy as np
 
-from ... import landscapes, losses, nn, optimizers, training
+from ... import landscapes, losses, optimizers, training
 from ..core import Mistake, Part
 from ._common import Case, cases_from, normal
 
