@@ -12,7 +12,8 @@ ada_correct        every function written correctly: full marks
 ben_partly_wrong   softmax normalised over the wrong axis (the batch axis), dense_forward without the bias
 cleo_broken_json   the notebook file was cut in half (a crashed upload): "unreadable notebook"
 dan_missing        no notebook at all, only a .py file: recorded as missing
-eve_infinite_loop  correct functions, then a training loop that never ends: every part times out
+eve_infinite_loop  correct functions, and after the softmax test a training loop that never ends: the
+                   parts tested after it (dense layer, network) time out, the earlier ones keep their points
 finn_calls_gdkit   sigmoid and relu call gdkit's own implementation: no credit for those parts, with why
 gus_renamed        correct, but handed in as "01_forward (1).ipynb": graded, with a flag
 =================  ==================================================================================
@@ -94,9 +95,10 @@ def main(out=None):
     (OUT / "dan_missing" / ASSIGNMENT).mkdir(parents=True)
     (OUT / "dan_missing" / ASSIGNMENT / "my_answers.py").write_text("def sigmoid(z):\n    ...\n")
     looping = copy.deepcopy(correct)
-    looping["cells"].append({"cell_type": "code", "id": "training-loop", "metadata": {}, "execution_count": None,
-                             "outputs": [], "source": "step = 0\nwhile True:  # forgot the stopping rule\n"
-                                                      "    step += 1\n"})
+    after = next(i for i, c in enumerate(looping["cells"]) if c.get("id") == "test_softmax") + 1
+    looping["cells"].insert(after, {"cell_type": "code", "id": "training-loop", "metadata": {},
+                                    "execution_count": None, "outputs": [],
+                                    "source": "step = 0\nwhile True:  # forgot the stopping rule\n    step += 1\n"})
     write("eve_infinite_loop", looping)
     relu_cell = next(_text(c) for c in correct["cells"] if c.get("id") == "relu-solution")
     relu_cell = "from gdkit.activations import relu as _relu\n\n" + relu_cell.replace(

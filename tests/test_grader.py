@@ -27,10 +27,10 @@ WRONG = {"relu": "def relu(z):\n    return np.abs(z)",
 
 def make_class(root, slow=0.0):
     """alice correct, bob release stub, carol partly wrong, dave missing; ``slow`` seconds of sleep per part."""
-    extra = [build._cell("code", f"import time\ntime.sleep({slow})", "slow")] if slow else []
-    build.submission(root, "alice", cells=build.notebook_cells(C) + extra)
-    build.submission(root, "bob", cells=build.notebook_cells(build.STUB) + extra)
-    build.submission(root, "carol", cells=build.notebook_cells({**C, **WRONG}) + extra)
+    extra = [build._cell("code", f"import time\ntime.sleep({slow})", "slow")] if slow else []  # before the
+    build.submission(root, "alice", cells=extra + build.notebook_cells(C))  # first test cell: every part runs it
+    build.submission(root, "bob", cells=extra + build.notebook_cells(build.STUB))
+    build.submission(root, "carol", cells=extra + build.notebook_cells({**C, **WRONG}))
     (Path(root) / "dave" / "fixture").mkdir(parents=True)
     return root
 
@@ -210,7 +210,10 @@ def test_sample_class_with_the_real_registry(bwrap, tmp_path):
     maximum = grades["ada_correct"]["max_total"]
     assert totals["ada_correct"] == (maximum, "graded") and totals["gus_renamed"] == (maximum, "graded")
     assert totals["cleo_broken_json"] == ("0", "unreadable") and totals["dan_missing"] == ("0", "missing")
-    assert totals["eve_infinite_loop"] == ("0", "graded")
+    eve = grades["eve_infinite_loop"]  # an endless cell after softmax's test: the parts tested later get 0
+    assert (eve["01_forward/test_softmax"], eve["01_forward/test_dense_forward"], eve["01_forward/test_mlp_forward"],
+            eve["total"], eve["status"]) == ("2", "0", "0", "7", "graded")
+    assert "did not finish" in eve["flags"]
     ben, finn = grades["ben_partly_wrong"], grades["finn_calls_gdkit"]
     assert (ben["01_forward/test_softmax"], ben["01_forward/test_dense_forward"], ben["01_forward/test_relu"]) == \
         ("0", "0", "1")
@@ -295,3 +298,28 @@ def test_postgresql_gradebook_and_its_lock(bwrap, postgres, tmp_path):
     from nbgrader.api import Gradebook
     with Gradebook(postgres) as gb:
         assert gb.find_submission("fixture", "alice").score == 5
+
+
+def test_nbgrader_feedback_is_delivered_by_release_feedback(bwrap, tmp_path):
+    """--nbgrader-feedback puts each page where nbgrader 0.9.6's release_feedback finds it (with the collected
+    timestamp and secret beside it); release_feedback then publishes it under the hash fetch_feedback uses.
+    A submission nbgrader did not collect (no secret) is reported, not placed."""
+    from nbgrader.utils import notebook_hash
+    submitted, course, exchange = make_class(tmp_path / "submitted"), tmp_path / "course", tmp_path / "exchange"
+    for student in ("alice", "carol"):
+        (submitted / student / "fixture" / "timestamp.txt").write_text("2025-01-01 10:00:00.000000 UTC")
+        (submitted / student / "fixture" / "submission_secret.txt").write_text(f"secret-of-{student}")
+    proc = build.run_grader(submitted, tmp_path / "out", "--workers", 2, "--nbgrader-feedback", course / "feedback")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "bob fixture: no timestamp.txt/submission_secret.txt" in proc.stdout
+    assert sorted(p.parent.parent.name for p in (course / "feedback").glob("*/fixture/fixture.html")) == \
+        ["alice", "carol"]
+    exchange.mkdir()
+    release = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "release_feedback", "fixture",
+                              "--course=gdcourse", f"--Exchange.root={exchange}"],
+                             cwd=course, capture_output=True, text=True)
+    assert release.returncode == 0, release.stderr
+    for student in ("alice", "carol"):
+        released = notebook_hash(secret=f"secret-of-{student}", notebook_id="fixture")
+        page = exchange / "gdcourse" / "feedback" / f"{released}.html"
+        assert f"Student: <b>{student}</b>" in page.read_text()

@@ -28,11 +28,14 @@ def code(text):
     return textwrap.dedent(text).strip("\n")
 
 
-def cells_with(extra_before=(), extra_after=(), **solutions):
-    """The assignment's cells with ``solutions`` (default: correct ones) and extra code cells."""
+def cells_with(extra_before=(), extra_middle=(), extra_last=(), extra_after=(), **solutions):
+    """The assignment's cells with ``solutions`` (default: correct ones) and extra code cells: before every
+    cell (run for every part), in the middle (cell 4, after sigmoid's test cell: run for relu and mse only),
+    last (after mse's solution, before its test: run for mse only), after every cell (never run)."""
     cells = build.notebook_cells({**C, **solutions})
     extra = lambda sources, tag: [build._cell("code", code(s), f"extra-{tag}-{i}") for i, s in enumerate(sources)]  # noqa: E731
-    return extra(extra_before, "before") + cells + extra(extra_after, "after")
+    return (extra(extra_before, "before") + cells[:3] + extra(extra_middle, "middle") + cells[3:6]
+            + extra(extra_last, "last") + cells[6:] + extra(extra_after, "after"))
 
 
 def _test_cells_as_markdown(cells):
@@ -80,6 +83,12 @@ def _inflated_metadata(cells):
 
 def _reordered(cells):
     return cells[::-1]
+
+
+def _solution_moved_last(cells):
+    """relu's solution cell moved below every test cell: it is graded where the source has it."""
+    moved = [c for c in cells if c["id"] == "solution-relu"]
+    return [c for c in cells if c["id"] != "solution-relu"] + moved
 
 
 def _paths_probe(paths):
@@ -133,32 +142,35 @@ def students(submitted, out):
         "t08_extra_grade": dict(cells=_extra_grade_cells(build.notebook_cells(C))),
         "t09_metadata": dict(cells=_inflated_metadata(build.notebook_cells(C))),
         "t10_reordered": dict(cells=_reordered(build.notebook_cells(C))),
-        "t11_infinite_loop": dict(cells=cells_with(extra_after=["""
+        "t10_solution_moved_last": dict(cells=_solution_moved_last(build.notebook_cells(C))),
+        "t11_infinite_loop": dict(cells=cells_with(extra_before=["""
             import signal
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             while True:
                 pass"""])),
         "t11_slow_relu": dict(cells=cells_with(relu="def relu(z):\n    while True:\n        pass")),
-        "t12_slow_cells": dict(cells=cells_with(extra_after=["import time\ntime.sleep(0.75)"] * 8)),
-        "t13_os_exit": dict(cells=cells_with(extra_after=["import os\nos._exit(0)"])),
-        "t13_segfault": dict(cells=cells_with(extra_after=["import ctypes\nctypes.string_at(0)"])),
+        "t12_slow_cells": dict(cells=cells_with(extra_before=["import time\ntime.sleep(0.75)"] * 8)),
+        "t13_os_exit": dict(cells=cells_with(extra_before=["import os\nos._exit(0)"])),
+        "t13_os_exit_last": dict(cells=cells_with(extra_last=["import os\nos._exit(0)"])),
+        "t13_os_exit_after_tests": dict(cells=cells_with(extra_after=["import os\nos._exit(0)"])),
+        "t13_segfault": dict(cells=cells_with(extra_middle=["import ctypes\nctypes.string_at(0)"])),
         "t13_exit_in_function": dict(cells=cells_with(relu="def relu(z):\n    import os\n    os._exit(3)")),
-        "t13_system_exit": dict(cells=cells_with(extra_after=["raise SystemExit(1)"])),
-        "t14_memory": dict(cells=cells_with(extra_after=["""
+        "t13_system_exit": dict(cells=cells_with(extra_middle=["raise SystemExit(1)"])),
+        "t14_memory": dict(cells=cells_with(extra_before=["""
             def bomb():
                 blocks = []
                 while True:
                     blocks.append(bytearray(50 * 2**20))
-            bomb()""", "huge = np.ones(10**11)"])),
-        "t14_disk": dict(cells=cells_with(extra_after=["""
+            bomb()""", "import numpy as np\nhuge = np.ones(10**11)"])),
+        "t14_disk": dict(cells=cells_with(extra_before=["""
             with open("gdkit-fill-marker-big", "wb") as f:
                 f.write(b"x" * 100 * 2**20)"""] + [f"""
             import os
             for i in range(10000):
                 with open(os.path.join({folder!r}, f"gdkit-fill-marker-{{i}}"), "wb") as f:
                     f.write(b"x" * 2**20)""" for folder in (".", "/tmp")])),
-        "t14_fork_many": dict(cells=cells_with(extra_after=["""
+        "t14_fork_many": dict(cells=cells_with(extra_before=["""
             import os, time
             children = []
             for _ in range(200):
@@ -171,21 +183,21 @@ def students(submitted, out):
                     os._exit(0)
                 children.append(pid)
             print("forked", len(children))"""])),
-        "t14_fork_bomb": dict(cells=cells_with(extra_after=["""
+        "t14_fork_bomb": dict(cells=cells_with(extra_before=["""
             import os
             while True:
                 try:
                     os.fork()
                 except OSError:
                     pass"""])),
-        "t15_flood": dict(cells=cells_with(extra_after=[
+        "t15_flood": dict(cells=cells_with(extra_before=[
             "for i in range(200000):\n    print('line', i)",
             "print('x' * 30_000_000)",
             "import sys\nsys.stderr.write('e' * 5_000_000)",
             "from IPython.display import HTML, display\ndisplay(HTML('<b>' * 2_000_000))"])),
-        "t16_kill_grader": dict(cells=cells_with(extra_after=[
-            "import os\nos.kill(os.getppid(), 9)", "import os\nos.kill(1, 9)"])),
-        "t17_background": dict(cells=cells_with(extra_after=[f"""
+        "t16_kill_grader": dict(cells=cells_with(extra_before=["import os\nos.kill(1, 9)"],
+                                                  extra_middle=["import os\nos.kill(os.getppid(), 9)"])),
+        "t17_background": dict(cells=cells_with(extra_before=[f"""
             import subprocess, sys
             subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "{BACKGROUND_MARKER}"],
                              start_new_session=True)"""])),
@@ -222,7 +234,7 @@ def students(submitted, out):
                 gdkit.grading.check = lambda *a, **k: True"""],
             sigmoid="import numpy as np\n\ndef sigmoid(z):\n    return z * 0",
             relu="def relu(z):\n    return z * 0", mse="def mse(y_true, y_pred):\n    return 0.0")),
-        "t20_result_channel": dict(cells=cells_with(extra_after=["""
+        "t20_result_channel": dict(cells=cells_with(extra_before=["""
             import os
             for fd in range(3, 64):  # find the grader's result pipe and write a forged record on it
                 try:
@@ -312,7 +324,7 @@ def students(submitted, out):
             relu="def relu(z):\n    try:\n        raise ValueError('oops')\n    except ValueError:\n"
                  "        return None")),
         "t28_gradebook": dict(cells=cells_with(
-            extra_after=[f"""
+            extra_before=[f"""
                 import sqlite3
                 for path in ({str(out / "gradebook.db")!r}, "gradebook.db", "/job/../gradebook.db"):
                     try:
@@ -323,7 +335,7 @@ def students(submitted, out):
                     except Exception as error:
                         print("gradebook:", error)"""],
             sigmoid="import numpy as np\n\ndef sigmoid(z):\n    return z * 0")),
-        "t29_edit_package": dict(cells=cells_with(extra_after=["""
+        "t29_edit_package": dict(cells=cells_with(extra_before=["""
             import gdkit, gdkit.activations, numpy, os
             for module in (gdkit, gdkit.activations, numpy):
                 try:
@@ -436,8 +448,9 @@ def test_batch_completes_and_records_everyone(graded):
 
 @pytest.mark.parametrize("student", ["t04_renamed", "t06_tests_deleted", "t06_tests_markdown", "t06_tests_stripped",
                                      "t07_duplicated", "t08_extra_grade", "t09_metadata", "t10_reordered",
-                                     "t13_system_exit", "t14_memory", "t14_disk", "t14_fork_many", "t15_flood",
-                                     "t16_kill_grader", "t17_background", "t18_network", "t25_read_secrets",
+                                     "t10_solution_moved_last", "t13_os_exit_after_tests", "t14_memory",
+                                     "t14_disk", "t14_fork_many", "t15_flood", "t17_background", "t18_network",
+                                     "t25_read_secrets",
                                      "t26_environment", "t29_edit_package", "t33_warnings", "t34_loops",
                                      "t35_prints_helpers", "t37_unmodified"])
 def test_full_credit(graded, student):
@@ -504,11 +517,36 @@ def test_notebook_time_cap(graded):
     assert "notebook time limit" in flags(graded, "t12_slow_cells")
 
 
-@pytest.mark.parametrize("student, reason", [("t13_os_exit", "ended the process early"),
-                                             ("t13_segfault", "segmentation fault")])
-def test_process_ending_cells(graded, student, reason):
-    assert scores(graded, student) == (0, 0, 0)
+@pytest.mark.parametrize("student, expected, reason", [
+    ("t13_os_exit", (0, 0, 0), "code (cell 1) stopped the grading process: it ended the process early"),
+    ("t13_os_exit_last", (2, 1, 0), "code (cell 7) stopped the grading process: it ended the process early"),
+    ("t13_segfault", (2, 0, 0), "code (cell 4) stopped the grading process: it crashed (segmentation fault)")])
+def test_process_ending_cells(graded, student, expected, reason):
+    """A cell that ends the process costs the parts whose test cells come after it, and says which cell."""
+    assert scores(graded, student) == expected
     assert reason in graded["feedback"][student]
+
+
+def test_system_exit_stops_later_cells(graded):
+    assert scores(graded, "t13_system_exit") == (2, 0, 0)
+    assert "cell 4 called exit(); later cells were not run" in graded["feedback"]["t13_system_exit"]
+    assert "cell 4 called exit()" in flags(graded, "t13_system_exit")
+
+
+def test_reordered_cells_are_graded_in_the_source_order(graded):
+    """Reversed, each solution comes after its test; relu's solution moved last: full credit all the same,
+    which running the submission's own order up to each test cell would not give."""
+    assert scores(graded, "t10_reordered") == scores(graded, "t10_solution_moved_last") == (2, 1, 2)
+    assert "graded in the assignment's order" in flags(graded, "t10_reordered")
+
+
+def test_killing_the_supervisor_is_flagged(graded):
+    """os.kill(1, 9) before every part does nothing; os.kill(os.getppid(), 9) in cell 5 (after sigmoid's test)
+    kills the runner's supervisor: relu and mse get 0 with the reason, sigmoid keeps its credit, and the
+    batch goes on (test_batch_completes_and_records_everyone)."""
+    assert scores(graded, "t16_kill_grader") == (2, 0, 0)
+    assert "killed the grading supervisor" in flags(graded, "t16_kill_grader")
+    assert "killed the process that supervises grading" in graded["feedback"]["t16_kill_grader"]
 
 
 def test_exit_inside_a_function_costs_only_that_part(graded):

@@ -40,6 +40,9 @@ def build_parser():
                             "(default: ./solutions, else the solutions/ folder beside the gdkit package)")
     grade.add_argument("--parts-file", type=Path,
                        help="a Python file defining PARTS, instead of the gdkit.grading.parts registry")
+    grade.add_argument("--nbgrader-feedback", type=Path, metavar="DIR",
+                       help="also write each feedback page where `nbgrader release_feedback` finds it: "
+                            "DIR/<student>/<assignment>/<notebook>.html (DIR: the course's feedback/ folder)")
     grade.add_argument("--seed", type=int, default=int(os.environ.get("GDKIT_GRADING_SEED", "0")),
                        help="course-level seed of the hidden cases (default: $GDKIT_GRADING_SEED or 0)")
     grade.add_argument("--part-timeout", type=float, default=DEFAULTS.wall_seconds,
@@ -68,7 +71,8 @@ def main(argv=None):
     settings = Settings(submitted=args.submitted, out=args.out, assignments=tuple(args.assignment),
                         workers=min(64, max(1, args.workers)), db_url=args.db_url, force=args.force,
                         weak=args.weak_isolation, limits=limits, notebook_seconds=args.notebook_timeout,
-                        seed=args.seed, source=args.source or _default_source(), parts_file=args.parts_file)
+                        seed=args.seed, source=args.source or _default_source(), parts_file=args.parts_file,
+                        nbgrader_feedback=args.nbgrader_feedback)
     try:
         return grade_class(settings)
     except (SandboxUnavailable, GraderBusy) as error:

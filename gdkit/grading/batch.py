@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from . import core, plain
-from .feedback import write_csv, write_feedback
+from .feedback import write_csv, write_feedback, write_nbgrader_feedback
 from .gradebook import GradebookWriter, GraderLock, default_db_url
-from .notebooks import find_submission_notebook, load_source, read_notebook, student_cells
+from .notebooks import cells_before, find_submission_notebook, load_source, read_notebook, student_cells
 from .sandbox import Limits, check_bwrap, kill_all, run_job
 
 __all__ = ["Settings", "Assignment", "grade_class", "grade_submission", "part_seed", "load_parts", "WEAK_BANNER"]
@@ -53,6 +53,7 @@ class Settings:
     seed: int = 0
     source: Path = Path("solutions")
     parts_file: Path | None = None
+    nbgrader_feedback: Path | None = None
 
 
 @dataclass
@@ -121,10 +122,12 @@ def _signal_name(number):
         return f"signal {number}"
 
 
-def _crash_reason(outcome, limits, weak):
-    code = outcome.returncode
-    if code is not None and not weak and code > 128:  # bwrap's init reports a signal as 128 + its number
-        code = 128 - code
+def _crash_reason(outcome, limits):
+    code = outcome.runner_status  # as the runner's supervisor saw it; else bwrap's (or the supervisor's) status
+    if code is None:
+        code = outcome.returncode
+        if code is not None and code > 128:  # bwrap's init and the supervisor report a signal as 128 + its number
+            code = 128 - code
     if code is not None and code < 0:
         name = _signal_name(-code)
         why = {"SIGXCPU": f"it used more than {limits.cpu_seconds} s of CPU time",
@@ -136,7 +139,8 @@ def _crash_reason(outcome, limits, weak):
 
 
 def _decode_result(data):
-    """The runner's record as (status, answers, cell_errors), or None if it is not a well-formed record."""
+    """The runner's record as (status, answers, cell_errors, stopped), or None if it is not a well-formed record.
+    ``stopped`` is None or ``(cell number, message)``: a cell called exit and the later cells did not run."""
     try:
         record = plain.loads(data)
     except plain.PlainError:
@@ -155,7 +159,11 @@ def _decode_result(data):
         answers.append((kind, value))
     errors = [str(e)[:500] for e in record.get("cell_errors", [])[:20] if isinstance(e, str)]
     status = record.get("status") if isinstance(record.get("status"), str) else "?"
-    return status[:200], answers, errors
+    stopped = None
+    if type(record.get("stopped_at")) is int:  # the runner's own words, rebuilt here from the number alone
+        number = record["stopped_at"]
+        stopped = (number, f"cell {number} called exit(); later cells were not run")
+    return status[:200], answers, errors, stopped
 
 
 def _write_job(job_dir, cells, part, settings, limits, weak):
@@ -205,22 +213,27 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
                                          "(empty, truncated or invalid JSON); nothing could be graded"))
     sources, notes = student_cells(cells, assignment.source)
     flags += notes
-    parts, spent, stop = [], 0.0, None
+    results, spent, stop, ran = {}, 0.0, None, set()
     limits = settings.limits
-    for part in assignment.parts:
+    # Parts in the order of their test cells in the source: each runs the cells before its test cell, so each
+    # part's cells include the previous part's, and a fault in the cells stops every later part.
+    order = sorted(assignment.parts, key=lambda p: assignment.source.test_position(p.name))
+    for part in order:
         entry = {"name": part.name, "score": 0.0, "max_score": float(part.points)}
+        part_cells = cells_before(sources, assignment.source, part.name)
         remaining = settings.notebook_seconds - spent
         if stop is None and remaining <= 0.5:
             stop = f"not graded: the notebook's time limit ({settings.notebook_seconds:g} s for all parts) was reached"
             flags.append("notebook time limit reached")
         if stop is not None:
-            parts.append({**entry, "message": stop})
+            results[part.name] = {**entry, "message": stop}
             continue
         part_limits = dataclasses.replace(limits, wall_seconds=min(limits.wall_seconds, remaining))
         job_dir = Path(tempfile.mkdtemp(prefix="gdkit-grade-"))
         job_dir.chmod(0o755)  # readable by the sandbox's unprivileged uid (it holds the cells only)
         try:
-            _write_job(job_dir, sources, part, settings, part_limits, settings.weak)
+            _write_job(job_dir, [(c.number, c.source) for c in part_cells], part, settings, part_limits,
+                       settings.weak)
             outcome = run_job(job_dir, part_limits, assignment.payloads[part.id], slot=slot, weak=settings.weak,
                               bwrap=bwrap)
         finally:
@@ -231,57 +244,90 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
             log.parent.mkdir(parents=True, exist_ok=True)
             log.write_bytes(outcome.output + (b"\n[... output truncated]\n" if outcome.output_truncated else b""))
         decoded = _decode_result(outcome.result) if outcome.result else None
+        if outcome.parent_killed:  # os.kill(os.getppid(), ...): nothing honest does that; the runner may live on
+            flags.append("the notebook's code killed the grading supervisor (its parent process)")
+            stop = (f"your notebook's code{_where(outcome, part_cells, ran, trust_last=False)} killed the process "
+                    "that supervises grading (its parent process); this part and the later ones get no credit")
+            results[part.name] = {**entry, "message": stop}
+            continue
         if decoded is None:
+            where = _where(outcome, part_cells, ran)
             if outcome.corrupt:
                 stop = ("your notebook's code wrote on the grading process's own result channel; its answers "
                         "cannot be trusted, so no part could be graded")
                 flags.append("result channel written by student code")
-                parts.append({**entry, "message": stop})
+                results[part.name] = {**entry, "message": stop}
             elif not outcome.ready:
                 if outcome.timed_out and part_limits.wall_seconds < limits.wall_seconds:
                     stop = (f"not graded: the notebook's time limit ({settings.notebook_seconds:g} s for all "
                             "parts) was reached")
                     flags.append("notebook time limit reached")
                 elif outcome.timed_out:
-                    stop = (f"your notebook's code did not finish within {part_limits.wall_seconds:g} s "
-                            "(an infinite loop?); no part could be graded")
+                    stop = (f"your notebook's code{where} did not finish within {part_limits.wall_seconds:g} s "
+                            "(an infinite loop?); this part and the later ones could not be graded")
                     flags.append("time limit: the notebook's cells did not finish")
                 else:
-                    reason = _crash_reason(outcome, limits, settings.weak)
-                    stop = f"your notebook's code stopped the grading process: {reason}"
+                    reason = _crash_reason(outcome, limits)
+                    stop = (f"your notebook's code{where} stopped the grading process: {reason}; this part and "
+                            "the later ones could not be graded")
                     flags.append("the notebook's code ended the grading process")
-                parts.append({**entry, "message": stop})
+                results[part.name] = {**entry, "message": stop}
             elif outcome.timed_out:
-                parts.append({**entry, "message": f"{part.function} did not return within the time limit "
-                                                   f"({part_limits.wall_seconds:g} s) on the test cases"})
+                results[part.name] = {**entry, "message": f"{part.function} did not return within the time limit "
+                                                          f"({part_limits.wall_seconds:g} s) on the test cases"}
                 flags.append(f"time limit: {part.name}")
             elif outcome.result and outcome.returncode == 0:
-                parts.append({**entry, "message": f"the answers of {part.function} could not be read (did your "
-                                                   "code write on the grading process's result channel?)"})
+                results[part.name] = {**entry, "message": f"the answers of {part.function} could not be read (did "
+                                                          "your code write on the grading process's result "
+                                                          "channel?)"}
                 flags.append(f"unreadable answers: {part.name}")
             else:
-                parts.append({**entry, "message": f"the grading process ended while testing {part.function}: "
-                                                   f"{_crash_reason(outcome, limits, settings.weak)}"})
+                results[part.name] = {**entry, "message": f"the grading process ended while testing "
+                                                          f"{part.function}: "
+                                                          f"{_crash_reason(outcome, limits)}"}
                 flags.append(f"crashed: {part.name}")
             continue
-        status, answers, cell_errors = decoded
-        if cell_errors and not row["cell_errors"]:
-            row["cell_errors"] = cell_errors
-        if status == "missing":
-            parts.append({**entry, "message": f"your notebook defines no function named {part.function}"})
-            continue
-        if status == "tampered":
-            parts.append({**entry, "message": f"this part asks you to write {part.function} yourself; your code "
-                                               "reloaded, replaced or restored gdkit's own implementation, which "
-                                               "gets no credit"})
-            flags.append(f"reference tampering: {part.name}")
-            continue
-        if status != "ok":
-            parts.append({**entry, "message": f"{part.function} should be a function, but it is {status}"})
-            continue
-        result = core.evaluate(part, assignment.cases[part.id], answers, assignment.expected[part.id])
-        parts.append({**entry, "score": float(result.score), "message": result.message})
+        status, answers, cell_errors, stopped = decoded
+        ran.update(c.number for c in part_cells if stopped is None or c.number <= stopped[0])
+        if cell_errors:
+            row["cell_errors"] = cell_errors  # the latest part ran the most cells
+        if stopped is not None and stopped[1] not in flags:
+            flags.append(stopped[1])
+        results[part.name] = _score_part(part, entry, status, answers, assignment, flags)
+        if stopped is not None and results[part.name]["score"] < part.points:
+            results[part.name]["message"] += f" ({stopped[1]})"
+    parts = [results[part.name] for part in assignment.parts]
     return finish("graded", parts)
+
+
+def _score_part(part, entry, status, answers, assignment, flags):
+    """The result entry of a part whose runner came back with a readable record."""
+    if status == "missing":
+        return {**entry, "message": f"your notebook defines no function named {part.function}"}
+    if status == "tampered":
+        flags.append(f"reference tampering: {part.name}")
+        return {**entry, "message": f"this part asks you to write {part.function} yourself; your code reloaded, "
+                                    "replaced or restored gdkit's own implementation, which gets no credit"}
+    if status != "ok":
+        return {**entry, "message": f"{part.function} should be a function, but it is {status}"}
+    result = core.evaluate(part, assignment.cases[part.id], answers, assignment.expected[part.id])
+    return {**entry, "score": float(result.score), "message": result.message}
+
+
+def _where(outcome, part_cells, ran, trust_last=True):
+    """" (cell 7)" when the runner said which cell it was in when the run failed, else " (one of cells 5, 7)":
+    the cells that this part ran for the first time. ``trust_last=False`` when the runner may have gone on
+    after the fault (a killed supervisor does not stop it at once)."""
+    numbers = {c.number for c in part_cells}
+    if trust_last and outcome.last_cell in numbers:
+        return f" (cell {outcome.last_cell})"
+    numbers = sorted(numbers - ran)
+    if not numbers:
+        return ""
+    if len(numbers) == 1:
+        return f" (cell {numbers[0]})"
+    shown = ", ".join(map(str, numbers[:8])) + (", ..." if len(numbers) > 8 else "")
+    return f" (one of cells {shown})"
 
 
 def _discover(settings, registry):
@@ -372,6 +418,10 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream):
                 continue
             book.record(row)
             write_feedback(settings.out, row)
+            if settings.nbgrader_feedback is not None and write_nbgrader_feedback(
+                    settings.nbgrader_feedback, row, Path(settings.submitted) / student / name) is None:
+                print(f"{student} {name}: no timestamp.txt/submission_secret.txt in the submission (not collected "
+                      "by nbgrader): feedback not placed for release_feedback", file=stream, flush=True)
             note = "" if row["status"] == "graded" else f" ({row['status']})"
             flags = f" [{'; '.join(row['flags'])}]" if row["flags"] else ""
             print(f"[{done:>{width}}/{total}] {student} {name} {row['score']:g}/{row['max_score']:g} "

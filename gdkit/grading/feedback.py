@@ -6,9 +6,12 @@ every piece of text that student code could influence is HTML-escaped.
 """
 import csv
 import html
+import shutil
 from pathlib import Path
 
-__all__ = ["feedback_html", "write_feedback", "write_csv"]
+__all__ = ["feedback_html", "write_feedback", "write_nbgrader_feedback", "write_csv"]
+
+NBGRADER_SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;
@@ -43,7 +46,7 @@ def feedback_html(row):
     cell_errors = row.get("cell_errors") or []
     if cell_errors:
         lines.append("<h2>Errors in your cells</h2><p>These cells raised an error when your notebook was run "
-                     "from top to bottom; later cells still ran.</p><ul>")
+                     "from top to bottom; later cells still ran (unless a cell called exit()).</p><ul>")
         lines += [f"<li><code>{_e(error)}</code></li>" for error in cell_errors]
         lines.append("</ul>")
     lines.append("</body></html>")
@@ -54,6 +57,35 @@ def write_feedback(out, row):
     """Write ``<out>/feedback/<student>/<assignment>.html`` and return its path."""
     path = Path(out) / "feedback" / _safe(row["student"]) / f"{_safe(row['assignment'])}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(feedback_html(row), encoding="utf-8")
+    return path
+
+
+def write_nbgrader_feedback(feedback_dir, row, submission_folder):
+    """Put the feedback page where ``nbgrader release_feedback`` (0.9.6) looks for it.
+
+    Writes ``<feedback_dir>/<student>/<assignment>/<notebook id>.html`` and copies the submission's
+    ``timestamp.txt`` and ``submission_secret.txt`` (which ``nbgrader collect`` brings along) beside it:
+    release_feedback reads both, and names the released file after a hash of the secret and the notebook id,
+    which is how ``nbgrader fetch_feedback`` finds it for the student.
+
+    Returns
+    -------
+    Path or None
+        The page written, or None when the submission has no ``timestamp.txt``/``submission_secret.txt``
+        (not collected by nbgrader: release_feedback could not deliver it).
+    """
+    submission_folder = Path(submission_folder)
+    if not all((submission_folder / name).is_file() for name in NBGRADER_SUBMISSION_FILES):
+        return None
+    student, assignment = str(row["student"]), str(row["assignment"])
+    if {student, assignment} & {"", ".", ".."} or "/" in student + assignment:
+        return None
+    folder = Path(feedback_dir) / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in NBGRADER_SUBMISSION_FILES:
+        shutil.copyfile(submission_folder / name, folder / name)
+    path = folder / f"{Path(row['notebook']).stem}.html"
     path.write_text(feedback_html(row), encoding="utf-8")
     return path
 

@@ -11,8 +11,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Submission", "SourceNotebook", "read_notebook", "find_submission_notebook", "student_cells",
-           "load_source", "MAX_NOTEBOOK_BYTES"]
+__all__ = ["Submission", "SourceNotebook", "StudentCell", "read_notebook", "find_submission_notebook",
+           "student_cells", "cells_before", "load_source", "MAX_NOTEBOOK_BYTES"]
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 _CHECK_CALL = re.compile(r"gdkit\.grading|\bcheck\s*\(\s*['\"]")
@@ -62,13 +62,41 @@ def read_notebook(path):
 
 @dataclass
 class SourceNotebook:
-    """What the grader needs from the source notebook: its file name and how to recognise its test cells."""
+    """What the grader needs from the source notebook: its file name, how to recognise its test cells, and
+    where each code cell stands in it (``positions``: ``("grade_id" | "id" | "text", value) -> index`` of the
+    cell in the source; ``test_positions``: test grade id -> index)."""
 
     name: str
     test_ids: set = field(default_factory=set)
     test_grade_ids: set = field(default_factory=set)
     test_sources: set = field(default_factory=set)
     solution_grade_ids: list = field(default_factory=list)
+    positions: dict = field(default_factory=dict)
+    test_positions: dict = field(default_factory=dict)
+
+    def position(self, cell_id, grade_id, text):
+        """Index in the source of the cell a submitted cell stands for (by grade id, then cell id, then
+        identical text), or None for a cell the student added."""
+        for key in (("grade_id", grade_id), ("id", cell_id), ("text", _normalise(text))):
+            if isinstance(key[1], str) and key[1] and key in self.positions:
+                return self.positions[key]
+        return None
+
+    def test_position(self, part_name):
+        """Index of the test cell of part ``part_name`` in the source; infinity if the source has none
+        (the part then sees every cell)."""
+        return self.test_positions.get(part_name, float("inf"))
+
+
+@dataclass(frozen=True)
+class StudentCell:
+    """A submitted code cell to run: its ``source``, its ``number`` in the submitted notebook (1-based,
+    markdown cells counted: what feedback calls "cell N"), and ``position``, the index in the source notebook
+    it is graded at (-1: before every source cell)."""
+
+    source: str
+    number: int
+    position: float
 
 
 def load_source(path):
@@ -77,9 +105,17 @@ def load_source(path):
     if cells is None:
         raise ValueError(f"the source notebook {path} cannot be read")
     source = SourceNotebook(name=Path(path).name)
-    for cell in cells:
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
         meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        text = _normalise(_source_text(cell))
+        for key in (("grade_id", meta.get("grade_id")), ("id", cell.get("id")), ("text", text)):
+            if isinstance(key[1], str) and key[1]:
+                source.positions.setdefault(key, index)
         if meta.get("grade") and not meta.get("solution"):
+            if meta.get("grade_id"):
+                source.test_positions.setdefault(meta["grade_id"], index)
             source.test_grade_ids.add(meta.get("grade_id"))
             if cell.get("id"):
                 source.test_ids.add(cell["id"])
@@ -105,36 +141,55 @@ def _only_checks(text):
 
 
 def student_cells(cells, source):
-    """The code cells a submission runs, in its own order, without the assignment's test cells.
+    """The code cells a submission runs, without the assignment's test cells, in the source notebook's order.
 
     A cell is a test cell if its cell id or grade id is one of the source's test cells, if its text equals a
     source test cell's, or if it calls the gdkit check helpers. Test cells are never run: every registered
     part is graded anyway, so deleting, editing or moving them changes nothing.
 
+    Each remaining cell is placed where it stands in the source (solution cells by grade id, other cells by
+    cell id or identical text); a cell the student added stays right after the cell it follows in the
+    submission. So a notebook whose cells were moved (a test cell above its solution, the whole notebook
+    reversed) runs as the source orders it, as nbgrader would run the released notebook.
+
     Returns
     -------
-    sources : list of str
+    cells : list of StudentCell
+        Sorted by ``position``; cells at the same position keep the submission's order.
     notes : list of str
-        Remarks for the instructor (cells reordered, metadata edited), never used for the score.
+        Remarks for the instructor (cells reordered), never used for the score.
     """
-    sources, notes, order = [], [], []
-    for cell in cells:
+    found, notes, order, anchor = [], [], [], -1
+    for number, cell in enumerate(cells, start=1):
         if cell.get("cell_type") != "code":
             continue
         text = _source_text(cell)
         meta = (cell.get("metadata") or {}).get("nbgrader") or {}
         meta = meta if isinstance(meta, dict) else {}
         grade_id = meta.get("grade_id")
+        position = source.position(cell.get("id"), grade_id, text)
         if (cell.get("id") in source.test_ids or grade_id in source.test_grade_ids
                 or _normalise(text) in source.test_sources or _only_checks(text)):
+            if position is not None:
+                anchor = position
             continue
         if grade_id in source.solution_grade_ids:
             order.append(grade_id)
-        sources.append(text)
+        if position is not None:
+            anchor = position
+        found.append(StudentCell(text, number, anchor))
     expected_order = [g for g in source.solution_grade_ids if g in order]
     if order != expected_order and len(set(order)) == len(order):
-        notes.append("solution cells are in a different order than in the assignment (run in your order)")
-    return sources, notes
+        notes.append("solution cells are in a different order than in the assignment (graded in the "
+                     "assignment's order)")
+    return sorted(found, key=lambda c: c.position), notes
+
+
+def cells_before(cells, source, part_name):
+    """The cells that part ``part_name`` runs: those placed before its test cell in the source (all of them
+    if the source has no such test cell), as nbgrader runs a notebook top to bottom up to the test."""
+    limit = source.test_position(part_name)
+    return [cell for cell in cells if cell.position < limit]
 
 
 _COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|[-_ ]?copy\d*|-Copy\d*|_\d+)$", re.IGNORECASE)

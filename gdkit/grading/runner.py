@@ -1,10 +1,13 @@
 """The sandboxed side of the trusted grader: run a notebook's code, then answer one part's test cases.
 
-Invoked by :mod:`gdkit.grading.sandbox` as ``python -m gdkit.grading.runner JOB_DIR RESULT_FD UID``, never by
-hand. In order, before any student code runs: set resource limits, drop to ``UID`` (when started as root),
-load the part and stub its forbidden gdkit references for the rest of the process's life. Then it executes
-the student's cells (magics transformed as IPython would, a stub ``get_ipython()``, an empty stdin; an exception
-in a cell is recorded and the next cell runs), writes :data:`~gdkit.grading.sandbox.READY_MARKER` on
+Invoked by :mod:`gdkit.grading.sandbox` as
+``python -m gdkit.grading.runner JOB_DIR RESULT_FD STATUS_FD PROGRESS_FD UID``, never by hand. In order, before any student code runs: set resource limits, drop to ``UID`` (when started as
+root), fork (the parent stays behind as a *supervisor* that only waits for the runner and reports how it ended
+on ``STATUS_FD``: if student code kills its parent, the supervisor's missing report says so), load the part
+and stub its forbidden gdkit references for the rest of the process's life. Then it executes the part's
+cells (magics transformed as IPython would, a stub ``get_ipython()``, an empty stdin; an exception in a cell
+is recorded and the next cell runs; ``SystemExit`` stops the cells there, as a kernel stops "run all"; each
+cell's number is written on ``PROGRESS_FD`` before it runs, so a crash can be attributed to its cell), writes :data:`~gdkit.grading.sandbox.READY_MARKER` on
 ``RESULT_FD``, reads the test cases from the original stdin, and writes the plain answers as a
 :mod:`gdkit.grading.plain` record on ``RESULT_FD``. Only those plain values leave this process; the grader
 compares them with the reference.
@@ -59,25 +62,54 @@ class _StubShell:
         raise AttributeError(f"get_ipython().{name} is not available when grading")
 
 
-def run_cells(cells, namespace):
-    """Execute ``cells`` (source strings) in ``namespace`` in order; return one message per failing cell.
+def run_cells(cells, namespace, progress=None):
+    """Execute ``cells`` (``(number, source)`` pairs, ``number`` the cell's place in the submitted notebook)
+    in ``namespace`` in order, calling ``progress(number)`` (if given) before each.
 
-    All cells are transformed first, so nothing a cell does can change how later cells are read.
+    All cells are transformed first, so nothing a cell does can change how later cells are read. An exception
+    in a cell is recorded and the next cell runs; a ``SystemExit`` (``exit()``, ``sys.exit()``) stops there.
+
+    Returns
+    -------
+    errors : list of str
+        One message per failing cell.
+    stopped : tuple (number, message) or None
+        The cell that called exit and what feedback says about it.
     """
     from IPython.core.inputtransformer2 import TransformerManager
     transformer = TransformerManager()
     compiled, errors = [], []
-    for index, source in enumerate(cells, start=1):
+    for number, source in cells:
         try:
-            compiled.append((index, compile(transformer.transform_cell(source), f"<cell {index}>", "exec")))
+            compiled.append((number, compile(transformer.transform_cell(source), f"<cell {number}>", "exec")))
         except BaseException as error:  # noqa: BLE001 - a syntax error is the student's, reported as such
-            errors.append(f"cell {index}: {type(error).__name__}: {error}"[:500])
-    for index, code in compiled:
+            errors.append(f"cell {number}: {type(error).__name__}: {error}"[:500])
+    for number, code in compiled:
+        if progress is not None:
+            progress(number)
         try:
             exec(code, namespace)
-        except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
-            errors.append(f"cell {index}: {type(error).__name__}: {error}"[:500])
-    return errors
+        except SystemExit as error:
+            errors.append(f"cell {number}: SystemExit: {error}"[:500])
+            return errors, (number, f"cell {number} called exit(); later cells were not run")
+        except BaseException as error:  # noqa: BLE001 - KeyboardInterrupt included
+            errors.append(f"cell {number}: {type(error).__name__}: {error}"[:500])
+    return errors, None
+
+
+def _supervise(runner_pid, status_fd):
+    """The runner's parent for its whole life: wait for it, report how it ended on ``status_fd``
+    (``b"runner <code>"``, negative: killed by that signal), and end the same way (as bwrap's init does)."""
+    os.close(0)  # the test cases are for the runner
+    while True:
+        try:
+            _, status = os.waitpid(runner_pid, 0)
+            break
+        except ChildProcessError:
+            os._exit(70)
+    code = os.waitstatus_to_exitcode(status)
+    os.write(status_fd, f"runner {code}\n".encode())
+    os._exit(code if code >= 0 else 128 - code)
 
 
 def _guarded(function):
@@ -122,11 +154,19 @@ def _load_part(job):
 
 
 def main(argv):
-    job_dir, result_fd, uid = argv[0], int(argv[1]), (None if argv[2] == "-" else int(argv[2]))
+    job_dir, result_fd, status_fd, progress_fd = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
+    uid = None if argv[4] == "-" else int(argv[4])
     with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as stream:
         job = json.load(stream)
     _confine(job["limits"], uid)
+    runner_pid = os.fork()  # the parent, same uid as student code, is what os.getppid() names in the cells
+    if runner_pid:
+        os.close(result_fd)
+        os.close(progress_fd)
+        _supervise(runner_pid, status_fd)
+    os.close(status_fd)
     os.set_inheritable(result_fd, False)
+    os.set_inheritable(progress_fd, False)
     result = os.fdopen(result_fd, "wb", buffering=0)
     cases_in = os.fdopen(os.dup(0), "rb")  # the test cases arrive here; the student's stdin is empty:
     devnull = os.open(os.devnull, os.O_RDONLY)  # input() in a cell raises EOFError instead of waiting
@@ -143,7 +183,10 @@ def main(argv):
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     shell = _StubShell(namespace)
     namespace["get_ipython"] = lambda: shell
-    cell_errors = run_cells(job["cells"], namespace)
+    write = os.write
+    cell_errors, stopped = run_cells([(number, source) for number, source in job["cells"]], namespace,
+                                     progress=lambda number: write(progress_fd, b"%d\n" % number))
+    os.close(progress_fd)
     sys.stdout.flush()
     sys.stderr.flush()
 
@@ -164,7 +207,10 @@ def main(argv):
         answers = [(str(kind), value) if plain.is_plain_answer(value) else
                    ("error", "returned a value that is not an array, a number or a tuple of those")
                    for kind, value in answers]
-    record = plain.dumps({"status": status, "answers": answers, "cell_errors": cell_errors[:20]})
+    record = {"status": status, "answers": answers, "cell_errors": cell_errors[:20]}
+    if stopped is not None:
+        record["stopped_at"], record["stopped"] = stopped
+    record = plain.dumps(record)
     sys.stdout.flush()
     sys.stderr.flush()
     result.write(record)

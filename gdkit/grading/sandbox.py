@@ -24,6 +24,7 @@ __all__ = ["Limits", "Outcome", "SandboxUnavailable", "check_bwrap", "run_job", 
 
 _RUNNING = set()  # Popen objects of the jobs running now (for kill_all)
 _RUNNING_LOCK = threading.Lock()
+_interrupted = threading.Event()  # kill_all() was called: jobs ending now were ended by the grader
 
 BWRAP_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install -y bubblewrap`; Fedora: "
               "`sudo dnf install bubblewrap`), or pass --weak-isolation to grade with resource limits and a "
@@ -87,8 +88,13 @@ class Limits:
 class Outcome:
     """What came back from one job: ``returncode`` (negative: killed by that signal), whether it was killed
     for exceeding ``wall_seconds`` (``timed_out``), whether the cells finished (``ready``), the result record
-    bytes (``result``, None if none), the first ``output_kb`` of its output, the wall time, and whether student
-    code wrote on the result pipe before the runner did (``corrupt``: the job was killed at once)."""
+    bytes (``result``, None if none), the first ``output_kb`` of its output, the wall time, whether student
+    code wrote on the result pipe before the runner did (``corrupt``: the job was killed at once), how the
+    runner process itself ended as its supervisor saw it (``runner_status``: exit code, negative for a signal;
+    None if unknown), whether that supervisor, the runner's parent, was killed while the runner was still
+    running (``parent_killed``: student code killed the process ``os.getppid()`` names), and the number of the
+    last cell the runner started (``last_cell``, None if none; student code could forge it, which would only
+    mislabel its own crash message)."""
 
     returncode: int
     timed_out: bool
@@ -98,6 +104,9 @@ class Outcome:
     output_truncated: bool
     seconds: float
     corrupt: bool = False
+    runner_status: int | None = None
+    parent_killed: bool = False
+    last_cell: int | None = None
 
 
 class SandboxUnavailable(RuntimeError):
@@ -142,14 +151,16 @@ def bwrap_command(job_dir, limits, bwrap="bwrap"):
             args += ["--symlink", os.readlink(target), str(target)]
         elif target.is_dir():
             args += ["--ro-bind", str(target), str(target)]
+    # The writable tmpfs folders first, the read-only binds after: a course checked out under /tmp (CI's fresh
+    # clones) keeps its venv and gdkit visible instead of hidden under the empty /tmp.
+    size = str(limits.disk_mb * 2**20)
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", size, "--tmpfs", "/home/student"]
     args += _ancestor_dirs(binds)
     for path in binds:
         args += ["--ro-bind", str(path), str(path)]
-    size = str(limits.disk_mb * 2**20)
-    args += ["--ro-bind", str(job_dir), "/job", "--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
-             "--perms", "1777", "--size", size, "--tmpfs", "/home/student",
-             "--chdir", "/home/student"]
+    args += ["--ro-bind", str(job_dir), "/job", "--chdir", "/home/student"]
     for key, value in sandbox_env(home="/home/student").items():
         args += ["--setenv", key, value]
     if os.geteuid() == 0:  # no user namespace: the runner drops to its own uid, so RLIMIT_NPROC applies
@@ -203,6 +214,21 @@ def _read_capped(fd, cap, into, on_ready=None, on_corrupt=None):
                 into.append(0)  # one byte past the cap records "truncated"
 
 
+def _read_last_line(fd, into):
+    """Read ``fd`` to EOF; leave in ``into`` (a bytearray) the last complete line, without its newline."""
+    pending = b""
+    with os.fdopen(fd, "rb", buffering=0) as stream:
+        while True:
+            chunk = stream.read(4096)
+            if not chunk:
+                break
+            lines = (pending + chunk).split(b"\n")
+            pending = lines[-1][-64:]
+            complete = [line for line in lines[:-1] if line]
+            if complete:
+                into[:] = complete[-1][-64:]
+
+
 def _set_limits(limits):
     import resource
     mb = 2**20
@@ -222,8 +248,11 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
     result_r, result_w = os.pipe()
     output_r, output_w = os.pipe()
     stdin_r, stdin_w = os.pipe()
+    status_r, status_w = os.pipe()  # the runner's supervisor reports on it how the runner ended
+    progress_r, progress_w = os.pipe()  # the runner writes each cell's number on it before running the cell
     runner = [sys.executable, "-P", "-s", "-m", "gdkit.grading.runner", "/job" if not weak else str(job_dir),
-              str(result_w), str(sandbox_uid(slot)) if (os.geteuid() == 0 and not weak) else "-"]
+              str(result_w), str(status_w), str(progress_w),
+              str(sandbox_uid(slot)) if (os.geteuid() == 0 and not weak) else "-"]
     if weak:
         env = sandbox_env(home=str(job_dir))
         command, cwd = runner, str(job_dir)
@@ -231,9 +260,10 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
     else:
         command, env, cwd, preexec = bwrap_command(job_dir, limits, bwrap) + runner, {}, "/", None
     started = time.monotonic()
-    process = subprocess.Popen(command, stdin=stdin_r, stdout=output_w, stderr=output_w, pass_fds=(result_w,),
-                               cwd=cwd, env=env, start_new_session=True, preexec_fn=preexec)
-    for fd in (result_w, output_w, stdin_r):
+    process = subprocess.Popen(command, stdin=stdin_r, stdout=output_w, stderr=output_w,
+                               pass_fds=(result_w, status_w, progress_w), cwd=cwd, env=env, start_new_session=True,
+                               preexec_fn=preexec)
+    for fd in (result_w, output_w, stdin_r, status_w, progress_w):
         os.close(fd)
     with _RUNNING_LOCK:
         _RUNNING.add(process)
@@ -258,10 +288,12 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
         corrupt.set()
         _kill_tree(process, wait=False)
 
-    result, output = bytearray(), bytearray()
+    result, output, status, progress = bytearray(), bytearray(), bytearray(), bytearray()
     readers = [threading.Thread(target=_read_capped, args=(result_r, limits.result_mb * 2**20, result, send_cases,
                                                            reject), daemon=True),
-               threading.Thread(target=_read_capped, args=(output_r, limits.output_kb * 1024, output), daemon=True)]
+               threading.Thread(target=_read_capped, args=(output_r, limits.output_kb * 1024, output), daemon=True),
+               threading.Thread(target=_read_capped, args=(status_r, 64, status), daemon=True),
+               threading.Thread(target=_read_last_line, args=(progress_r, progress), daemon=True)]
     for reader in readers:
         reader.start()
     timed_out = False
@@ -282,13 +314,26 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
     seconds = time.monotonic() - started
     cap = limits.output_kb * 1024
     record = bytes(result) if result and len(result) <= limits.result_mb * 2**20 else None
+    runner_status = _runner_status(bytes(status))
+    killed_by_us = timed_out or corrupt.is_set() or _interrupted.is_set()
     return Outcome(returncode=process.returncode, timed_out=timed_out and not corrupt.is_set(), ready=ready.is_set(),
                    result=record, output=bytes(output[:cap]), output_truncated=len(output) > cap, seconds=seconds,
-                   corrupt=corrupt.is_set())
+                   corrupt=corrupt.is_set(), runner_status=runner_status,
+                   parent_killed=runner_status is None and not killed_by_us,
+                   last_cell=int(progress) if progress.isdigit() and len(progress) < 9 else None)
+
+
+def _runner_status(report):
+    """The runner's exit code from its supervisor's report ``b"runner <code>\\n"``, or None if there is none."""
+    text = report.decode("ascii", "replace").strip()
+    if text.startswith("runner ") and text[7:].lstrip("-").isdigit():
+        return int(text[7:])
+    return None
 
 
 def kill_all():
     """Kill every job running now (the grader is being interrupted)."""
+    _interrupted.set()
     with _RUNNING_LOCK:
         running = list(_RUNNING)
     for process in running:
