@@ -1,16 +1,17 @@
 """The sandboxed side of the trusted grader: run a notebook's code, then answer one part's test cases.
 
 Invoked by :mod:`gdkit.grading.sandbox` as
-``python -m gdkit.grading.runner JOB_DIR RESULT_FD STATUS_FD PROGRESS_FD UID``, never by hand. In order, before any student code runs: set resource limits, drop to ``UID`` (when started as
-root), fork (the parent stays behind as a *supervisor* that only waits for the runner and reports how it ended
-on ``STATUS_FD``: if student code kills its parent, the supervisor's missing report says so), load the part
-and stub its forbidden gdkit references for the rest of the process's life. Then it executes the part's
-cells (magics transformed as IPython would, a stub ``get_ipython()``, an empty stdin; an exception in a cell
-is recorded and the next cell runs; ``SystemExit`` stops the cells there, as a kernel stops "run all"; each
-cell's number is written on ``PROGRESS_FD`` before it runs, so a crash can be attributed to its cell), writes :data:`~gdkit.grading.sandbox.READY_MARKER` on
-``RESULT_FD``, reads the test cases from the original stdin, and writes the plain answers as a
-:mod:`gdkit.grading.plain` record on ``RESULT_FD``. Only those plain values leave this process; the grader
-compares them with the reference.
+``python -m gdkit.grading.runner JOB_DIR RESULT_FD STATUS_FD PROGRESS_FD UID``, never by hand. In order, before
+any student code runs: set resource limits, drop to ``UID`` (when started as root), fork (the parent stays
+behind as a *supervisor* that only waits for the runner and reports how it ended on ``STATUS_FD``: if student
+code kills its parent, the supervisor's missing report says so), load the part and stub its forbidden gdkit
+references for the rest of the process's life. Then it executes the part's cells (magics transformed as
+IPython would, a stub ``get_ipython()``, an empty stdin; an exception in a cell is recorded and the next cell
+runs; ``SystemExit`` stops the cells there, as a kernel stops "run all"; each cell's number is written on
+``PROGRESS_FD`` before it runs, so a crash can be attributed to its cell), writes
+:data:`~gdkit.grading.sandbox.READY_MARKER` on ``RESULT_FD``, reads the test cases from the original stdin, and
+writes the plain answers as a :mod:`gdkit.grading.plain` record on ``RESULT_FD``. Only those plain values leave
+this process; the grader compares them with the reference.
 """
 import builtins
 import json
