@@ -337,14 +337,7 @@ def kill_all():
     with _RUNNING_LOCK:
         running = list(_RUNNING)
     for process in running:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            process.kill()
-        except (ProcessLookupError, PermissionError):
-            pass
+        _kill_tree(process, wait=False)
 
 
 def _kill_tree(process, wait=True):
@@ -355,7 +348,7 @@ def _kill_tree(process, wait=True):
         pass
     try:
         process.kill()
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
     if wait:
         process.wait()
