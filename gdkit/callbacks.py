@@ -16,6 +16,8 @@ class History:
     history : dict of str -> list of float
         One value per epoch: ``"loss"``, each metric, and ``"val_..."`` versions with validation data.
     epoch : list of int
+    batch_loss : list of float
+        The loss of every training step (one per batch, before its update), for plots per update.
     diagnostics : dict of str -> dict of str -> list of float
         Filled when ``fit(..., diagnostics=True)``: per layer and per epoch, ``"grad_norm"`` (mean over the
         epoch's batches of the Frobenius norm of dL/dW), ``"weight_norm"``, ``"activation_mean"``,
@@ -29,6 +31,7 @@ class History:
 
     def __init__(self):
         self.history, self.epoch, self.diagnostics, self.stopped_reason = {}, [], {}, None
+        self.batch_loss = []
 
     def record(self, epoch, logs):
         self.epoch.append(epoch)

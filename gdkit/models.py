@@ -300,6 +300,7 @@ class Sequential:
                 self._stop_diverged(history, epoch, batch, loss_value, progress)
                 return None
             loss_sum += loss_value * len(xb)
+            history.batch_loss.append(loss_value)
             for i, (_, metric) in enumerate(self.metrics):
                 metric_sums[i] += metric(yb, A) * len(xb)
             progress.update(batch + 1, loss_sum / min(start + batch_size, n))
@@ -352,6 +353,22 @@ class Sequential:
             if np.shape(value) != param.shape:
                 raise ValueError(f"set_weights: shape {np.shape(value)} given for a parameter of shape {param.shape}.")
             param[...] = value
+
+    def get_flat_weights(self):
+        """All parameters as one vector of shape (P,), in the order of :meth:`get_weights` (for loss landscapes:
+        ``gdkit.surfaces.slice_2d`` evaluates a loss at ``theta + a d1 + b d2``)."""
+        return np.concatenate([p.ravel() for p in self._params]) if self._params else np.zeros(0, self.dtype)
+
+    def set_flat_weights(self, theta):
+        """Overwrite all parameters from one vector of shape (P,), as returned by :meth:`get_flat_weights`."""
+        theta = np.asarray(theta)
+        if theta.shape != (self.count_params(),):
+            raise ValueError(f"set_flat_weights: the model has {self.count_params()} parameters, got an array of "
+                             f"shape {theta.shape}.")
+        start = 0
+        for param in self._params:
+            param[...] = theta[start:start + param.size].reshape(param.shape)
+            start += param.size
 
     def count_params(self):
         return sum(layer.count_params() for layer in self.layers)

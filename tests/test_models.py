@@ -579,3 +579,29 @@ def test_dead_fraction_only_for_relu_inactive_fraction_for_the_relu_family():
         assert history.diagnostics["inactive_fraction"]["dense"] == [1.0]
         dead = history.diagnostics["dead_fraction"]["dense"][0]
         assert dead == dead_expected if dead_expected is not None else np.isnan(dead)
+
+
+def test_flat_weights_round_trip_and_order():
+    """get_flat_weights concatenates get_weights in order; set_flat_weights writes them back."""
+    model = Sequential([Dense(3, input_dim=2, activation="tanh"), Dense(1)], rng=0)
+    theta = model.get_flat_weights()
+    assert theta.shape == (model.count_params(),) == (13,)
+    np.testing.assert_array_equal(theta, np.concatenate([w.ravel() for w in model.get_weights()]))
+    model.set_flat_weights(np.arange(13.0))
+    W1, b1, W2, b2 = model.get_weights()
+    np.testing.assert_array_equal(W1, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(b2, [12.0])
+    with pytest.raises(ValueError, match="13 parameters"):
+        model.set_flat_weights(np.zeros(12))
+
+
+def test_batch_loss_has_one_value_per_update():
+    """history.batch_loss records every step; their weighted mean per epoch is history['loss']."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(25, 2)), rng.normal(size=(25, 1))
+    model = Sequential([Dense(1, input_dim=2)], rng=0)
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(X, y, epochs=2, batch_size=10, verbose=0)
+    assert len(history.batch_loss) == 6  # batches of 10, 10, 5 per epoch
+    first_epoch = np.average(history.batch_loss[:3], weights=[10, 10, 5])
+    assert history.history["loss"][0] == pytest.approx(first_epoch)
