@@ -92,7 +92,7 @@ class EarlyStopping(Callback):
             raise KeyError(f"EarlyStopping monitors {self.monitor!r} but fit logged only {sorted(logs)}; "
                            "pass validation_data or validation_split to get 'val_loss'.")
         value = self.sign * logs[self.monitor]
-        if value < self.best - self.min_delta:
+        if np.isfinite(value) and value < self.best - self.min_delta:  # NaN/inf never counts as improvement
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
@@ -101,7 +101,8 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+            best = "never finite" if self.best_epoch is None else f"best at epoch {self.best_epoch + 1}"
             self.model.stop_reason = (f"early stopping at epoch {epoch + 1}: {self.monitor} has not improved for "
-                                      f"{self.patience} epochs (best at epoch {self.best_epoch + 1})")
+                                      f"{self.patience} epochs ({best})")
             if self.restore_best_weights and self.best_weights is not None:
                 self.model.set_weights(self.best_weights)

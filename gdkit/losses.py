@@ -92,7 +92,8 @@ def binary_crossentropy(y_true, y_pred):
 
 
 def binary_crossentropy_grad(y_true, y_pred):
-    r"""Gradient of :func:`binary_crossentropy`: :math:`\frac{1}{N}\,\frac{p - y}{p(1 - p)}`."""
+    r"""Gradient of :func:`binary_crossentropy`: :math:`\frac{1}{NK}\,\frac{p - y}{p(1 - p)}` (N examples, K
+    columns: the mean runs over all entries)."""
     y_true, p = _check_shapes(y_true, y_pred, "binary_crossentropy")
     p = _clip_probabilities(p)
     return (p - y_true) / (p * (1.0 - p)) / p.size
@@ -112,7 +113,8 @@ def binary_crossentropy_from_logits(y_true, logits):
 
 
 def binary_crossentropy_from_logits_grad(y_true, logits):
-    r"""Gradient of :func:`binary_crossentropy_from_logits` with respect to the logits: :math:`(\sigma(z) - y)/N`."""
+    r"""Gradient of :func:`binary_crossentropy_from_logits` with respect to the logits: :math:`(\sigma(z) - y)/(NK)`
+    (N examples, K columns: the mean runs over all entries)."""
     y_true, z = _check_shapes(y_true, logits, "binary_crossentropy_from_logits")
     return (sigmoid(z) - y_true) / z.size
 

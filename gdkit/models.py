@@ -10,8 +10,9 @@ The tutorials' code runs with only the import changed (``keras`` -> ``gdkit``)::
 Underneath, one training step is the algorithm of the backpropagation chapter: a forward pass through the
 layers, the gradient of the loss with respect to the output, a backward pass in reverse order, and one
 optimizer step. When the last activation is a sigmoid (softmax) and the loss binary (categorical)
-cross-entropy, the two are folded together and the output gradient is simply ``(A - Y) / N``: the same
-numbers, computed stably, as Keras and PyTorch do.
+cross-entropy, the two are folded together and the output gradient is simply ``(A - Y) / N`` (divided by
+``N * K``, the number of entries, for a sigmoid output with K columns, as the mean in the BCE loss is): the
+same numbers, computed stably, as Keras and PyTorch do.
 """
 import sys
 import time
@@ -98,7 +99,11 @@ class Sequential:
         self._params = [p for layer in self.layers for p in layer.params]
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Choose the optimizer, the loss and the metrics (names or objects), as in Keras."""
+        """Choose the optimizer, the loss and the metrics (names or objects), as in Keras.
+
+        An optimizer given by name has Keras's default hyperparameters (``"rmsprop"``: learning rate 0.001,
+        rho 0.9; see :func:`gdkit.optimizers.get`); pass an object, e.g. ``gdkit.optimizers.Adam(0.01)``, to choose.
+        """
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='mse', 'binary_crossentropy' or "
                              "'categorical_crossentropy'.")
@@ -297,6 +302,7 @@ class Sequential:
                 xb, yb = x[rows], y[rows]
             loss_value, A = self._train_step(xb, yb, recorder)
             if not np.isfinite(loss_value):
+                history.batch_loss.append(loss_value)
                 self._stop_diverged(history, epoch, batch, loss_value, progress)
                 return None
             loss_sum += loss_value * len(xb)
@@ -314,7 +320,10 @@ class Sequential:
         reason = (f"the loss became {loss_value} in epoch {epoch + 1}, batch {batch + 1}: training diverged and was "
                   f"stopped. The steps are too large for this problem: try a smaller learning rate{rate}, e.g. 10 "
                   "times smaller, standardise the inputs, or clip the gradients.")
-        history.record(epoch, {"loss": float(loss_value)})
+        # The diverged epoch is recorded with the loss that diverged and NaN for everything else, so that all
+        # lists in history.history keep the same length (as a table of epochs needs).
+        history.record(epoch, {key: float(loss_value) if key == "loss" else float("nan") for key in
+                               (history.history or {"loss": None})})
         history.stopped_reason = self.stop_reason = reason
         progress.message(f"\nStopped: {reason}")
         warnings.warn(reason, TrainingDivergedWarning, stacklevel=4)
@@ -327,8 +336,9 @@ class Sequential:
         return np.concatenate([self._forward(x[i:i + step]) for i in range(0, len(x), max(step, 1))])
 
     def _evaluate_logs(self, x, y):
-        A = self.predict(x)
-        logs = {"loss": self.loss.forward(y, A) + self._penalty()}
+        """Loss and metrics of prepared ``x``, ``y`` (loss from logits when the output is fused, as in training)."""
+        A = self._forward(x)
+        logs = {"loss": self._loss_value(y, A) + self._penalty()}
         logs.update({name: metric(y, A) for name, metric in self.metrics})
         return logs
 

@@ -15,8 +15,10 @@ torch.optim). The update rules write into the parameter and into preallocated st
 ``scratch`` buffer for intermediate results, so a step allocates no large temporary arrays.
 
 Conventions: hyperparameter names follow Keras (``learning_rate``, ``beta_1``, ``rho``, ``epsilon``);
-defaults and update equations follow PyTorch's torch.optim, so a run agrees with PyTorch to rounding
-(tests/test_torch_agreement.py). The schedule is evaluated once per step at ``opt.iterations``, the number
+update equations follow PyTorch's torch.optim, so a run agrees with PyTorch to rounding
+(tests/test_torch_agreement.py). The classes' defaults are PyTorch's, except SGD's learning rate (0.01, as
+Keras; torch's is 1e-3). An optimizer chosen by *name* (``compile(optimizer="rmsprop")``, :func:`get`) gets
+Keras's default learning rate, ``rho`` and initial accumulator instead, so Keras tutorials behave the same. The schedule is evaluated once per step at ``opt.iterations``, the number
 of steps already taken: the first step uses ``learning_rate(0)`` (as Keras and torch's LR schedulers do).
 State is kept in each parameter's dtype, so float32 parameters stay float32.
 """
@@ -603,6 +605,13 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad":
               "rmsprop": RMSprop, "adam": Adam}
 
 
+KERAS_DEFAULTS = {
+    "rmsprop": {"learning_rate": 0.001, "rho": 0.9},
+    "adagrad": {"learning_rate": 0.001, "initial_accumulator_value": 0.1},
+}
+"""Keras's defaults for optimizers chosen by name, where they differ from the classes' (PyTorch's) defaults."""
+
+
 def get(identifier, **kwargs):
     """Return an optimizer from an optimizer object (returned as is) or a name such as ``"adam"``.
 
@@ -612,6 +621,12 @@ def get(identifier, **kwargs):
         A name is case-insensitive: 'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'.
     **kwargs
         Passed to the optimizer's constructor when ``identifier`` is a name, e.g. ``learning_rate=0.1``.
+
+    Notes
+    -----
+    A name gives Keras's defaults where they differ from PyTorch's (see :data:`KERAS_DEFAULTS`): 'rmsprop' is
+    ``RMSprop(learning_rate=0.001, rho=0.9)`` and 'adagrad' ``Adagrad(learning_rate=0.001,
+    initial_accumulator_value=0.1)``, as ``optimizer="rmsprop"`` means in a Keras tutorial. ``**kwargs`` override them.
     """
     if isinstance(identifier, Optimizer):
         if kwargs:
@@ -622,6 +637,6 @@ def get(identifier, **kwargs):
         cls = OPTIMIZERS.get(identifier.lower())
         if cls is None:
             raise ValueError(f"unknown optimizer {identifier!r}; known names: {', '.join(OPTIMIZERS)}")
-        return cls(**kwargs)
+        return cls(**{**KERAS_DEFAULTS.get(identifier.lower(), {}), **kwargs})
     raise TypeError(f"expected an optimizer object or one of the names {', '.join(OPTIMIZERS)}, "
                     f"got {identifier!r} of type {type(identifier).__name__}")

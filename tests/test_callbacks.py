@@ -135,3 +135,18 @@ def test_custom_callback_sees_every_epoch_and_can_stop_training():
     history = model.fit(x, y, epochs=10, verbose=0, callbacks=[StopAtTwo()])
     assert seen == ["begin", (0, ["loss", "mae"]), (1, ["loss", "mae"]), "end"]
     assert history.stopped_reason == "enough" and len(history.epoch) == 2
+
+
+def test_early_stopping_with_a_monitor_that_is_never_finite_stops_without_crashing():
+    """NaN never counts as an improvement; the stop reason says so instead of raising."""
+    from gdkit.callbacks import EarlyStopping
+
+    class Model:
+        stop_training, stop_reason = False, None
+
+    stopper = EarlyStopping(monitor="val_loss", patience=2)
+    stopper.set_model(Model())
+    stopper.on_train_begin()
+    for epoch in range(3):
+        stopper.on_epoch_end(epoch, {"val_loss": float("nan")})
+    assert stopper.model.stop_training and "never finite" in stopper.model.stop_reason

@@ -605,3 +605,38 @@ def test_batch_loss_has_one_value_per_update():
     assert len(history.batch_loss) == 6  # batches of 10, 10, 5 per epoch
     first_epoch = np.average(history.batch_loss[:3], weights=[10, 10, 5])
     assert history.history["loss"][0] == pytest.approx(first_epoch)
+
+
+def test_history_lists_keep_equal_lengths_when_training_diverges_later():
+    """The diverged epoch is recorded as inf loss and NaN for the metrics, so the lists line up."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = X[:, :1] * 3
+    model = Sequential([Dense(1, input_dim=2)], rng=0)
+    schedule = lambda t: 0.01 if t < 12 else 1e6  # noqa: E731  (a learning rate that jumps after 3 epochs)
+    model.compile(optimizer=optimizers.SGD(schedule), loss="mse", metrics=["mae"])
+    with pytest.warns(TrainingDivergedWarning):
+        history = model.fit(X, y, epochs=20, batch_size=10, validation_split=0.0, validation_data=(X, y), verbose=0)
+    lengths = {key: len(values) for key, values in history.history.items()}
+    assert set(lengths) == {"loss", "mae", "val_loss", "val_mae"} and len(set(lengths.values())) == 1
+    assert not np.isfinite(history.history["loss"][-1]) and np.isnan(history.history["val_mae"][-1])
+    assert not np.isfinite(history.batch_loss[-1])
+
+
+def test_evaluate_uses_the_same_stable_loss_as_training_for_saturated_outputs():
+    """A confidently wrong sigmoid output: evaluate's BCE is the from-logits value, not the clipped -log(eps)."""
+    model = Sequential([Dense(1, input_dim=1, activation="sigmoid")], rng=0)
+    model.set_weights([np.array([[100.0]]), np.array([0.0])])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    x, y = np.array([[1.0]]), np.array([0.0])
+    assert model.evaluate(x, y) == pytest.approx(100.0, rel=1e-12)  # log(1 + e^100) = 100 + tiny
+
+
+def test_optimizer_names_get_keras_defaults():
+    """compile(optimizer='rmsprop') behaves as in a Keras tutorial; classes keep PyTorch's defaults."""
+    rmsprop = optimizers.get("rmsprop")
+    assert (rmsprop.learning_rate, rmsprop.rho) == (0.001, 0.9)
+    adagrad = optimizers.get("adagrad")
+    assert (adagrad.learning_rate, adagrad.initial_accumulator_value) == (0.001, 0.1)
+    assert optimizers.get("rmsprop", learning_rate=0.5).learning_rate == 0.5
+    assert (optimizers.RMSprop().learning_rate, optimizers.RMSprop().rho) == (0.01, 0.99)
