@@ -640,3 +640,15 @@ def test_optimizer_names_get_keras_defaults():
     assert (adagrad.learning_rate, adagrad.initial_accumulator_value) == (0.001, 0.1)
     assert optimizers.get("rmsprop", learning_rate=0.5).learning_rate == 0.5
     assert (optimizers.RMSprop().learning_rate, optimizers.RMSprop().rho) == (0.01, 0.99)
+
+
+def test_diagnostics_grad_norm_is_the_mean_over_the_epochs_batches():
+    """With learning rate 0 the weights stay put, so each batch's gradient norm can be computed independently."""
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(30, 3)), rng.normal(size=(30, 1))
+    model = Sequential([Dense(4, input_dim=3, activation="tanh"), Dense(1)], rng=0)
+    model.compile(optimizer=optimizers.SGD(0.0), loss="mse")
+    expected = np.mean([np.linalg.norm(model.compute_gradients(X[i:i + 10], y[i:i + 10])[0][0])
+                        for i in (0, 10, 20)])
+    history = model.fit(X, y, epochs=1, batch_size=10, shuffle=False, verbose=0, diagnostics=True)
+    assert history.diagnostics["grad_norm"]["dense"][0] == pytest.approx(expected, rel=1e-12)
