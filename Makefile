@@ -17,7 +17,7 @@ help:
 	@echo "make test         run the whole test suite with pytest"
 	@echo "make book-strict  build the book as CI does: warnings are errors, every page rebuilt"
 	@echo "make exercises    regenerate exercises/ from solutions/ with nbgrader (after editing a solution notebook)"
-	@echo "make grade SUBMITTED=dir [ASSIGNMENT=01_forward] [WORKERS=2]"
+	@echo "make grade SUBMITTED=dir SEED=<private number> [ASSIGNMENT=01_forward] [WORKERS=2]"
 	@echo "                  grade collected submissions in a sandbox: grading-output/grades.csv and feedback/"
 	@echo "make sample-grade grade the sample class in grading/sample_class (try the grader)"
 	@echo "make clean        remove _build and caches (keeps .venv)"
@@ -47,7 +47,8 @@ exercises: $(STAMP)
 	$(BIN)/python tools/generate_exercises.py
 
 SUBMITTED ?= submitted
-GRADE_ARGS = $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(WORKERS),--workers $(WORKERS))
+GRADE_ARGS = $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(WORKERS),--workers $(WORKERS)) \
+	$(if $(SEED),--seed $(SEED))
 grade: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m gdkit.grading grade $(SUBMITTED) $(GRADE_ARGS)
 

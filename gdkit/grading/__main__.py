@@ -73,6 +73,10 @@ def main(argv=None):
                         weak=args.weak_isolation, limits=limits, notebook_seconds=args.notebook_timeout,
                         seed=args.seed, source=args.source or _default_source(), parts_file=args.parts_file,
                         nbgrader_feedback=args.nbgrader_feedback)
+    if args.seed == 0:
+        print("note: the hidden test cases use the public default seed 0, which students can reproduce from the "
+              "gdkit they have; pass --seed (or set GDKIT_GRADING_SEED) to a private number for each term.",
+              file=sys.stderr)
     try:
         return grade_class(settings)
     except (SandboxUnavailable, GraderBusy) as error:
