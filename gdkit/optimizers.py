@@ -35,7 +35,7 @@ __all__ = [
     "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam",
     "SGDState", "AdagradState", "RMSpropState", "AdamState",
     "sgd_init", "sgd_update", "adagrad_init", "adagrad_update", "rmsprop_init", "rmsprop_update",
-    "adam_init", "adam_update", "bias_correction", "get",
+    "adam_init", "adam_update", "bias_correction", "get", "KERAS_DEFAULTS",
 ]
 
 LearningRate = Union[float, Callable[[int], float]]
