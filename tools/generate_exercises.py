@@ -10,6 +10,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +34,12 @@ def generate(course=ROOT, names=None):
     names = names or assignments(course)
     # A wildcard assignment id makes nbgrader process every matching folder in one call (one start-up).
     pattern = names[0] if len(names) == 1 else "[0-9]*"
-    return subprocess.run([str(nbgrader), "generate_assignment", pattern, "--force"], cwd=course, env=nbgrader_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A throw-away gradebook: nbgrader refuses to change (and first deletes the release of) an assignment that
+    # already has graded submissions in the course gradebook, which is what grading writes to.
+    with tempfile.TemporaryDirectory() as scratch:
+        return subprocess.run([str(nbgrader), "generate_assignment", pattern, "--force",
+                               f"--CourseDirectory.db_url=sqlite:///{scratch}/generate.db"], cwd=course,
+                              env=nbgrader_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def main():
