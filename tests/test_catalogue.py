@@ -123,3 +123,85 @@ def test_the_reference_passes_visible_and_hidden_cases(part_id):
         answers = core.answers(part, part.reference, cases)
         assert all(status == "ok" for status, _ in answers)
         assert core.evaluate(part, cases, answers, answers).passed
+
+
+# ---- the visible cases already catch the mistakes the notebooks name ---------------------------------------------
+# Wrong answers that still pass the few visible cases (only the hidden ones catch them); every other buggy entry
+# must fail the visible cases too, with its message, so the notebook's tick never rewards a mistake it warns about.
+CAUGHT_ONLY_BY_HIDDEN_CASES = {
+    "04_gradient_descent/test_minibatch_epoch/minibatch_epoch_drop_last",
+    "06_pathologies/test_clip_by_global_norm/clip_always",
+    "06_pathologies/test_dead_fraction/dead_fraction_strict",
+    "06_pathologies/test_diagnose/diagnose_dead_last",
+    "06_pathologies/test_diagnose/diagnose_nan",
+}
+BUGGY = [param for param in ENTRIES if param.values[0] == "buggy"]
+
+
+def _run_visible(part_id, function, seed=0):
+    """Check ``function`` on the visible cases, as the notebook's test cell does (never raises)."""
+    part = PARTS[part_id]
+    cases = part.cases(np.random.default_rng(seed), False)
+    expected = core.answers(part, part.reference, cases)
+    with core.forbid_references(part.forbidden):
+        student = core.answers(part, function, cases)
+    return core.evaluate(part, cases, student, expected)
+
+
+@pytest.mark.parametrize("kind, part_id, message, function", BUGGY)
+def test_the_visible_cases_catch_the_mistake(kind, part_id, message, function):
+    entry = f"{part_id}/{function.__name__}"
+    result = _run_visible(part_id, function)
+    if entry in CAUGHT_ONLY_BY_HIDDEN_CASES:
+        assert result.passed, f"{entry} is now caught by the visible cases: remove it from the list"
+    else:
+        assert not result.passed, f"{entry} passes the visible cases of {part_id}"
+        assert message in result.message, f"visible feedback {result.message!r} does not name {message!r}"
+
+
+@pytest.mark.parametrize("part_id, label", [
+    ("01_forward/test_softmax", "large logits"), ("01_forward/test_relu_grad", "exact zeros"),
+    ("02_loss/test_bce", "predictions of exactly 0 and 1"), ("02_loss/test_cce", "integer labels"),
+    ("02_loss/test_cce_from_logits", "large logits"), ("03_backprop/test_relative_error", "two zero gradients"),
+    ("03_backprop/test_dense_backward", "need_dX=False"), ("03_backprop/test_numerical_gradient", "large step"),
+])
+def test_the_edge_cases_the_test_cells_name_are_visible_and_hidden(part_id, label):
+    part = PARTS[part_id]
+    for hidden in (False, True):
+        assert any(label in case.label for case in part.cases(np.random.default_rng(0), hidden)), (part_id, hidden)
+
+
+def test_check_says_the_visible_cases_are_not_all(capsys):
+    part = PARTS["01_forward/test_sigmoid"]
+    core.check(part, FIRST_CORRECT[part.id])
+    assert "passes the 1 visible test case; the grader also runs hidden ones" in capsys.readouterr().out
+    core.check(part, FIRST_CORRECT[part.id], hidden=True)
+    assert "visible and hidden" in capsys.readouterr().out
+
+
+# ---- correct answers computed differently always get full credit -------------------------------------------------
+def _catalogued(assignment, name):
+    return getattr(_load(assignment), name)
+
+
+FLOAT_SENSITIVE = [
+    ("01_forward", "test_tanh_grad", "tanh_grad_cosh"), ("01_forward", "test_tanh_grad", "tanh_grad_product"),
+    ("01_forward", "test_dense_forward", "dense_forward_einsum"),
+    ("01_forward", "test_dense_forward", "dense_forward_float64_loops"),
+    ("03_backprop", "test_dense_backward", "dense_backward_einsum"),
+    ("01_forward", "test_sigmoid_grad", "sigmoid_grad_float64"),
+]
+
+
+@pytest.mark.parametrize("assignment, part_name, function_name", FLOAT_SENSITIVE)
+def test_other_correct_formulas_pass_the_hidden_cases_for_every_seed(assignment, part_name, function_name):
+    """Rounding differences (float32 cases above all) never cost a correct formula its credit: 50 seeds."""
+    part = PARTS[f"{assignment}/{part_name}"]
+    function = _catalogued(assignment, function_name)
+    for seed in range(50):
+        cases = part.cases(np.random.default_rng(seed), True)
+        expected = core.answers(part, part.reference, cases)
+        with core.forbid_references(part.forbidden):
+            student = core.answers(part, function, cases)
+        result = core.evaluate(part, cases, student, expected)
+        assert result.passed and result.score == result.max_score, f"seed {seed}: {result.message}"

@@ -312,5 +312,10 @@ def check(part, function, hidden=False, seed=0):
     result = evaluate(part, cases, student, expected)
     if not result.passed:
         raise CheckFailed(result.message)
-    print(f"\u2713 {result.message}")
+    if hidden:
+        print(f"\u2713 {part.function} passes all {len(cases)} test cases, visible and hidden")
+    else:
+        cases_word = "case" if len(cases) == 1 else "cases"
+        print(f"\u2713 {part.function} passes the {len(cases)} visible test {cases_word}; the grader also runs "
+              "hidden ones (other shapes, edge cases)")
     return result

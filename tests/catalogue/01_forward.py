@@ -42,9 +42,15 @@ def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z)))
 
 
-@buggy("test_sigmoid_grad", "evaluated at the activation instead of the pre-activation")
+@buggy("test_sigmoid_grad", "not the pre-activation z itself")
 def sigmoid_grad_at_a(a):
     return a * (1 - a)
+
+
+@buggy("test_sigmoid_grad", "evaluated at the activation a = sigmoid(z) instead of the pre-activation z")
+def sigmoid_grad_of_activation(z):
+    a = _sigmoid(z)
+    return _sigmoid(a) * (1 - _sigmoid(a))  # sigmoid'(a): the derivative taken at the activation
 
 
 @buggy("test_sigmoid_grad", "you returned sigmoid(z) itself")
@@ -63,6 +69,12 @@ def sigmoid_grad_exp(z):
     z = np.abs(np.asarray(z, dtype=float))  # symmetric: sigma'(z) = sigma'(-z)
     e = np.exp(-z)
     return e / (1 + e) ** 2
+
+
+@correct("test_sigmoid_grad")
+def sigmoid_grad_float64(z):
+    s = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))  # float64 even for float32 inputs
+    return s * (1.0 - s)
 
 
 @correct("test_sigmoid_grad")
@@ -123,6 +135,12 @@ def relu_grad_sign(z):
 @buggy("test_tanh_grad", "1 - z^2")
 def tanh_grad_at_a(z):
     return 1 - z * z
+
+
+@buggy("test_tanh_grad", "evaluated at the activation a = tanh(z) instead of the pre-activation z")
+def tanh_grad_of_activation(z):
+    a = np.tanh(z)
+    return 1 - np.tanh(a) ** 2  # tanh'(a): the derivative taken at the activation
 
 
 @buggy("test_tanh_grad", "the square is missing")
@@ -194,6 +212,33 @@ def dense_forward_cache_z(X, W, b):
     return Z, (Z, W)
 
 
+@buggy("test_dense_forward", "must return the pair (Z, cache) with cache = (X, W), e.g. `return Z, (X, W)`; "
+                              "it returned a single array of shape")
+def dense_forward_only_z(X, W, b):
+    return X @ W + b
+
+
+@buggy("test_dense_forward", "must return the pair (Z, cache) with cache = (X, W), e.g. `return Z, (X, W)`; "
+                              "it returned a tuple of 3 values")
+def dense_forward_flat(X, W, b):
+    return X @ W + b, X, W
+
+
+@buggy("test_dense_forward", "its cache is a tuple of 3 values, not the pair (X, W)")
+def dense_forward_cache_with_b(X, W, b):
+    return X @ W + b, (X, W, b)
+
+
+@buggy("test_dense_forward", "its cache is a dict, not the pair (X, W)")
+def dense_forward_cache_dict(X, W, b):
+    return X @ W + b, {"X": X, "W": W}
+
+
+@buggy("test_dense_forward", "the X in your cache is wrong: your result is the transpose of the expected one")
+def dense_forward_cache_xt(X, W, b):
+    return X @ W + b, (X.T, W)
+
+
 @correct("test_dense_forward")
 def dense_forward_loops(X, W, b):
     N, M = X.shape[0], W.shape[1]
@@ -209,6 +254,16 @@ def dense_forward_einsum(X, W, b):
     from collections import namedtuple
     Cache = namedtuple("Cache", "X W")
     return np.einsum("nd,dm->nm", X, W) + b[None, :], Cache(X, W)
+
+
+@correct("test_dense_forward")
+def dense_forward_float64_loops(X, W, b):
+    N, M = X.shape[0], W.shape[1]
+    Z = np.empty((N, M))  # float64 even for float32 inputs
+    for n in range(N):
+        for m in range(M):
+            Z[n, m] = sum(float(X[n, d]) * float(W[d, m]) for d in range(W.shape[0])) + float(b[m])
+    return Z, [X, W]
 
 
 # ---- mlp_forward ------------------------------------------------------------------------------------------------
@@ -234,6 +289,15 @@ def mlp_forward_act_first(X, params, activation_names):
     for (W, b), name in zip(params, activation_names):
         A = _ACT[name](A) @ W + b
     return A, None
+
+
+@buggy("test_mlp_forward", "mlp_forward must return the pair (A, caches): the network's output and the list of "
+                            "caches; it returned a single array of shape")
+def mlp_forward_only_output(X, params, activation_names):
+    A = X
+    for (W, b), name in zip(params, activation_names):
+        A = _ACT[name](A @ W + b)
+    return A
 
 
 @correct("test_mlp_forward")

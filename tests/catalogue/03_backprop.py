@@ -29,6 +29,12 @@ def dense_backward_dW_mean(dZ, cache, need_dX=True):
     return (dZ @ W.T if need_dX else None), (X.T @ dZ) / N, dZ.sum(axis=0)
 
 
+@buggy("test_dense_backward", "you returned dX although need_dX is False")
+def dense_backward_always_dX(dZ, cache, need_dX=True):
+    X, W = cache
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
+
 @correct("test_dense_backward")
 def dense_backward_outer_products(dZ, cache, need_dX=True):
     X, W = cache
@@ -55,6 +61,11 @@ def softmax_backward_diag(dA, A):
 @buggy("test_softmax_backward", "wrong axis")
 def softmax_backward_axis0(dA, A):
     return A * (dA - (dA * A).sum(axis=0))
+
+
+@buggy("test_softmax_backward", "you summed dA * a over the whole array")
+def softmax_backward_total_sum(dA, A):
+    return A * (dA - (dA * A).sum())
 
 
 @correct("test_softmax_backward")
@@ -169,6 +180,21 @@ def numerical_gradient_by_h(f, x, h=1e-6):
         minus = f(x)
         x[index] = old
         grad[index] = (plus - minus) / h
+    return grad
+
+
+@buggy("test_numerical_gradient", "does not change with the step h you are given")
+def numerical_gradient_own_step(f, x, h=1e-6):
+    step = 1e-5  # ignores the h it is given
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + step
+        plus = f(x)
+        x[index] = old - step
+        minus = f(x)
+        x[index] = old
+        grad[index] = (plus - minus) / (2 * step)
     return grad
 
 

@@ -6,7 +6,7 @@ from gdkit.optimizers import SGDState
 
 
 # ---- momentum and Nesterov --------------------------------------------------------------------------------------
-@buggy("test_momentum", "Sutskever form with the learning rate inside")
+@buggy("test_momentum", "you put the learning rate inside the velocity")
 def momentum_lr_inside(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
     v = state.momentum_buffer
     v *= momentum

@@ -3,12 +3,23 @@ import numpy as np
 
 from ..core import Case
 
-__all__ = ["Case", "normal", "cases_from", "element_wise_cases"]
+__all__ = ["Case", "normal", "cases_from", "element_wise_cases", "describe"]
 
 
 def normal(rng, *shape, scale=1.0, dtype=np.float64):
     """Normal random array of ``shape`` and ``dtype``."""
     return (scale * rng.standard_normal(shape)).astype(dtype)
+
+
+def describe(value):
+    """A few words on what a returned value is, for messages: "a single array of shape (4, 2)", "None"..."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"a single array of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} value{'s' * (len(value) != 1)}"
+    return f"a {type(value).__name__}"
 
 
 def cases_from(visible, hidden_extra, hidden):
@@ -17,11 +28,13 @@ def cases_from(visible, hidden_extra, hidden):
 
 
 def element_wise_cases(rng, hidden, zeros=False):
-    """Cases for an element-wise function ``f(z)``: a small batch visible; hidden adds shapes, large |z|,
-    a batch of one, float32 and (with ``zeros``) exact zeros."""
+    """Cases for an element-wise function ``f(z)``: a small batch visible, and (with ``zeros``) a batch with
+    exact zeros, visible too; hidden adds shapes, large |z|, a batch of one and float32."""
     visible = [Case((normal(rng, 4, 3),), label="a 4x3 batch")]
     z_zero = normal(rng, 5, 4)
     z_zero[::2, 1:3] = 0.0
+    if zeros:
+        visible.append(Case((z_zero,), label="exact zeros"))
     extra = [
         Case((normal(rng, 20, 7, scale=3.0),), label="a 20x7 batch"),
         Case((normal(rng, 1, 5),), label="a batch of one"),
@@ -29,6 +42,4 @@ def element_wise_cases(rng, hidden, zeros=False):
         Case((normal(rng, 6, 3, dtype=np.float32),), label="float32 input"),
         Case((normal(rng, 2, 3, 4),), label="a 3-D array"),
     ]
-    if zeros:
-        extra.append(Case((z_zero,), label="exact zeros"))
     return cases_from(visible, extra, hidden)

@@ -13,7 +13,7 @@ def _dense_backward_cases(rng, hidden):
     def case(n, d, m, label, dtype=np.float64, **kwargs):
         return Case((normal(rng, n, m, dtype=dtype), normal(rng, n, d, dtype=dtype), normal(rng, d, m, dtype=dtype)),
                     kwargs, label=label)
-    visible = [case(4, 3, 2, "N=4, D=3, M=2")]
+    visible = [case(4, 3, 2, "N=4, D=3, M=2"), case(3, 2, 4, "need_dX=False", need_dX=False)]
     extra = [case(8, 5, 3, "N=8, D=5, M=3"), case(1, 3, 4, "a batch of one"), case(5, 4, 4, "square W"),
              case(6, 3, 2, "float32", np.float32), case(5, 2, 3, "need_dX=False", need_dX=False)]
     return cases_from(visible, extra, hidden)
@@ -29,6 +29,11 @@ def _dense_bug(dX_of, dW_of, db_of):
         X, W = cache
         return (dX_of(dZ, X, W) if need_dX else None), dW_of(dZ, X, W), db_of(dZ, X, W)
     return backward
+
+
+def _dense_ignoring_need_dX(dZ, cache, need_dX=True):
+    X, W = cache
+    return _dX(dZ, X, W), _dW(dZ, X, W), _db(dZ, X, W)
 
 
 def _dX(dZ, X, W):
@@ -106,7 +111,8 @@ _TEST_FUNCTIONS = {
 def _numerical_cases(rng, hidden):
     def case(name, shape, label, **kwargs):
         return Case((name, normal(rng, *shape), normal(rng, *shape)), kwargs, label=label)
-    visible = [case("quadratic", (3,), "f(x) = sum(c x^2) + sum(x), x of shape (3,)")]
+    visible = [case("quadratic", (3,), "f(x) = sum(c x^2) + sum(x), x of shape (3,)"),
+               case("cubic", (3,), "f(x) = sum(c x^3) with a large step h=1e-2", h=1e-2)]
     extra = [case("sin", (2, 3), "f(x) = sum(sin(c x)), x of shape (2, 3)"),
              case("logsumexp", (5,), "log-sum-exp"),
              case("cubic", (4, 2), "a cubic with h=1e-5", h=1e-5),
@@ -146,6 +152,10 @@ def _not_restored(f, x, h=1e-6):
     return grad
 
 
+def _fixed_step(f, x, h=1e-6):
+    return gradcheck.numerical_gradient(f, x)  # the default step, whatever h is
+
+
 def _divided_by_h(f, x, h=1e-6):
     return 2.0 * gradcheck.numerical_gradient(f, x, h)
 
@@ -153,11 +163,11 @@ def _divided_by_h(f, x, h=1e-6):
 # ---- relative error --------------------------------------------------------------------------------------------
 def _relative_error_cases(rng, hidden):
     a = normal(rng, 4, 3)
-    visible = [Case((a, a + 1e-3 * normal(rng, 4, 3)), label="two close gradients")]
+    visible = [Case((a, a + 1e-3 * normal(rng, 4, 3)), label="two close gradients"),
+               Case((np.zeros((3, 2)), np.zeros((3, 2))), label="two zero gradients")]
     b = normal(rng, 6)
     extra = [Case((b, -b), label="opposite gradients"),
              Case((normal(rng, 2, 2, 2), normal(rng, 2, 2, 2)), label="unrelated 3-D arrays"),
-             Case((np.zeros((3, 2)), np.zeros((3, 2))), label="two zero gradients"),
              Case((np.array([1e-9, 2.0]), np.array([2e-9, 2.0])), label="one tiny entry"),
              Case((b, b * (1 + 1e-8)), {"floor": 1e-6}, label="a larger floor")]
     return cases_from(visible, extra, hidden)
@@ -185,6 +195,9 @@ PARTS = (
                      "the bias gradient was summed over the wrong axis: sum dZ over the batch (axis 0)"),
              Mistake("db_mean", _dense_bug(_dX, _dW, lambda dZ, X, W: dZ.mean(axis=0)),
                      "your db is averaged over the batch; sum it (the 1/N of the loss is already inside dZ)"),
+             Mistake("need_dX_ignored", _dense_ignoring_need_dX,
+                     "you returned dX although need_dX is False: return None for dX then (the first layer never "
+                     "needs it, and skipping dZ @ W.T saves a matrix product)"),
              Mistake("dW_mean", _dense_bug(_dX, lambda dZ, X, W: X.T @ dZ / len(X), _db),
                      "your dW is divided by N; the 1/N of the loss is already inside dZ, so dW = X^T dZ"),
          )),
@@ -196,6 +209,9 @@ PARTS = (
                      "so dz = a * (dA - sum(dA * a)) per row"),
              Mistake("axis0", lambda dA, A: A * (dA - np.sum(dA * A, axis=0, keepdims=True)),
                      "the sum over classes was taken over the wrong axis: use axis=-1 (per example)"),
+             Mistake("whole", lambda dA, A: A * (dA - np.sum(dA * A)),
+                     "you summed dA * a over the whole array; the sum runs over each row's classes only: "
+                     "np.sum(dA * a, axis=-1, keepdims=True)"),
          )),
     Part(A, "test_mlp_backward", "mlp_backward", nn.mlp_backward, _mlp_backward_cases, points=4,
          forbidden=(nn.mlp_backward,), prepare=_mlp_backward_prepare, rtol=1e-5,
@@ -217,6 +233,9 @@ PARTS = (
              Mistake("not_restored", _not_restored,
                      "x is left perturbed after your function returns: restore every entry to its old value"),
              Mistake("by_h", _divided_by_h, "you divided by h instead of 2h (the two points are 2h apart)"),
+             Mistake("fixed_step", _fixed_step,
+                     "your result does not change with the step h you are given (a fixed step inside?): perturb "
+                     "x by the argument h"),
          )),
     Part(A, "test_relative_error", "relative_error", gradcheck.relative_error, _relative_error_cases, points=1,
          forbidden=(gradcheck.relative_error,),

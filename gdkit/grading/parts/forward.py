@@ -2,14 +2,15 @@
 import numpy as np
 
 from ... import activations, nn
-from ..core import Mistake, Part
-from ._common import Case, cases_from, element_wise_cases, normal
+from ..core import Mistake, Part, _generic_diagnosis, _same
+from ._common import Case, cases_from, describe, element_wise_cases, normal
 
 A = "01_forward"
 
 
 def _logit_cases(rng, hidden):
-    visible = [Case((normal(rng, 3, 4),), label="a 3x4 batch of logits")]
+    visible = [Case((normal(rng, 3, 4),), label="a 3x4 batch of logits"),
+               Case((np.array([[1000.0, 999.0, -1000.0]]),), label="large logits")]
     extra = [
         Case((normal(rng, 10, 6, scale=4.0),), label="a 10x6 batch"),
         Case((normal(rng, 1, 3),), label="a batch of one"),
@@ -17,6 +18,11 @@ def _logit_cases(rng, hidden):
         Case((normal(rng, 4, 5, dtype=np.float32),), label="float32 logits"),
     ]
     return cases_from(visible, extra, hidden)
+
+
+def _sigmoid_grad_at_activation(z):
+    s = activations.sigmoid(activations.sigmoid(z))
+    return s * (1.0 - s)
 
 
 def _naive_sigmoid_plus(z):
@@ -48,10 +54,36 @@ def _dense_cases(rng, hidden):
     return cases_from(visible, extra, hidden)
 
 
+_RTOL, _ATOL = 1e-6, 1e-9  # the tolerances of the dense_forward part
+_DENSE_RETURNS = "dense_forward must return the pair (Z, cache) with cache = (X, W), e.g. `return Z, (X, W)`"
+
+
 def _dense_collect(returned, args):
+    """Z and the cache's X and W, once the answer is known to have the structure (Z, (X, W))."""
+    if not isinstance(returned, (tuple, list)):
+        raise TypeError(f"{_DENSE_RETURNS}; it returned {describe(returned)}")
+    if len(returned) != 2:
+        raise ValueError(f"{_DENSE_RETURNS}; it returned {describe(returned)}")
     Z, cache = returned
-    X, W = cache[0], cache[1]
-    return Z, X, W
+    if not isinstance(Z, np.ndarray):
+        raise TypeError(f"{_DENSE_RETURNS}; the first value it returned, Z, is {describe(Z)}, not an array")
+    if not isinstance(cache, (tuple, list)):
+        raise TypeError(f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
+    if len(cache) != 2:
+        raise ValueError(f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
+    for position, value in zip(("first", "second"), cache):
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{_DENSE_RETURNS}; the {position} value of its cache is {describe(value)}, "
+                            "not an array")
+    return Z, cache[0], cache[1]
+
+
+def _dense_explain(expected, actual):
+    """Which of Z, the cache's X and the cache's W is wrong, and how (for answers matching no mistake)."""
+    for name, e, a in zip(("Z", "the X in your cache", "the W in your cache"), expected, actual):
+        if not _same(e, a, _RTOL, _ATOL):
+            return f"{name} is wrong: {_generic_diagnosis(e, a, _RTOL, _ATOL)}"
+    return "the answer is wrong"
 
 
 def _mlp_cases(rng, hidden):
@@ -66,7 +98,17 @@ def _mlp_cases(rng, hidden):
     return cases_from(visible, extra, hidden)
 
 
+_MLP_RETURNS = "mlp_forward must return the pair (A, caches): the network's output and the list of caches"
+
+
 def _mlp_collect(returned, args):
+    """The network's output, once the answer is known to be a pair (output array, caches)."""
+    if not isinstance(returned, (tuple, list)):
+        raise TypeError(f"{_MLP_RETURNS}; it returned {describe(returned)}")
+    if len(returned) != 2:
+        raise ValueError(f"{_MLP_RETURNS}; it returned {describe(returned)}")
+    if not isinstance(returned[0], np.ndarray):
+        raise TypeError(f"{_MLP_RETURNS}; the first value it returned, A, is {describe(returned[0])}, not an array")
     return returned[0]
 
 
@@ -96,9 +138,12 @@ PARTS = (
     Part(A, "test_sigmoid_grad", "sigmoid_grad", activations.sigmoid_grad, element_wise_cases, points=1,
          forbidden=(activations.sigmoid_grad,),
          mistakes=(
-             Mistake("at_activation", lambda z: z * (1.0 - z),
-                     "you computed a(1 - a) with a = z: sigmoid' was evaluated at the activation instead of the "
-                     "pre-activation; compute s = sigmoid(z) first, then s(1 - s)"),
+             Mistake("at_activation", _sigmoid_grad_at_activation,
+                     "you computed sigmoid'(sigmoid(z)): sigmoid' was evaluated at the activation a = sigmoid(z) "
+                     "instead of the pre-activation z; apply sigmoid once, s = sigmoid(z), and return s(1 - s)"),
+             Mistake("z_as_activation", lambda z: z * (1.0 - z),
+                     "you computed z(1 - z): the formula a(1 - a) needs the activation a = sigmoid(z), not the "
+                     "pre-activation z itself; compute s = sigmoid(z) first, then s(1 - s)"),
              Mistake("no_one_minus", lambda z: activations.sigmoid(z),
                      "you returned sigmoid(z) itself; its derivative is sigmoid(z)(1 - sigmoid(z))"),
              Mistake("squared", lambda z: activations.sigmoid(z) ** 2,
@@ -124,9 +169,12 @@ PARTS = (
     Part(A, "test_tanh_grad", "tanh_grad", activations.tanh_grad, element_wise_cases, points=1,
          forbidden=(activations.tanh_grad,),
          mistakes=(
-             Mistake("at_activation", lambda z: 1.0 - np.asarray(z) ** 2,
-                     "you computed 1 - z^2: tanh' was evaluated at the activation instead of the pre-activation; "
-                     "use 1 - tanh(z)^2"),
+             Mistake("at_activation", lambda z: 1.0 - np.tanh(np.tanh(z)) ** 2,
+                     "you computed tanh'(tanh(z)) = 1 - tanh(tanh(z))^2: tanh' was evaluated at the activation "
+                     "a = tanh(z) instead of the pre-activation z; apply tanh once: 1 - tanh(z)^2"),
+             Mistake("z_as_activation", lambda z: 1.0 - np.asarray(z) ** 2,
+                     "you computed 1 - z^2: the formula 1 - a^2 needs the activation a = tanh(z), not the "
+                     "pre-activation z itself; use 1 - tanh(z)^2"),
              Mistake("not_squared", lambda z: 1.0 - np.tanh(z),
                      "you computed 1 - tanh(z); the derivative is 1 - tanh(z)^2 (the square is missing)"),
          )),
@@ -143,7 +191,7 @@ PARTS = (
                      "axis=-1)"),
          )),
     Part(A, "test_dense_forward", "dense_forward", nn.dense_forward, _dense_cases, points=2,
-         forbidden=(nn.dense_forward,), collect=_dense_collect,
+         forbidden=(nn.dense_forward,), collect=_dense_collect, explain=_dense_explain, rtol=_RTOL, atol=_ATOL,
          mistakes=(
              Mistake("no_bias", lambda X, W, b: (X @ W, (X, W)), "your Z is missing the bias: Z = X @ W + b"),
              Mistake("cache_order", lambda X, W, b: (X @ W + b, (W, X)),

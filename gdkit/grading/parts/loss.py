@@ -12,7 +12,7 @@ A = "02_loss"
 def _regression_cases(rng, hidden):
     def case(n, k, label, dtype=np.float64):
         return Case((normal(rng, n, k, dtype=dtype), normal(rng, n, k, dtype=dtype)), label=label)
-    visible = [case(5, 1, "5 examples, one output")]
+    visible = [case(5, 1, "5 examples, one output"), case(4, 3, "4 examples, 3 outputs")]
     extra = [case(8, 3, "8 examples, 3 outputs"), case(1, 1, "a batch of one"), case(6, 2, "float32", np.float32),
              Case((normal(rng, 7), normal(rng, 7)), label="1-D targets")]
     return cases_from(visible, extra, hidden)
@@ -23,11 +23,10 @@ def _binary_cases(rng, hidden):
         y = (rng.random((n, k)) < 0.5).astype(float)
         p = rng.uniform(0.02, 0.98, size=(n, k))
         return Case((y, p), label=label)
-    visible = [case(6, 1, "6 examples")]
     y_sure = np.array([[1.0], [0.0], [1.0], [0.0]])
-    extra = [case(10, 1, "10 examples"), case(1, 1, "a batch of one"), case(5, 3, "3 outputs per example"),
-             Case((y_sure, np.array([[1.0], [0.0], [0.7], [0.2]])),
-                  label="predictions of exactly 0 and 1")]
+    visible = [case(6, 1, "6 examples"),
+               Case((y_sure, np.array([[1.0], [0.0], [0.7], [0.2]])), label="predictions of exactly 0 and 1")]
+    extra = [case(10, 1, "10 examples"), case(1, 1, "a batch of one"), case(5, 3, "3 outputs per example")]
     return cases_from(visible, extra, hidden)
 
 
@@ -44,8 +43,8 @@ def _categorical_cases(rng, hidden, scores=_probability_rows):
         labels = rng.integers(0, k, size=n)
         y = labels if integer else np.eye(k)[labels]
         return Case((y, scores(rng, n, k)), label=label)
-    visible = [case(4, 3, "one-hot labels, 4 examples, 3 classes", False)]
-    extra = [case(4, 3, "integer labels", True), case(9, 5, "one-hot, 5 classes", False),
+    visible = [case(4, 3, "one-hot labels, 4 examples, 3 classes", False), case(4, 3, "integer labels", True)]
+    extra = [case(9, 5, "one-hot, 5 classes", False),
              case(1, 4, "a batch of one, integer label", True), case(12, 2, "integer labels, 2 classes", True)]
     return cases_from(visible, extra, hidden)
 
@@ -55,11 +54,10 @@ def _logit_scores(rng, n, k):
 
 
 def _logit_cases(rng, hidden):
+    large = Case((np.array([0, 2]), np.array([[1000.0, 0.0, -1000.0], [500.0, 499.0, 501.0]])),
+                 label="large logits")
     cases = _categorical_cases(rng, hidden, scores=_logit_scores)
-    if hidden:
-        cases.append(Case((np.array([0, 2]), np.array([[1000.0, 0.0, -1000.0], [500.0, 499.0, 501.0]])),
-                          label="large logits"))
-    return cases
+    return cases[:2] + [large] + cases[2:]  # visible: one-hot, integer labels, large logits
 
 
 def _one_hot(y, p):

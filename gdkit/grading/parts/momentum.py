@@ -54,8 +54,8 @@ def _momentum_rebind(param, grad, state, *, learning_rate, momentum=0.0, nestero
 
 _LR_INSIDE = Mistake(
     "lr_inside", _momentum_bug(lambda old, g, lr, mu: mu * old + lr * g, lambda old, b, g, lr, mu: b),
-    "you used the Sutskever form with the learning rate inside the velocity (v = mu v + lr g); gdkit keeps it "
-    "outside, as PyTorch does: b = mu b + g, then param -= lr * b")
+    "you put the learning rate inside the velocity (v = mu v + lr g, param -= v); gdkit keeps it outside, as "
+    "PyTorch does: b = mu b + g, then param -= lr * b")
 _SUTSKEVER = Mistake(
     "sutskever", _momentum_bug(lambda old, g, lr, mu: mu * old - lr * g, lambda old, b, g, lr, mu: -b),
     "you used the Sutskever form v = mu v - lr g, param += v: the learning rate is inside the velocity and its "
@@ -76,9 +76,9 @@ def _adaptive_cases(state_of, extra_kwargs):
             param, grad = normal(rng, *shape, dtype=dtype), normal(rng, *shape, scale=grad_scale, dtype=dtype)
             return Case((param, grad) + state_of(rng, shape, fresh, dtype), {**extra_kwargs(0), **kwargs},
                         label=label)
-        visible = [case((3, 2), extra_kwargs(1), "a 3x2 parameter, a state from earlier steps")]
+        visible = [case((3, 2), extra_kwargs(1), "a 3x2 parameter, a state from earlier steps"),
+                   case((2, 3), {**extra_kwargs(3), "epsilon": 0.1}, "a large epsilon")]
         extra = [case((4,), extra_kwargs(2), "the first step (zero state)", fresh=True),
-                 case((2, 3), {**extra_kwargs(3), "epsilon": 0.1}, "a large epsilon"),
                  case((3, 3), extra_kwargs(4), "tiny gradients", grad_scale=1e-6),
                  case((2, 2), extra_kwargs(5), "float32", dtype=np.float32)]
         return cases_from(visible, extra, hidden)
