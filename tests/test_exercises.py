@@ -85,6 +85,16 @@ def test_every_solution_cell_defines_its_function_with_a_solution_region(assignm
     assert len(ids) == len(set(ids)), "cell ids must be unique"
 
 
+@pytest.mark.parametrize("folder", ["solutions", "exercises"])
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_notebook_names_its_chapter_as_the_book_does(folder, assignment):
+    chapter = REPO / "book" / f"{assignment[3:]}.md"
+    title = next(line[2:].strip() for line in chapter.read_text(encoding="utf-8").splitlines()
+                 if line.startswith("# "))
+    opening = "".join(_notebook(folder, assignment)["cells"][0]["source"])
+    assert f"accompanies the chapter **{title}**" in opening, f"the book's chapter is called {title!r}"
+
+
 # ---- a real nbgrader run (slow) -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
