@@ -60,6 +60,8 @@ def test_scores(serial):
     assert [grades["carol"][f"fixture/test_{p}"] for p in ("sigmoid", "relu", "mse")] == ["2", "0", "0"]
     assert (grades["dave"]["status"], grades["dave"]["total"]) == ("missing", "0")
     assert grades["alice"]["isolation"] == "bwrap"
+    assert (grades["alice"]["timestamp"], grades["alice"]["seconds_late"]) == ("", "")  # no timestamp.txt
+    assert (serial["out"] / "logs").is_dir()  # always there, as the docs say
 
 
 def test_progress_lines(serial):
@@ -107,6 +109,85 @@ def test_changed_submission_is_regraded(serial, tmp_path):
     assert build.read_grades(out)["bob"]["total"] == "5"
 
 
+def test_changed_points_or_seed_regrade(bwrap, tmp_path):
+    """The record's grading key covers the parts (points, cases, their source) and the seed: changing either
+    between runs regrades every recorded submission, says why, and the CSV's totals follow the new points."""
+    submitted, out = tmp_path / "submitted", tmp_path / "out"
+    build.submission(submitted, "alice", cells=build.notebook_cells(C))
+    build.submission(submitted, "carol", cells=build.notebook_cells({**C, **WRONG}))
+    parts_file = tmp_path / "parts.py"
+    parts_file.write_text(build.PARTS_FILE.read_text())
+    first = build.run_grader(submitted, out, "--parts-file", parts_file)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "regraded" not in first.stdout
+    assert build.read_grades(out)["alice"]["max_total"] == "5"
+
+    text = parts_file.read_text()
+    assert text.count("_vector_cases, points=1,") == 1
+    parts_file.write_text(text.replace("_vector_cases, points=1,", "_vector_cases, points=3,"))
+    rerun = build.run_grader(submitted, out, "--parts-file", parts_file)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    lines = [line for line in rerun.stdout.splitlines() if line.startswith("[")]
+    assert len(lines) == 2 and all("(regraded: parts or seed changed)" in line for line in lines), rerun.stdout
+    grades = build.read_grades(out)
+    assert (grades["alice"]["total"], grades["alice"]["max_total"]) == ("7", "7")
+    assert (grades["carol"]["fixture/test_relu"], grades["carol"]["max_total"]) == ("0", "7")
+
+    same = build.run_grader(submitted, out, "--parts-file", parts_file)
+    assert "2 submission(s) already recorded" in same.stdout and "regraded" not in same.stdout
+    reseeded = build.run_grader(submitted, out, "--parts-file", parts_file, "--seed", 12345)
+    assert reseeded.stdout.count("(regraded: parts or seed changed)") == 2, reseeded.stdout
+
+
+def test_regrade_reason_names_what_changed():
+    from gdkit.grading.batch import regrade_reason
+    key = "parts=aa gdkit=bb source=cc"
+    record = {"fingerprint": "f", "timestamp": "2025-01-01 10:00:00", "grading_key": key}
+    assert regrade_reason(record, "f", "2025-01-01 10:00:00", key) is None
+    assert regrade_reason(record, "g", "2025-01-01 10:00:00", key) == "notebook changed"
+    assert regrade_reason(record, "f", "2025-01-02 10:00:00", key) == "resubmitted (timestamp.txt changed)"
+    assert regrade_reason(record, "f", "2025-01-01 10:00:00", "parts=aa gdkit=bd source=cd") == \
+        "gdkit changed, source notebook changed"
+    assert regrade_reason({**record, "grading_key": ""}, "f", "2025-01-01 10:00:00", key) == \
+        "recorded without a grading key"
+
+
+def test_read_timestamp_as_nbgrader_does(tmp_path):
+    from gdkit.grading.notebooks import read_timestamp
+    assert read_timestamp(tmp_path) == ("", "")
+    (tmp_path / "timestamp.txt").write_text("2025-01-01 10:00:00.000000 UTC\n")
+    assert read_timestamp(tmp_path) == ("2025-01-01 10:00:00", "")
+    (tmp_path / "timestamp.txt").write_text("2025-01-01 11:30:00.250000 Europe/Paris")  # Exchange.timezone
+    assert read_timestamp(tmp_path) == ("2025-01-01 10:30:00.250000", "")
+    (tmp_path / "timestamp.txt").write_text("yesterday-ish")
+    stamp, flag = read_timestamp(tmp_path)
+    assert stamp == "" and "not a time nbgrader can read" in flag
+
+
+def test_stale_job_folders_of_dead_graders_are_removed(tmp_path):
+    """Job folders hold student code; a grader killed with -9 cannot remove its own, the next one does.
+    Folders of a running grader (its pid alive, its .alive file locked) are left alone."""
+    import fcntl
+    from gdkit.grading.batch import clean_stale_job_folders
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    stale = tmp_path / f"gdkit-grading-{dead}-abc"
+    (stale / "job-1").mkdir(parents=True)
+    (stale / "job-1" / "job.json").write_text("{}")
+    running = tmp_path / f"gdkit-grading-{os.getpid()}-def"
+    running.mkdir()
+    reused = tmp_path / f"gdkit-grading-{os.getpid()}-ghi"  # this pid, but nobody holds the lock: reused pid
+    reused.mkdir()
+    (reused / ".alive").touch()
+    os.utime(reused, (time.time() - 3600, time.time() - 3600))
+    with open(running / ".alive", "w") as alive:
+        fcntl.flock(alive, fcntl.LOCK_EX)
+        os.utime(running, (time.time() - 3600, time.time() - 3600))
+        removed = clean_stale_job_folders(tmp_path)
+    assert sorted(removed) == sorted([stale, reused])
+    assert not stale.exists() and not reused.exists() and running.exists()
+
+
 def test_parallel_equals_serial(serial, tmp_path):
     parallel = build.run_grader(serial["submitted"], tmp_path / "out", "--workers", 2)
     assert parallel.returncode == 0
@@ -123,19 +204,20 @@ def _records(db):
             return 0
 
 
-def _spawn(submitted, out, *options):
+def _spawn(submitted, out, *options, env=None):
     command = [sys.executable, "-m", "gdkit.grading", "grade", str(submitted), "--out", str(out), "--source",
                str(build.SOURCE), "--parts-file", str(build.PARTS_FILE), *map(str, options)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, env={**os.environ, **(env or {})})
 
 
 def test_kill_9_then_rerun_completes_exactly_the_rest(bwrap, tmp_path):
     submitted = make_class(tmp_path / "submitted", slow=0.3)
     for name in ("erin", "frank"):
         build.submission(submitted, name, cells=build.notebook_cells(C))
-    out = tmp_path / "out"
-    grader = _spawn(submitted, out, "--workers", 1)
+    out, tmp = tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    grader = _spawn(submitted, out, "--workers", 1, env={"TMPDIR": str(tmp)})
     first = grader.stdout.readline()
     while first and not first.startswith("["):
         first = grader.stdout.readline()
@@ -146,8 +228,11 @@ def test_kill_9_then_rerun_completes_exactly_the_rest(bwrap, tmp_path):
     assert 1 <= done < 6
     with sqlite3.connect(out / "gradebook.db") as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    rerun = build.run_grader(submitted, out, "--workers", 1)
+    left = list(tmp.glob("gdkit-grading-*"))  # the killed grader's private folder of job folders (mode 0700)
+    assert [p.name.split("-")[2] for p in left] == [str(grader.pid)] and left[0].stat().st_mode & 0o077 == 0
+    rerun = build.run_grader(submitted, out, "--workers", 1, env={"TMPDIR": str(tmp)})
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert list(tmp.iterdir()) == []  # the stale folder removed at start-up, the rerun's own at the end
     assert f"{done} submission(s) already recorded" in rerun.stdout
     assert len([line for line in rerun.stdout.splitlines() if line.startswith("[")]) == 6 - done
     grades = build.read_grades(out)
@@ -302,24 +387,58 @@ def test_postgresql_gradebook_and_its_lock(bwrap, postgres, tmp_path):
 
 def test_nbgrader_feedback_is_delivered_by_release_feedback(bwrap, tmp_path):
     """--nbgrader-feedback puts each page where nbgrader 0.9.6's release_feedback finds it (with the collected
-    timestamp and secret beside it); release_feedback then publishes it under the hash fetch_feedback uses.
-    A submission nbgrader did not collect (no secret) is reported, not placed."""
+    timestamp and secret beside it); release_feedback then publishes it under the hash fetch_feedback uses, and
+    fetch_feedback brings it to the student, also to carol who renamed her notebook (the page is named after
+    the notebook she submitted). A submission nbgrader did not collect (no secret) is reported, not placed.
+    The collected timestamps reach the gradebook and grades.csv, with seconds late past the gradebook's due
+    date."""
+    require("nbgrader")
+    from nbgrader.api import Gradebook
     from nbgrader.utils import notebook_hash
     submitted, course, exchange = make_class(tmp_path / "submitted"), tmp_path / "course", tmp_path / "exchange"
-    for student in ("alice", "carol"):
-        (submitted / student / "fixture" / "timestamp.txt").write_text("2025-01-01 10:00:00.000000 UTC")
+    (submitted / "carol" / "fixture" / "fixture.ipynb").rename(submitted / "carol" / "fixture" / "my fixture.ipynb")
+    stamps = {"alice": "2025-01-01 10:00:00.000000 UTC", "carol": "2025-01-01 08:59:30.000000 UTC"}
+    for student, stamp in stamps.items():
+        (submitted / student / "fixture" / "timestamp.txt").write_text(stamp)
         (submitted / student / "fixture" / "submission_secret.txt").write_text(f"secret-of-{student}")
+    db_url = f"sqlite:///{tmp_path / 'out' / 'gradebook.db'}"
+    (tmp_path / "out").mkdir()
+    with Gradebook(db_url) as gb:  # what `nbgrader db assignment add fixture --duedate=...` does
+        gb.update_or_create_assignment("fixture", duedate="2025-01-01 09:00:00 UTC")
     proc = build.run_grader(submitted, tmp_path / "out", "--workers", 2, "--nbgrader-feedback", course / "feedback")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "bob fixture: no timestamp.txt/submission_secret.txt" in proc.stdout
-    assert sorted(p.parent.parent.name for p in (course / "feedback").glob("*/fixture/fixture.html")) == \
-        ["alice", "carol"]
+    pages = sorted(p.relative_to(course / "feedback") for p in (course / "feedback").glob("*/fixture/*.html"))
+    assert pages == [Path("alice/fixture/fixture.html"), Path("carol/fixture/my fixture.html")]
+
+    grades = build.read_grades(tmp_path / "out")
+    assert (grades["alice"]["timestamp"], grades["alice"]["seconds_late"]) == ("2025-01-01 10:00:00", "3600")
+    assert (grades["carol"]["timestamp"], grades["carol"]["seconds_late"]) == ("2025-01-01 08:59:30", "0")
+    assert (grades["bob"]["timestamp"], grades["bob"]["seconds_late"]) == ("", "")
+    with Gradebook(db_url) as gb:
+        assert str(gb.find_submission("fixture", "alice").timestamp) == "2025-01-01 10:00:00"
+        assert gb.find_submission("fixture", "alice").total_seconds_late == 3600
+
     exchange.mkdir()
-    release = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "release_feedback", "fixture",
-                              "--course=gdcourse", f"--Exchange.root={exchange}"],
-                             cwd=course, capture_output=True, text=True)
+    nbgrader = str(Path(sys.executable).parent / "nbgrader")
+    release = subprocess.run([nbgrader, "release_feedback", "fixture", "--course=gdcourse",
+                              f"--Exchange.root={exchange}"], cwd=course, capture_output=True, text=True)
     assert release.returncode == 0, release.stderr
-    for student in ("alice", "carol"):
-        released = notebook_hash(secret=f"secret-of-{student}", notebook_id="fixture")
+    for student, notebook in (("alice", "fixture"), ("carol", "my fixture")):
+        released = notebook_hash(secret=f"secret-of-{student}", notebook_id=notebook)
         page = exchange / "gdcourse" / "feedback" / f"{released}.html"
         assert f"Student: <b>{student}</b>" in page.read_text()
+
+    # carol's side: nbgrader submit left her submission, with her own notebook name, in her exchange cache
+    cache, home = tmp_path / "carol-cache", tmp_path / "carol-home"
+    kept = cache / "gdcourse" / f"carol+fixture+{stamps['carol']}"
+    kept.mkdir(parents=True)
+    home.mkdir()
+    (kept / "my fixture.ipynb").write_bytes((submitted / "carol" / "fixture" / "my fixture.ipynb").read_bytes())
+    (kept / "submission_secret.txt").write_text("secret-of-carol")
+    fetch = subprocess.run([nbgrader, "fetch_feedback", "fixture", "--course=gdcourse", "--student=carol",
+                            f"--Exchange.root={exchange}", f"--Exchange.cache={cache}"],
+                           cwd=home, capture_output=True, text=True)
+    assert fetch.returncode == 0, fetch.stderr
+    fetched = list(home.glob("fixture/feedback/*/my fixture.html"))
+    assert len(fetched) == 1 and "Student: <b>carol</b>" in fetched[0].read_text(), fetch.stderr

@@ -379,6 +379,7 @@ def students(submitted, out):
                           "name = input('your name? ')  # no one to answer: EOFError, not a hang"],
             mse="def mse(y_true, y_pred):\n    print('computing mse')\n    return np.mean(_square(y_pred - y_true))")),
         "t37_unmodified": dict(cells=build.notebook_cells(C)),
+        "t38_copy_beside_original": dict(cells=build.notebook_cells(S), files={"fixture-Copy1.ipynb": correct_text}),
     }
 
 
@@ -422,13 +423,13 @@ def graded(tmp_path_factory):
     (link_folder / "fixture.ipynb").symlink_to(submitted / "t37_unmodified" / "fixture" / "fixture.ipynb")
     (link_folder / "other.ipynb").unlink()
     before = _gdkit_digest()
-    tmp_before = set(Path("/tmp").glob("gdkit-grade-*"))
+    tmp_before = set(Path("/tmp").glob("gdkit-grad*"))  # gdkit-grading-<pid>-*/ (older graders: gdkit-grade-*)
     proc = build.run_grader(submitted, out, "--workers", 2, "--part-timeout", PART_TIMEOUT,
                             "--notebook-timeout", NOTEBOOK_TIMEOUT)
     feedback = {p.parent.name: p.read_text() for p in (out / "feedback").glob("*/fixture.html")}
     return dict(proc=proc, grades=build.read_grades(out), out=out, submitted=submitted, feedback=feedback,
                 digest_changed=not (before and _gdkit_digest()),
-                leftover_jobs=set(Path("/tmp").glob("gdkit-grade-*")) - tmp_before)
+                leftover_jobs=set(Path("/tmp").glob("gdkit-grad*")) - tmp_before)
 
 
 def scores(graded, student):
@@ -493,6 +494,14 @@ def test_symlinked_notebook_is_not_followed(graded):
 
 def test_renamed_notebook_is_matched_and_flagged(graded):
     assert "renamed notebook" in flags(graded, "t04_renamed")
+
+
+def test_copy_beside_the_original_is_flagged(graded):
+    """The untouched original is graded (it is the assignment's notebook); the student's copy beside it is
+    not, and both the instructor (CSV) and the student (feedback page) are told."""
+    assert scores(graded, "t38_copy_beside_original") == (0, 0, 0)
+    assert flags(graded, "t38_copy_beside_original") == "other notebooks not graded: fixture-Copy1.ipynb"
+    assert "other notebooks not graded: fixture-Copy1.ipynb" in graded["feedback"]["t38_copy_beside_original"]
 
 
 def test_missing_notebook_is_recorded(graded):

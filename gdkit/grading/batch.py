@@ -6,13 +6,20 @@ student's cells and the part's hidden cases in a fresh sandbox; only plain answe
 :func:`gdkit.grading.core.evaluate` scores them here against answers the reference computed in this process.
 Cases come from a seed derived from the course seed and the part id, never from time or order, so serial
 and parallel runs, and re-runs, give identical scores.
+
+Each record carries a grading key (:func:`grading_key`: the seed, the parts and their points and source, gdkit,
+the source notebook). A re-run skips a recorded submission only if its notebook, its ``timestamp.txt`` and the
+key are all unchanged; otherwise it is regraded and the progress line says why.
 """
 import concurrent.futures
 import dataclasses
+import fcntl
 import hashlib
+import importlib
 import importlib.util
 import json
 import os
+import pkgutil
 import queue
 import shutil
 import signal
@@ -27,10 +34,12 @@ import numpy as np
 from . import core, plain
 from .feedback import write_csv, write_feedback, write_nbgrader_feedback
 from .gradebook import GradebookWriter, GraderLock, default_db_url
-from .notebooks import cells_before, find_submission_notebook, load_source, read_notebook, student_cells
+from .notebooks import (cells_before, find_submission_notebook, load_source, other_notebooks, read_notebook,
+                        read_timestamp, student_cells)
 from .sandbox import Limits, check_bwrap, kill_all, run_job
 
-__all__ = ["Settings", "Assignment", "grade_class", "grade_submission", "part_seed", "load_parts", "WEAK_BANNER"]
+__all__ = ["Settings", "Assignment", "grade_class", "grade_submission", "part_seed", "load_parts", "grading_key",
+           "regrade_reason", "clean_stale_job_folders", "WEAK_BANNER"]
 
 WEAK_BANNER = ("WARNING: --weak-isolation: student code runs WITHOUT a sandbox (separate process and resource "
                "limits only); it can read and write your files, the gradebook included. Use for trying things "
@@ -58,7 +67,8 @@ class Settings:
 
 @dataclass
 class Assignment:
-    """One assignment ready to grade: its parts, test cases and reference answers (computed here)."""
+    """One assignment ready to grade: its parts, test cases and reference answers (computed here), and the
+    grading key its records carry."""
 
     name: str
     notebook: str
@@ -67,6 +77,7 @@ class Assignment:
     cases: dict
     expected: dict
     payloads: dict
+    key: str = ""
 
 
 def part_seed(course_seed, part_id):
@@ -90,6 +101,75 @@ def load_parts(parts_file=None):
     return grouped
 
 
+def _digest(*chunks):
+    hasher = hashlib.sha256()
+    for chunk in chunks:
+        chunk = chunk if isinstance(chunk, bytes) else str(chunk).encode()
+        hasher.update(len(chunk).to_bytes(8, "little") + chunk)
+    return hasher.hexdigest()
+
+
+def _parts_files(assignment, parts_file):
+    """The Python files the parts of ``assignment`` come from: the ``--parts-file``, or the registry's modules
+    that define parts of it plus its helper modules (those without ``PARTS``, e.g. ``_common.py``)."""
+    if parts_file is not None:
+        return [Path(parts_file)]
+    from . import parts as package
+    files = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        defined = getattr(module, "PARTS", None)
+        if defined is None or any(part.assignment == assignment for part in defined):
+            files.append(Path(module.__file__))
+    return sorted(files)
+
+
+def _gdkit_digest():
+    """gdkit's version and the text of every module of the package except the parts registry (the references,
+    the checking and the grader itself): ``__version__`` alone does not change when a reference is fixed."""
+    import gdkit
+    package = Path(gdkit.__file__).resolve().parent
+    registry = package / "grading" / "parts"
+    files = sorted(p for p in package.rglob("*.py") if registry not in p.parents)
+    return _digest(gdkit.__version__, *(f"{p.relative_to(package)}\n".encode() + p.read_bytes() for p in files))
+
+
+def grading_key(name, parts, seed, source_path, parts_file=None):
+    """What the grades of assignment ``name`` are computed from, as ``"parts=... gdkit=... source=..."``.
+
+    ``parts`` hashes the course seed, every part's id and points, and the source of the parts' module(s);
+    ``gdkit`` the package's version and modules; ``source`` the source notebook (which cells are tests). A
+    recorded submission whose key differs is regraded (:func:`regrade_reason`). The seed is never stored alone.
+    """
+    parts_digest = _digest(seed, *(f"{part.id}:{part.points!r}" for part in sorted(parts, key=lambda p: p.id)),
+                           *(path.read_bytes() for path in _parts_files(name, parts_file)))
+    return (f"parts={parts_digest[:16]} gdkit={_gdkit_digest()[:16]} "
+            f"source={hashlib.sha256(Path(source_path).read_bytes()).hexdigest()[:16]}")
+
+
+_KEY_CHANGES = {"parts": "parts or seed changed", "gdkit": "gdkit changed", "source": "source notebook changed"}
+
+
+def regrade_reason(record, fingerprint, timestamp, key):
+    """Why a recorded submission must be graded again, or None when its record is current.
+
+    ``record`` is the submission's entry in :meth:`GradebookWriter.recorded`; ``fingerprint``, ``timestamp``
+    and ``key`` describe the submission and the grading now.
+    """
+    reasons = []
+    if record["fingerprint"] != fingerprint:
+        reasons.append("notebook changed")
+    elif record["timestamp"] != timestamp:
+        reasons.append("resubmitted (timestamp.txt changed)")
+    if not record["grading_key"]:
+        reasons.append("recorded without a grading key")
+    elif record["grading_key"] != key:
+        old = dict(item.split("=", 1) for item in record["grading_key"].split() if "=" in item)
+        new = dict(item.split("=", 1) for item in key.split())
+        reasons += [text for component, text in _KEY_CHANGES.items() if old.get(component) != new[component]]
+    return ", ".join(reasons) or None
+
+
 def _source_notebook(source_root, assignment):
     folder = Path(source_root) / assignment
     preferred = folder / f"{assignment}.ipynb"
@@ -103,7 +183,8 @@ def _source_notebook(source_root, assignment):
 
 def prepare_assignment(name, parts, settings):
     """Cases and reference answers of every part of assignment ``name``."""
-    source = load_source(_source_notebook(settings.source, name))
+    source_path = _source_notebook(settings.source, name)
+    source = load_source(source_path)
     cases, expected, payloads = {}, {}, {}
     for part in parts:
         cases[part.id] = part.cases(np.random.default_rng(part_seed(settings.seed, part.id)), True)
@@ -112,7 +193,8 @@ def prepare_assignment(name, parts, settings):
         if failed:
             raise SystemExit(f"error: the reference of {part.id} fails on its own cases: {failed[0]}")
         payloads[part.id] = plain.dumps([[tuple(c.args), dict(c.kwargs), c.label] for c in cases[part.id]])
-    return Assignment(name, source.name, source, parts, cases, expected, payloads)
+    key = grading_key(name, parts, settings.seed, source_path, settings.parts_file)
+    return Assignment(name, source.name, source, parts, cases, expected, payloads, key)
 
 
 def _signal_name(number):
@@ -176,18 +258,30 @@ def _write_job(job_dir, cells, part, settings, limits, weak):
     (job_dir / "job.json").chmod(0o644)
 
 
-def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap", log_dir=None):
+def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap", log_dir=None, jobs_dir=None):
     """Grade one student's submission of ``assignment`` (an :class:`Assignment`); return its record row.
 
-    The row (a dict) has ``student, assignment, notebook, status, score, max_score, parts`` (each with
-    ``name, score, max_score, message``), ``flags``, ``isolation``, ``fingerprint``, ``cell_errors`` and
-    ``seconds``. Nothing here trusts the notebook's metadata; all points come from the registry.
+    The row (a dict) has ``student, assignment, notebook`` (the source notebook's name),
+    ``submitted_notebook`` (the file graded, empty if none), ``timestamp`` (UTC, from ``timestamp.txt``; empty if
+    none), ``status, score, max_score, parts`` (each with ``name, score, max_score, message``), ``flags``,
+    ``isolation``, ``fingerprint``, ``grading_key``, ``cell_errors`` and ``seconds``. Nothing here trusts the
+    notebook's metadata; all points come from the registry. Job folders holding the student's cells are made
+    in ``jobs_dir`` (default: the system's temporary folder) and removed after each part.
     """
     started = time.monotonic()
     path, flag = find_submission_notebook(folder, assignment.notebook)
     flags = [flag] if flag else []
+    timestamp, timestamp_flag = read_timestamp(folder)
+    if timestamp_flag:
+        flags.append(timestamp_flag)
+    if path is not None:
+        ignored = other_notebooks(folder, path)
+        if ignored:
+            more = ", ..." if len(ignored) > 10 else ""
+            flags.append(f"other notebooks not graded: {', '.join(ignored[:10])}{more}")
     row = {"student": student, "assignment": assignment.name, "notebook": assignment.notebook,
-           "isolation": "weak" if settings.weak else "bwrap", "cell_errors": [],
+           "submitted_notebook": path.name if path is not None else "", "timestamp": timestamp,
+           "grading_key": assignment.key, "isolation": "weak" if settings.weak else "bwrap", "cell_errors": [],
            "max_score": float(sum(p.points for p in assignment.parts))}
 
     def finish(status, parts):
@@ -229,7 +323,7 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
             results[part.name] = {**entry, "message": stop}
             continue
         part_limits = dataclasses.replace(limits, wall_seconds=min(limits.wall_seconds, remaining))
-        job_dir = Path(tempfile.mkdtemp(prefix="gdkit-grade-"))
+        job_dir = Path(tempfile.mkdtemp(prefix="job-" if jobs_dir is not None else "gdkit-grade-", dir=jobs_dir))
         job_dir.chmod(0o755)  # readable by the sandbox's unprivileged uid (it holds the cells only)
         try:
             _write_job(job_dir, [(c.number, c.source) for c in part_cells], part, settings, part_limits,
@@ -344,10 +438,70 @@ def _discover(settings, registry):
     return students, list(names)
 
 
+JOBS_PREFIX = "gdkit-grading-"  # <tmp>/gdkit-grading-<pid>-<random>/: one grader's job folders (mode 0700)
+_ALIVE = ".alive"  # in that folder, flock-ed by its grader for as long as it runs
+
+
+def clean_stale_job_folders(tmp=None, min_age=60.0):
+    """Remove the job folders that graders killed with ``kill -9`` left behind (they hold student code).
+
+    A ``<tmp>/gdkit-grading-<pid>-*`` folder of this user is stale when process ``<pid>`` is gone or, the pid
+    having been reused, when nobody holds the lock on its ``.alive`` file and it is older than ``min_age``
+    seconds. Returns the folders removed.
+    """
+    removed = []
+    for folder in Path(tmp or tempfile.gettempdir()).glob(f"{JOBS_PREFIX}*"):
+        try:
+            info = folder.lstat()
+            pid = int(folder.name[len(JOBS_PREFIX):].split("-", 1)[0])
+        except (OSError, ValueError):
+            continue
+        if folder.is_symlink() or not folder.is_dir() or info.st_uid != os.geteuid():
+            continue
+        if _pid_alive(pid) and (time.time() - info.st_mtime < min_age or _locked(folder / _ALIVE)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _locked(path):
+    try:
+        with open(path, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+    except OSError:
+        return False
+    return False
+
+
+def _private_jobs_dir():
+    """This run's parent of job folders (mode 0700: only this user can look in) and the handle whose lock marks
+    it alive; stale folders of dead graders are removed first."""
+    clean_stale_job_folders()
+    folder = Path(tempfile.mkdtemp(prefix=f"{JOBS_PREFIX}{os.getpid()}-"))
+    alive = open(folder / _ALIVE, "w")
+    fcntl.flock(alive, fcntl.LOCK_EX)
+    return folder, alive
+
+
 def grade_class(settings, stream=sys.stdout):
     """Grade every submission under ``settings.submitted``; return the process exit status (0: all recorded)."""
     out = Path(settings.out)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "logs").mkdir(exist_ok=True)
     bwrap = "bwrap"
     if settings.weak:
         print("=" * 100 + f"\n{WEAK_BANNER}\n" + "=" * 100, file=stream, flush=True)
@@ -359,9 +513,11 @@ def grade_class(settings, stream=sys.stdout):
     failures = 0
     with GraderLock(out, db_url):
         book = GradebookWriter(db_url)
+        jobs_dir, alive = _private_jobs_dir()
         try:
             for name in names:
-                failures += _grade_assignment(name, registry[name], students, settings, book, bwrap, stream)
+                failures += _grade_assignment(name, registry[name], students, settings, book, bwrap, stream,
+                                              jobs_dir)
             all_rows = [row for name in names for row in book.rows(name)]
             part_names = [f"{name}/{p.name}" for name in names for p in registry[name]]
             for row in all_rows:
@@ -369,24 +525,29 @@ def grade_class(settings, stream=sys.stdout):
             csv_path = write_csv(out / "grades.csv", all_rows, part_names)
         finally:
             book.close()
+            shutil.rmtree(jobs_dir, ignore_errors=True)
+            alive.close()
     print(f"grades: {csv_path}  feedback: {out / 'feedback'}  gradebook: {db_url}", file=stream, flush=True)
     if settings.weak:
         print(WEAK_BANNER, file=stream, flush=True)
     return 1 if failures else 0
 
 
-def _grade_assignment(name, parts, students, settings, book, bwrap, stream):
+def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs_dir=None):
     assignment = prepare_assignment(name, parts, settings)
     book.ensure_assignment(name, assignment.notebook, parts)
     recorded = book.recorded(name)
-    todo, skipped = [], 0
+    todo, skipped, reasons = [], 0, {}
     for student in students:
         folder = Path(settings.submitted) / student / name
         path, _ = find_submission_notebook(folder, assignment.notebook)
         fingerprint = hashlib.sha256(path.read_bytes()[:200 * 2**20]).hexdigest() if path else "missing"
-        if not settings.force and recorded.get(student) == fingerprint:
-            skipped += 1
-            continue
+        if student in recorded:
+            reason = regrade_reason(recorded[student], fingerprint, read_timestamp(folder)[0], assignment.key)
+            if reason is None and not settings.force:
+                skipped += 1
+                continue
+            reasons[student] = reason or "--force"
         todo.append((student, folder))
     if skipped:
         print(f"{name}: {skipped} submission(s) already recorded, skipped (use --force to regrade)", file=stream,
@@ -400,7 +561,7 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream):
         slot = slots.get()
         try:
             return grade_submission(student, assignment, folder, settings, slot=slot, bwrap=bwrap,
-                                    log_dir=Path(settings.out) / "logs" / student / name)
+                                    log_dir=Path(settings.out) / "logs" / student / name, jobs_dir=jobs_dir)
         finally:
             slots.put(slot)
 
@@ -423,11 +584,15 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream):
                 print(f"{student} {name}: no timestamp.txt/submission_secret.txt in the submission (not collected "
                       "by nbgrader): feedback not placed for release_feedback", file=stream, flush=True)
             note = "" if row["status"] == "graded" else f" ({row['status']})"
+            if student in reasons:
+                note += f" (regraded: {reasons[student]})"
             flags = f" [{'; '.join(row['flags'])}]" if row["flags"] else ""
             print(f"[{done:>{width}}/{total}] {student} {name} {row['score']:g}/{row['max_score']:g} "
                   f"in {row['seconds']:.1f} s{note}{flags}", file=stream, flush=True)
     except KeyboardInterrupt:
         kill_all()  # no sandbox outlives the grader; recorded submissions stay recorded
+        if jobs_dir is not None:
+            shutil.rmtree(jobs_dir, ignore_errors=True)  # the student code in it (os._exit skips finally)
         print(f"\ninterrupted: {name}: run the same command again to grade what is not recorded yet",
               file=stream, flush=True)
         os._exit(130)

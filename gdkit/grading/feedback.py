@@ -33,7 +33,9 @@ def feedback_html(row):
              f"<title>{_e(row['assignment'])}: feedback for {_e(row['student'])}</title>",
              f"<style>{_STYLE}</style></head><body>",
              f"<h1>{_e(row['assignment'])}</h1>",
-             f"<p>Student: <b>{_e(row['student'])}</b> &middot; notebook <code>{_e(row['notebook'])}</code></p>",
+             f"<p>Student: <b>{_e(row['student'])}</b> &middot; notebook <code>{_e(_submitted_name(row))}</code>"
+             + (f" (graded as <code>{_e(row['notebook'])}</code>)" if _submitted_name(row) != row["notebook"] else "")
+             + (f" &middot; submitted {_e(row['timestamp'])} UTC" if row.get("timestamp") else "") + "</p>",
              f"<p>Score: <b>{_points(row['score'])} / {_points(row['max_score'])}</b></p>"]
     for flag in row["flags"]:
         lines.append(f'<div class="flag">{_e(flag)}</div>')
@@ -67,7 +69,10 @@ def write_nbgrader_feedback(feedback_dir, row, submission_folder):
     Writes ``<feedback_dir>/<student>/<assignment>/<notebook id>.html`` and copies the submission's
     ``timestamp.txt`` and ``submission_secret.txt`` (which ``nbgrader collect`` brings along) beside it:
     release_feedback reads both, and names the released file after a hash of the secret and the notebook id,
-    which is how ``nbgrader fetch_feedback`` finds it for the student.
+    which is how ``nbgrader fetch_feedback`` finds it for the student. The notebook id is the name of the
+    notebook the student submitted (``row["submitted_notebook"]``), not the assignment's: fetch_feedback
+    hashes the names of the notebooks in the student's own submission, so a page named after the source
+    notebook would never reach a student who renamed theirs.
 
     Returns
     -------
@@ -85,9 +90,18 @@ def write_nbgrader_feedback(feedback_dir, row, submission_folder):
     folder.mkdir(parents=True, exist_ok=True)
     for name in NBGRADER_SUBMISSION_FILES:
         shutil.copyfile(submission_folder / name, folder / name)
-    path = folder / f"{Path(row['notebook']).stem}.html"
+    path = folder / f"{Path(_submitted_name(row)).stem}.html"
     path.write_text(feedback_html(row), encoding="utf-8")
     return path
+
+
+def _submitted_name(row):
+    """The file name of the notebook the student handed in (the assignment's when unknown or not a plain
+    file name)."""
+    name = str(row.get("submitted_notebook") or "")
+    if not name.endswith(".ipynb") or name.startswith(".") or Path(name).name != name or "\0" in name:
+        return row["notebook"]
+    return name
 
 
 def _safe(name):
@@ -100,17 +114,24 @@ def _cell(value):
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+def _seconds(value):
+    return "" if value is None else f"{float(value):.3f}".rstrip("0").rstrip(".")
+
+
 def write_csv(path, rows, part_names):
-    """Write the grades CSV: student, assignment, one column per part, total, max, status, isolation, flags."""
+    """Write the grades CSV: student, assignment, one column per part, total, max, status, timestamp (UTC, as
+    in the submission's ``timestamp.txt``), seconds_late (when the gradebook has a due date), isolation, flags."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
-        writer.writerow(["student", "assignment", *part_names, "total", "max_total", "status", "isolation", "flags"])
+        writer.writerow(["student", "assignment", *part_names, "total", "max_total", "status", "timestamp",
+                         "seconds_late", "isolation", "flags"])
         for row in sorted(rows, key=lambda r: (r["assignment"], r["student"])):
             scores = {part["name"]: part["score"] for part in row["parts"]}
             writer.writerow([_cell(row["student"]), _cell(row["assignment"]),
                              *[_points(scores[name]) if name in scores else "" for name in part_names],
-                             _points(row["score"]), _points(row["max_score"]), row["status"], row["isolation"],
+                             _points(row["score"]), _points(row["max_score"]), row["status"],
+                             row.get("timestamp") or "", _seconds(row.get("seconds_late")), row["isolation"],
                              _cell("; ".join(row["flags"]))])
     return path

@@ -2,10 +2,11 @@
 
 The gradebook is nbgrader's (``nbgrader.api.Gradebook``; SQLite by default, any SQLAlchemy URL, e.g.
 PostgreSQL, with ``--db-url``). Beside nbgrader's tables it holds ``gdkit_grading_record``: one row per graded
-submission with the per-part scores and messages, the flags, the isolation mode and a fingerprint of the
-notebook. That row is the completion marker: it is written in the same transaction as the grades, so a grader
-killed at any moment leaves either the whole submission recorded or none of it, and a re-run grades exactly
-the submissions without a row (or whose notebook changed since).
+submission with the per-part scores and messages, the flags, the isolation mode, a fingerprint of the
+notebook, the submission time and the grading key (what the grades were computed from: parts, seed, gdkit,
+source notebook). That row is the completion marker: it is written in the same transaction as the grades, so a
+grader killed at any moment leaves either the whole submission recorded or none of it, and a re-run grades
+exactly the submissions without a row, or whose notebook, submission time or grading key changed since.
 """
 import fcntl
 import json
@@ -76,6 +77,14 @@ _CREATE = """CREATE TABLE IF NOT EXISTS gdkit_grading_record (
     flags TEXT NOT NULL, isolation VARCHAR(16) NOT NULL, fingerprint VARCHAR(64) NOT NULL,
     graded_at VARCHAR(32) NOT NULL, PRIMARY KEY (student, assignment))"""
 
+# Columns added after the first release: a gradebook created before them gets them on first use (an empty
+# grading key makes the next run regrade those submissions once).
+_ADDED = {"grading_key": "VARCHAR(256) NOT NULL DEFAULT ''",
+          "submitted_notebook": "VARCHAR(256) NOT NULL DEFAULT ''",
+          "submitted_at": "VARCHAR(40) NOT NULL DEFAULT ''"}
+_COLUMNS = ("student", "assignment", "notebook", "status", "score", "max_score", "parts", "flags", "isolation",
+            "fingerprint", "graded_at", *_ADDED)
+
 
 class GradebookWriter:
     """nbgrader's gradebook plus the completion records of this grader.
@@ -97,6 +106,11 @@ class GradebookWriter:
             if not got:
                 raise GraderBusy("another grader holds the gradebook's advisory lock; wait for it to finish")
         self.db.execute(text(_CREATE))
+        from sqlalchemy import inspect
+        present = {column["name"] for column in inspect(self.db.connection()).get_columns("gdkit_grading_record")}
+        for name, kind in _ADDED.items():
+            if name not in present:
+                self.db.execute(text(f"ALTER TABLE gdkit_grading_record ADD COLUMN {name} {kind}"))
         self.db.commit()
 
     def close(self):
@@ -114,8 +128,10 @@ class GradebookWriter:
 
     def record(self, row):
         """Record one submission (a :class:`dict` from :func:`gdkit.grading.batch.grade_submission`): the
-        nbgrader grades and the completion row, committed together."""
+        nbgrader grades, the submission time (``row["timestamp"]``, UTC text, as nbgrader's autograde sets it;
+        empty: none) and the completion row, committed together."""
         from nbgrader.api import Grade, MissingEntry
+        from nbgrader.utils import parse_utc
         student, assignment, notebook = row["student"], row["assignment"], Path(row["notebook"]).stem
         self.gb.update_or_create_student(student)
         try:
@@ -124,6 +140,7 @@ class GradebookWriter:
             with warnings.catch_warnings():  # nbgrader's own autoflush notices, harmless
                 warnings.simplefilter("ignore")
                 submission = self.gb.add_submission(assignment, student)
+        submission.timestamp = parse_utc(row["timestamp"]) if row.get("timestamp") else None
         submitted = next(nb for nb in submission.notebooks if nb.name == notebook)
         grades = {grade.name: grade for grade in submitted.grades}
         for part in row["parts"]:
@@ -137,29 +154,47 @@ class GradebookWriter:
         values = {key: row[key] for key in ("student", "assignment", "notebook", "status", "score", "max_score",
                                             "isolation", "fingerprint")}
         values.update(parts=json.dumps(row["parts"]), flags=json.dumps(row["flags"]),
-                      graded_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
+                      graded_at=time.strftime("%Y-%m-%dT%H:%M:%S"), grading_key=row.get("grading_key", ""),
+                      submitted_notebook=row.get("submitted_notebook", ""), submitted_at=row.get("timestamp", ""))
         self.db.execute(text("DELETE FROM gdkit_grading_record WHERE student = :s AND assignment = :a"),
                         {"s": student, "a": assignment})
-        self.db.execute(text("INSERT INTO gdkit_grading_record (student, assignment, notebook, status, score, "
-                             "max_score, parts, flags, isolation, fingerprint, graded_at) VALUES (:student, "
-                             ":assignment, :notebook, :status, :score, :max_score, :parts, :flags, :isolation, "
-                             ":fingerprint, :graded_at)"), values)
+        self.db.execute(text(f"INSERT INTO gdkit_grading_record ({', '.join(_COLUMNS)}) "
+                             f"VALUES ({', '.join(':' + name for name in _COLUMNS)})"), values)
         self.db.commit()
 
     def recorded(self, assignment):
-        """``{student: fingerprint}`` of the submissions of ``assignment`` already fully recorded."""
-        rows = self.db.execute(text("SELECT student, fingerprint FROM gdkit_grading_record WHERE assignment = :a"),
-                               {"a": assignment})
-        return {student: fingerprint for student, fingerprint in rows}
+        """What the recorded submissions of ``assignment`` were graded from: ``{student: {"fingerprint": ...,
+        "grading_key": ..., "timestamp": ...}}`` (the notebook's SHA-256, the grading key, the UTC submission
+        time; empty strings for a record made before these existed)."""
+        rows = self.db.execute(text("SELECT student, fingerprint, grading_key, submitted_at FROM "
+                                    "gdkit_grading_record WHERE assignment = :a"), {"a": assignment})
+        return {student: {"fingerprint": fingerprint, "grading_key": key, "timestamp": submitted_at}
+                for student, fingerprint, key, submitted_at in rows}
 
     def rows(self, assignment):
-        """Every recorded submission of ``assignment`` as dicts (parts and flags decoded), by student."""
-        result = self.db.execute(text("SELECT student, assignment, notebook, status, score, max_score, parts, "
-                                      "flags, isolation, fingerprint, graded_at FROM gdkit_grading_record WHERE "
+        """Every recorded submission of ``assignment`` as dicts (parts and flags decoded), by student.
+
+        Each row has the columns of the record, ``timestamp`` (UTC text, or empty) and ``seconds_late``:
+        nbgrader's ``total_seconds_late`` (extensions included) when the assignment has a due date in the
+        gradebook and the submission a timestamp, else None.
+        """
+        from nbgrader.api import MissingEntry
+        result = self.db.execute(text(f"SELECT {', '.join(_COLUMNS)} FROM gdkit_grading_record WHERE "
                                       "assignment = :a ORDER BY student"), {"a": assignment})
+        try:
+            duedate = self.gb.find_assignment(assignment).duedate
+        except MissingEntry:
+            duedate = None
         rows = []
         for values in result:
             row = dict(values._mapping)
             row["parts"], row["flags"] = json.loads(row["parts"]), json.loads(row["flags"])
+            row["timestamp"] = row.pop("submitted_at")
+            row["seconds_late"] = None
+            if duedate is not None and row["timestamp"]:
+                try:
+                    row["seconds_late"] = self.gb.find_submission(assignment, row["student"]).total_seconds_late
+                except MissingEntry:
+                    pass
             rows.append(row)
         return rows

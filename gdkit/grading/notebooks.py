@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Submission", "SourceNotebook", "StudentCell", "read_notebook", "find_submission_notebook",
-           "student_cells", "cells_before", "load_source", "MAX_NOTEBOOK_BYTES"]
+           "other_notebooks", "read_timestamp", "student_cells", "cells_before", "load_source",
+           "MAX_NOTEBOOK_BYTES"]
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 _CHECK_CALL = re.compile(r"gdkit\.grading|\bcheck\s*\(\s*['\"]")
@@ -234,6 +235,47 @@ def find_submission_notebook(folder, expected_name):
         return candidates[0], f"renamed notebook: graded the only notebook, {candidates[0].name}, as {expected_name}"
     names = ", ".join(p.name for p in candidates[:5])
     return None, f"missing notebook: no {expected_name}, and several other notebooks ({names}); rename one"
+
+
+def other_notebooks(folder, graded):
+    """Names of the notebooks in ``folder`` other than ``graded`` (a Path), sorted: nothing grades them, so the
+    instructor and the student must be told (an untouched original beside the student's ``-Copy1``)."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.glob("*.ipynb") if p.name != Path(graded).name)
+
+
+def read_timestamp(folder):
+    """The submission time in ``folder/timestamp.txt`` as nbgrader's autograde reads it.
+
+    Same parsing as ``CourseDirectory.get_existing_timestamp`` (``nbgrader.utils.parse_utc``: the text
+    ``nbgrader submit`` writes, e.g. ``2025-01-01 10:00:00.000000 UTC``, converted to UTC).
+
+    Returns
+    -------
+    timestamp : str
+        UTC time as ``YYYY-MM-DD HH:MM:SS[.ffffff]``; empty when there is no usable timestamp.
+    flag : str
+        Empty, or why a ``timestamp.txt`` that is there could not be used (nbgrader's autograde would stop).
+    """
+    path = Path(folder) / "timestamp.txt"
+    if path.is_symlink():
+        return "", "timestamp.txt is a symbolic link (not followed): submission time unknown"
+    if not path.is_file():
+        return "", ""
+    try:
+        with path.open("rb") as stream:
+            text = stream.read(200).decode("utf-8", errors="replace").strip()
+    except OSError as error:
+        return "", f"timestamp.txt could not be read ({error.strerror}): submission time unknown"
+    if not text:
+        return "", "timestamp.txt is empty: submission time unknown"
+    from nbgrader.utils import parse_utc
+    try:
+        return parse_utc(text).isoformat(sep=" "), ""
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        return "", f"timestamp.txt is not a time nbgrader can read ({text[:40]!r}): submission time unknown"
 
 
 @dataclass

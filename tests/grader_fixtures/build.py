@@ -82,14 +82,17 @@ if __name__ == "__main__":
     write_notebook(SOURCE / "fixture" / "fixture.ipynb", notebook_cells(CORRECT))
 
 
-def run_grader(submitted, out, *options, timeout=600):
+def run_grader(submitted, out, *options, timeout=600, env=None):
     """Run the real CLI (``python -m gdkit.grading grade``) on the fixture assignment; return the
-    CompletedProcess (text output)."""
+    CompletedProcess (text output). A later ``--parts-file`` in ``options`` replaces the fixture's; ``env``
+    (e.g. ``{"TMPDIR": ...}``) is added to this process's environment."""
+    import os
     import subprocess
     import sys
     command = [sys.executable, "-m", "gdkit.grading", "grade", str(submitted), "--out", str(out),
                "--source", str(SOURCE), "--parts-file", str(PARTS_FILE), *map(str, options)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent.parent)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent.parent,
+                          env={**os.environ, **(env or {})})
 
 
 def read_grades(out):
