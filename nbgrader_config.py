@@ -29,3 +29,11 @@ c.Execute.timeout = 120
 # stderr) would otherwise score 0; failures are "error" outputs, which this does not touch.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
+
+# The deployment's own settings (course_id, Exchange.root, a PostgreSQL db_url: docs/jupyterhub.md) go in an
+# untracked nbgrader_config_local.py beside this file; nbgrader reads only this file, so this one runs that one
+# with the same `c`. Anything set there wins over the lines above.
+LOCAL = ROOT / "nbgrader_config_local.py"
+if LOCAL.is_file():
+    exec(compile(LOCAL.read_text(encoding="utf-8"), str(LOCAL), "exec"), {"c": c, "get_config": lambda: c,
+                                                                          "__file__": str(LOCAL)})
