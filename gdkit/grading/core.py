@@ -22,9 +22,14 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["Case", "Mistake", "Part", "PartResult", "answers", "evaluate", "check", "to_plain",
-           "forbid_references", "REFERENCE_CALL_MARKER"]
+           "forbid_references", "REFERENCE_CALL_MARKER", "WrongReturn"]
 
 REFERENCE_CALL_MARKER = "GDKIT-REFERENCE-CALL"
+WRONG_RETURN_MARKER = "WRONG-RETURN"
+
+
+class WrongReturn(TypeError):
+    """What a function returned does not have the contract's structure (raised by the checks, not the student)."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,7 @@ def to_plain(value, depth=0):
     converted from its raw numbers only, or rejected with a TypeError saying what was expected.
     """
     if depth > _MAX_DEPTH:
-        raise TypeError("the returned value is nested too deeply; return arrays or a tuple of arrays")
+        raise WrongReturn("returned a value nested too deeply; return arrays or a tuple of arrays")
     if value is None:
         return None
     if isinstance(value, str):
@@ -146,9 +151,9 @@ def to_plain(value, depth=0):
     elif isinstance(value, (bool, int, float, np.number, np.bool_, list, tuple)):
         array = np.array(value)
     else:
-        raise TypeError(f"returned an object of type {type(value).__name__}; expected a NumPy array or a number")
+        raise WrongReturn(f"returned an object of type {type(value).__name__}; expected a NumPy array or a number")
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"returned an array of dtype {array.dtype}; expected numbers (float, int or bool)")
+        raise WrongReturn(f"returned an array of dtype {array.dtype}; expected numbers (float, int or bool)")
     return array
 
 
@@ -205,6 +210,8 @@ def answers(part, function, cases):
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 results.append(("ok", _call(part, function, case)))
+        except WrongReturn as error:  # the checks found the returned structure wrong: not the student's exception
+            results.append(("error", f"{WRONG_RETURN_MARKER}: {error}"[:2000]))
         except Exception as error:  # the student's error becomes feedback, never a crash of the grader
             results.append(("error", f"{type(error).__name__}: {error}"[:2000]))
     return results
@@ -277,6 +284,10 @@ def evaluate(part, cases, student_answers, expected_answers=None):
         if kind == "error":
             if REFERENCE_CALL_MARKER in actual:
                 return _fail(part, actual.split(f"{REFERENCE_CALL_MARKER}: ", 1)[1].split("\n")[0])
+            if actual.startswith(f"{WRONG_RETURN_MARKER}: "):
+                problem = actual[len(WRONG_RETURN_MARKER) + 2:]
+                named = problem if problem.startswith(part.function) else f"{part.function} {problem}"
+                return _fail(part, f"{named}{where}")
             return _fail(part, f"{part.function} raised {actual}{where}")
         if part.same(expected, actual):
             continue

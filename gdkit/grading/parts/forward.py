@@ -2,7 +2,7 @@
 import numpy as np
 
 from ... import activations, nn
-from ..core import Mistake, Part, _generic_diagnosis, _same
+from ..core import Mistake, Part, WrongReturn, _generic_diagnosis, _same
 from ._common import Case, cases_from, describe, element_wise_cases, normal
 
 A = "01_forward"
@@ -61,19 +61,19 @@ _DENSE_RETURNS = "dense_forward must return the pair (Z, cache) with cache = (X,
 def _dense_collect(returned, args):
     """Z and the cache's X and W, once the answer is known to have the structure (Z, (X, W))."""
     if not isinstance(returned, (tuple, list)):
-        raise TypeError(f"{_DENSE_RETURNS}; it returned {describe(returned)}")
+        raise WrongReturn(f"{_DENSE_RETURNS}; it returned {describe(returned)}")
     if len(returned) != 2:
-        raise ValueError(f"{_DENSE_RETURNS}; it returned {describe(returned)}")
+        raise WrongReturn(f"{_DENSE_RETURNS}; it returned {describe(returned)}")
     Z, cache = returned
     if not isinstance(Z, np.ndarray):
-        raise TypeError(f"{_DENSE_RETURNS}; the first value it returned, Z, is {describe(Z)}, not an array")
+        raise WrongReturn(f"{_DENSE_RETURNS}; the first value it returned, Z, is {describe(Z)}, not an array")
     if not isinstance(cache, (tuple, list)):
-        raise TypeError(f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
+        raise WrongReturn(f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
     if len(cache) != 2:
-        raise ValueError(f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
+        raise WrongReturn(f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
     for position, value in zip(("first", "second"), cache):
         if not isinstance(value, np.ndarray):
-            raise TypeError(f"{_DENSE_RETURNS}; the {position} value of its cache is {describe(value)}, "
+            raise WrongReturn(f"{_DENSE_RETURNS}; the {position} value of its cache is {describe(value)}, "
                             "not an array")
     return Z, cache[0], cache[1]
 
@@ -104,11 +104,11 @@ _MLP_RETURNS = "mlp_forward must return the pair (A, caches): the network's outp
 def _mlp_collect(returned, args):
     """The network's output, once the answer is known to be a pair (output array, caches)."""
     if not isinstance(returned, (tuple, list)):
-        raise TypeError(f"{_MLP_RETURNS}; it returned {describe(returned)}")
+        raise WrongReturn(f"{_MLP_RETURNS}; it returned {describe(returned)}")
     if len(returned) != 2:
-        raise ValueError(f"{_MLP_RETURNS}; it returned {describe(returned)}")
+        raise WrongReturn(f"{_MLP_RETURNS}; it returned {describe(returned)}")
     if not isinstance(returned[0], np.ndarray):
-        raise TypeError(f"{_MLP_RETURNS}; the first value it returned, A, is {describe(returned[0])}, not an array")
+        raise WrongReturn(f"{_MLP_RETURNS}; the first value it returned, A, is {describe(returned[0])}, not an array")
     return returned[0]
 
 
