@@ -180,12 +180,16 @@ def test_stale_job_folders_of_dead_graders_are_removed(tmp_path):
     reused.mkdir()
     (reused / ".alive").touch()
     os.utime(reused, (time.time() - 3600, time.time() - 3600))
+    loose_old, loose_new = tmp_path / "gdkit-grade-old", tmp_path / "gdkit-grade-new"  # one part's job folder,
+    loose_old.mkdir()                                                                   # made by older graders
+    loose_new.mkdir()
+    os.utime(loose_old, (time.time() - 7200, time.time() - 7200))
     with open(running / ".alive", "w") as alive:
         fcntl.flock(alive, fcntl.LOCK_EX)
         os.utime(running, (time.time() - 3600, time.time() - 3600))
         removed = clean_stale_job_folders(tmp_path)
-    assert sorted(removed) == sorted([stale, reused])
-    assert not stale.exists() and not reused.exists() and running.exists()
+    assert sorted(removed) == sorted([stale, reused, loose_old])
+    assert not stale.exists() and not reused.exists() and running.exists() and loose_new.exists()
 
 
 def test_parallel_equals_serial(serial, tmp_path):

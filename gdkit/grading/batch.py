@@ -442,15 +442,27 @@ JOBS_PREFIX = "gdkit-grading-"  # <tmp>/gdkit-grading-<pid>-<random>/: one grade
 _ALIVE = ".alive"  # in that folder, flock-ed by its grader for as long as it runs
 
 
-def clean_stale_job_folders(tmp=None, min_age=60.0):
+def clean_stale_job_folders(tmp=None, min_age=60.0, loose_age=3600.0):
     """Remove the job folders that graders killed with ``kill -9`` left behind (they hold student code).
 
     A ``<tmp>/gdkit-grading-<pid>-*`` folder of this user is stale when process ``<pid>`` is gone or, the pid
     having been reused, when nobody holds the lock on its ``.alive`` file and it is older than ``min_age``
-    seconds. Returns the folders removed.
+    seconds. A loose ``<tmp>/gdkit-grade-*`` job folder (older graders, or :func:`grade_submission` called
+    without ``jobs_dir``) lives for one part only, so one older than ``loose_age`` seconds is stale too.
+    Returns the folders removed.
     """
+    tmp = Path(tmp or tempfile.gettempdir())
     removed = []
-    for folder in Path(tmp or tempfile.gettempdir()).glob(f"{JOBS_PREFIX}*"):
+    for folder in tmp.glob("gdkit-grade-*"):
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        if folder.is_dir() and not folder.is_symlink() and info.st_uid == os.geteuid() and \
+                time.time() - info.st_mtime > loose_age:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    for folder in tmp.glob(f"{JOBS_PREFIX}*"):
         try:
             info = folder.lstat()
             pid = int(folder.name[len(JOBS_PREFIX):].split("-", 1)[0])
