@@ -389,7 +389,7 @@ def test_postgresql_gradebook_and_its_lock(bwrap, postgres, tmp_path):
         assert gb.find_submission("fixture", "alice").score == 5
 
 
-def test_nbgrader_feedback_is_delivered_by_release_feedback(bwrap, tmp_path):
+def test_nbgrader_feedback_is_delivered_by_release_feedback(bwrap, tmp_path, monkeypatch):
     """--nbgrader-feedback puts each page where nbgrader 0.9.6's release_feedback finds it (with the collected
     timestamp and secret beside it); release_feedback then publishes it under the hash fetch_feedback uses, and
     fetch_feedback brings it to the student, also to carol who renamed her notebook (the page is named after
@@ -399,6 +399,9 @@ def test_nbgrader_feedback_is_delivered_by_release_feedback(bwrap, tmp_path):
     require("nbgrader")
     from nbgrader.api import Gradebook
     from nbgrader.utils import notebook_hash
+    # nbgrader runs the `alembic` program when it creates a gradebook: the venv's bin must be on PATH even when
+    # pytest is started without activating the venv (as `make test` does).
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     submitted, course, exchange = make_class(tmp_path / "submitted"), tmp_path / "course", tmp_path / "exchange"
     (submitted / "carol" / "fixture" / "fixture.ipynb").rename(submitted / "carol" / "fixture" / "my fixture.ipynb")
     stamps = {"alice": "2025-01-01 10:00:00.000000 UTC", "carol": "2025-01-01 08:59:30.000000 UTC"}
