@@ -58,23 +58,23 @@ _RTOL, _ATOL = 1e-6, 1e-9  # the tolerances of the dense_forward part
 _DENSE_RETURNS = "dense_forward must return the pair (Z, cache) with cache = (X, W), e.g. `return Z, (X, W)`"
 
 
+def _pair(value, message):
+    """``value`` if it is a pair (tuple or list of two), else a WrongReturn with ``message``."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise WrongReturn(message)
+    return value
+
+
 def _dense_collect(returned, args):
     """Z and the cache's X and W, once the answer is known to have the structure (Z, (X, W))."""
-    if not isinstance(returned, (tuple, list)):
-        raise WrongReturn(f"{_DENSE_RETURNS}; it returned {describe(returned)}")
-    if len(returned) != 2:
-        raise WrongReturn(f"{_DENSE_RETURNS}; it returned {describe(returned)}")
-    Z, cache = returned
+    Z, cache = _pair(returned, f"{_DENSE_RETURNS}; it returned {describe(returned)}")
     if not isinstance(Z, np.ndarray):
         raise WrongReturn(f"{_DENSE_RETURNS}; the first value it returned, Z, is {describe(Z)}, not an array")
-    if not isinstance(cache, (tuple, list)):
-        raise WrongReturn(f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
-    if len(cache) != 2:
-        raise WrongReturn(f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
+    _pair(cache, f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
     for position, value in zip(("first", "second"), cache):
         if not isinstance(value, np.ndarray):
             raise WrongReturn(f"{_DENSE_RETURNS}; the {position} value of its cache is {describe(value)}, "
-                            "not an array")
+                              "not an array")
     return Z, cache[0], cache[1]
 
 
@@ -103,13 +103,10 @@ _MLP_RETURNS = "mlp_forward must return the pair (A, caches): the network's outp
 
 def _mlp_collect(returned, args):
     """The network's output, once the answer is known to be a pair (output array, caches)."""
-    if not isinstance(returned, (tuple, list)):
-        raise WrongReturn(f"{_MLP_RETURNS}; it returned {describe(returned)}")
-    if len(returned) != 2:
-        raise WrongReturn(f"{_MLP_RETURNS}; it returned {describe(returned)}")
-    if not isinstance(returned[0], np.ndarray):
-        raise WrongReturn(f"{_MLP_RETURNS}; the first value it returned, A, is {describe(returned[0])}, not an array")
-    return returned[0]
+    A, _ = _pair(returned, f"{_MLP_RETURNS}; it returned {describe(returned)}")
+    if not isinstance(A, np.ndarray):
+        raise WrongReturn(f"{_MLP_RETURNS}; the first value it returned, A, is {describe(A)}, not an array")
+    return A
 
 
 def _mlp_no_last_activation(X, params, names):
