@@ -275,7 +275,7 @@ class Sequential:
             history.record(epoch, logs)
             if recorder:
                 with np.errstate(over="ignore", invalid="ignore"):
-                    recorder.end_epoch(history)
+                    recorder.end_epoch()
             progress.end_epoch(logs)
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
@@ -405,8 +405,9 @@ class _Diagnostics:
     def __init__(self, model, probe, history):
         self.model, self.probe = model, probe
         self.grad_sums, self.steps = [0.0] * len(model.layers), 0
+        self.stats = history.diagnostics
         for key in self.KEYS:  # every key exists from the start, even if training stops in epoch 1
-            history.diagnostics[key] = {layer.name: [] for layer in model.layers
+            self.stats[key] = {layer.name: [] for layer in model.layers
                                         if layer.params or not key.endswith("_norm")}
 
     def after_backward(self):
@@ -415,8 +416,7 @@ class _Diagnostics:
                 self.grad_sums[i] += float(np.linalg.norm(layer.grads[0]))
         self.steps += 1
 
-    def end_epoch(self, history):
-        stats = history.diagnostics
+    def end_epoch(self):
         A = self.probe
         for i, layer in enumerate(self.model.layers):
             A = layer.forward(A)
@@ -432,7 +432,7 @@ class _Diagnostics:
                 values["grad_norm"] = self.grad_sums[i] / max(self.steps, 1)
                 values["weight_norm"] = float(np.linalg.norm(layer.params[0]))
             for key, value in values.items():
-                stats[key][layer.name].append(value)
+                self.stats[key][layer.name].append(value)
         self.grad_sums, self.steps = [0.0] * len(self.model.layers), 0
 
 
