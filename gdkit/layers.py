@@ -5,8 +5,12 @@
 chapters derive and the exercises ask for. Like Keras, a layer builds its weights on first use from the
 input's last dimension, unless ``input_dim`` / ``input_shape`` says it up front.
 
-Every layer has ``forward(X) -> A`` (remembering what backward needs), ``backward(dA) -> dX`` (filling
-``grads``), and lists ``params`` and ``grads`` in the same order.
+Every layer has ``forward(X, training=False) -> A`` (remembering what backward needs), ``backward(dA) -> dX``
+(filling ``grads``), and lists ``params`` and ``grads`` in the same order. ``training`` says which mode the
+layer runs in, as Keras's ``layer(x, training=...)``: :class:`gdkit.models.Sequential` passes ``training=True``
+while it trains (``fit``, ``train_on_batch``, ``compute_gradients``) and ``False`` in ``predict``, ``evaluate``
+and validation. Dense and Activation compute the same in both modes; layers that behave differently at training
+and at inference time (batch normalisation, dropout) read it.
 """
 import numpy as np
 
@@ -35,8 +39,12 @@ class Layer:
         """Regularisation added to the loss (0 for layers without a regularizer)."""
         return 0.0
 
-    def forward(self, X):
-        """Compute the layer's output ``A`` for a batch ``X`` of shape (N, input_dim)."""
+    def forward(self, X, training=False):
+        """Compute the layer's output ``A`` for a batch ``X`` of shape (N, input_dim).
+
+        ``training`` is True while the model trains and False (the default) for inference; Dense and Activation
+        ignore it.
+        """
         self._Z = self._linear_forward(X)
         self._A = self.activation(self._Z)
         return self._A

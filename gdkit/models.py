@@ -152,9 +152,11 @@ class Sequential:
             raise RuntimeError(f"call model.compile(optimizer=..., loss=...) before model.{what}().")
 
     # ---- one step -------------------------------------------------------------------------------------
-    def _forward(self, x):
+    def _forward(self, x, training):
+        """Forward pass through all layers; ``training`` selects the mode of layers such as dropout or batch
+        normalisation (True in fit/train_on_batch/compute_gradients, False in predict/evaluate/validation)."""
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer.forward(x, training=training)
         return x
 
     def _fused_output(self):
@@ -182,7 +184,7 @@ class Sequential:
         return sum(layer.penalty() for layer in self.layers)
 
     def _train_step(self, xb, yb, recorder=None):
-        A = self._forward(xb)
+        A = self._forward(xb, training=True)
         loss_value = self._loss_value(yb, A) + self._penalty()
         self._backward(yb, A)
         if recorder:
@@ -198,11 +200,12 @@ class Sequential:
 
     def compute_gradients(self, x, y):
         """Loss gradients for a batch without changing the weights: a list with one list per layer
-        (``[dW, db]`` for Dense), in layer order."""
+        (``[dW, db]`` for Dense), in layer order. The forward pass runs in training mode, as in a training step
+        (so dropout draws masks and batch normalisation uses, and updates, the batch statistics)."""
         self._require_compiled("compute_gradients")
         x = self._prepare_x(x)
         y = self._prepare_y(y, len(x))
-        self._backward(y, self._forward(x))
+        self._backward(y, self._forward(x, training=True))
         return [[g.copy() for g in layer.grads] for layer in self.layers]
 
     # ---- training -------------------------------------------------------------------------------------
@@ -330,20 +333,22 @@ class Sequential:
 
     # ---- using a trained model --------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose=0):
-        """The network's outputs for inputs ``x`` (N, D): shape (N, units of the last layer)."""
+        """The network's outputs for inputs ``x`` (N, D): shape (N, units of the last layer), in inference mode
+        (``training=False``: no dropout, batch normalisation with its running averages)."""
         x = self._prepare_x(x)
         step = len(x) if batch_size is None else int(batch_size)
-        return np.concatenate([self._forward(x[i:i + step]) for i in range(0, len(x), max(step, 1))])
+        return np.concatenate([self._forward(x[i:i + step], training=False) for i in range(0, len(x), max(step, 1))])
 
     def _evaluate_logs(self, x, y):
         """Loss and metrics of prepared ``x``, ``y`` (loss from logits when the output is fused, as in training)."""
-        A = self._forward(x)
+        A = self._forward(x, training=False)
         logs = {"loss": self._loss_value(y, A) + self._penalty()}
         logs.update({name: metric(y, A) for name, metric in self.metrics})
         return logs
 
     def evaluate(self, x, y, batch_size=None, verbose=0):
-        """Loss (plus regularisation) on ``(x, y)``; with metrics, ``[loss, metric_1, ...]`` as in Keras."""
+        """Loss (plus regularisation) on ``(x, y)``; with metrics, ``[loss, metric_1, ...]`` as in Keras.
+        Runs in inference mode (``training=False``), as ``predict`` and the validation loss do."""
         self._require_compiled("evaluate")
         x = self._prepare_x(x)
         logs = self._evaluate_logs(x, self._prepare_y(y, len(x)))
@@ -419,7 +424,7 @@ class _Diagnostics:
     def end_epoch(self):
         A = self.probe
         for i, layer in enumerate(self.model.layers):
-            A = layer.forward(A)
+            A = layer.forward(A, training=False)  # a probe: no dropout masks drawn, no running averages updated
             values = {"activation_mean": float(A.mean()), "activation_std": float(A.std()),
                       "inactive_fraction": np.nan, "dead_fraction": np.nan}
             name = layer.activation.name

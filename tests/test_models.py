@@ -652,3 +652,44 @@ def test_diagnostics_grad_norm_is_the_mean_over_the_epochs_batches():
                         for i in (0, 10, 20)])
     history = model.fit(X, y, epochs=1, batch_size=10, shuffle=False, verbose=0, diagnostics=True)
     assert history.diagnostics["grad_norm"]["dense"][0] == pytest.approx(expected, rel=1e-12)
+
+
+# ---- training and inference modes -----------------------------------------------------------------------------
+class _ModeRecorder(Activation):
+    """An identity layer that records the ``training`` flag of every forward pass."""
+
+    def __init__(self):
+        super().__init__("linear")
+        self.modes = []
+
+    def forward(self, X, training=False):
+        self.modes.append(training)
+        return super().forward(X, training=training)
+
+
+def test_training_mode_in_fit_train_on_batch_and_compute_gradients_inference_mode_otherwise():
+    recorder = _ModeRecorder()
+    model = Sequential([Dense(3, "tanh", input_dim=2), recorder, Dense(1)], rng=0)
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.random.default_rng(0).normal(size=(10, 2)), np.zeros(10)
+
+    def modes(call):
+        recorder.modes.clear()
+        call()
+        return list(recorder.modes)
+
+    assert modes(lambda: model.train_on_batch(x, y)) == [True]
+    assert modes(lambda: model.compute_gradients(x, y)) == [True]
+    assert modes(lambda: model.predict(x, batch_size=4)) == [False] * 3
+    assert modes(lambda: model.evaluate(x, y)) == [False]
+    # fit: training mode for each of the 2 batches, then inference mode for the validation loss, every epoch
+    assert modes(lambda: model.fit(x[:8], y[:8], batch_size=4, epochs=2, verbose=0,
+                                   validation_data=(x[8:], y[8:]))) == [True, True, False] * 2
+    # diagnostics probe the network in inference mode once per epoch, after the validation pass
+    assert modes(lambda: model.fit(x, y, batch_size=10, epochs=1, verbose=0, diagnostics=True)) == [True, False]
+
+
+def test_dense_and_activation_compute_the_same_in_both_modes():
+    model = Sequential([Dense(4, "relu", input_dim=3), Activation("tanh"), Dense(2, "softmax")], rng=1)
+    x = np.random.default_rng(2).normal(size=(5, 3))
+    np.testing.assert_array_equal(model._forward(x, training=True), model.predict(x))
