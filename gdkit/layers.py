@@ -1,4 +1,5 @@
-"""Layers for the Keras-shaped model API (chapters: forward propagation, training in practice).
+"""Layers for the Keras-shaped model API (chapters: forward propagation, normalisation and regularisation,
+training in practice).
 
 ``Dense(units, activation=...)`` is a thin class over :func:`gdkit.nn.dense_forward` /
 :func:`gdkit.nn.dense_backward` and the activation pairs of :mod:`gdkit.activations`: the same functions the
@@ -16,7 +17,7 @@ import numpy as np
 
 from . import activations, initializers, nn, regularizers
 
-__all__ = ["Dense", "Activation"]
+__all__ = ["Dense", "Activation", "BatchNormalization", "Dropout"]
 
 
 class Layer:
@@ -150,3 +151,121 @@ class Activation(Layer):
 
     def __repr__(self):
         return f"Activation({self.activation.name!r})"
+
+
+class BatchNormalization(Layer):
+    r"""Batch normalisation of each feature, as ``keras.layers.BatchNormalization`` on (N, D) inputs.
+
+    A thin class over :func:`gdkit.nn.batchnorm_forward` / :func:`gdkit.nn.batchnorm_backward`. In training mode
+    it normalises with the statistics of the batch and folds them into running averages; at inference
+    (``predict``, ``evaluate``, validation) it normalises with the running averages.
+
+    Parameters
+    ----------
+    momentum : float in [0, 1], default 0.99
+        Keras's convention, the weight of the *old* running average:
+        ``moving_mean = momentum * moving_mean + (1 - momentum) * batch_mean``. PyTorch's ``momentum`` is the
+        weight of the *new* batch: ``torch.nn.BatchNorm1d(momentum=0.1)`` is ``momentum=0.9`` here.
+    epsilon : float > 0, default 1e-3
+        Keras's default (PyTorch's is 1e-5).
+    name : str, optional
+
+    Attributes
+    ----------
+    gamma, beta : ndarray, shape (D,)
+        Trainable scale (initialised to 1) and shift (0); ``params == [gamma, beta]``.
+    moving_mean, moving_variance : ndarray, shape (D,)
+        Running averages (initialised to 0 and 1), not trained by gradient descent.
+
+    Notes
+    -----
+    The running variance averages the *biased* batch variance (divided by N), the one the batch was
+    normalised with, as Keras does. PyTorch averages the unbiased one (divided by N - 1) instead, while also
+    normalising with the biased one; the two running variances differ by a factor N / (N - 1) in each
+    batch's contribution (3 % for batches of 32).
+
+    Put it between a layer's affine part and its nonlinearity, as Ioffe & Szegedy (2015) do:
+    ``Dense(64, use_bias=False), BatchNormalization(), Activation("relu")`` (``beta`` makes the bias redundant).
+    """
+
+    def __init__(self, momentum=0.99, epsilon=1e-3, *, name=None):
+        super().__init__(None, name)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"BatchNormalization: momentum must be in [0, 1] (Keras's convention, the weight of "
+                             f"the old running average; torch's momentum=m is 1-m here), got {momentum!r}.")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0:
+            raise ValueError(f"BatchNormalization: epsilon must be a number > 0, got {epsilon!r}.")
+        self.momentum, self.epsilon = float(momentum), float(epsilon)
+
+    def build(self, input_dim, rng, dtype=np.float64):
+        self.input_dim = self.output_dim = int(input_dim)
+        self.gamma = np.ones(self.input_dim, dtype=dtype)
+        self.beta = np.zeros(self.input_dim, dtype=dtype)
+        self.moving_mean = np.zeros(self.input_dim, dtype=dtype)
+        self.moving_variance = np.ones(self.input_dim, dtype=dtype)
+        self.params = [self.gamma, self.beta]
+        self.grads = [np.zeros_like(p) for p in self.params]
+        self.built = True
+
+    def forward(self, X, training=False):
+        """Normalise with the batch's statistics and update the running averages (``training=True``), or
+        normalise with the running averages (``training=False``)."""
+        Y, self._cache = nn.batchnorm_forward(X, self.gamma, self.beta, self.moving_mean, self.moving_variance,
+                                              training=training, epsilon=self.epsilon)
+        if training:
+            self.moving_mean[...] = nn.moving_average_update(self.moving_mean, self._cache.mean, self.momentum)
+            self.moving_variance[...] = nn.moving_average_update(self.moving_variance, self._cache.var,
+                                                                 self.momentum)
+        self._Z = self._A = Y
+        return Y
+
+    def backward_from_z(self, dZ, need_dX=True):
+        dX, self.grads[0], self.grads[1] = nn.batchnorm_backward(dZ, self._cache, need_dX)
+        return dX
+
+    def __repr__(self):
+        return f"BatchNormalization(momentum={self.momentum}, epsilon={self.epsilon})"
+
+
+class Dropout(Layer):
+    """Inverted dropout, as ``keras.layers.Dropout(rate)``: active only in training mode.
+
+    A thin class over :func:`gdkit.nn.dropout_forward` / :func:`gdkit.nn.dropout_backward`. While the model trains,
+    each entry is zeroed with probability ``rate`` and the survivors are scaled by ``1 / (1 - rate)``; in
+    ``predict``, ``evaluate`` and validation the layer passes its input through unchanged.
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        The fraction of units dropped (Keras's ``rate``, torch's ``p``).
+    seed : int or numpy Generator, optional
+        Source of the masks. By default the model's own generator (the ``rng`` of ``Sequential``), so the same
+        model seed gives the same masks.
+    name : str, optional
+    """
+
+    def __init__(self, rate, seed=None, *, name=None):
+        super().__init__(None, name)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout: rate is the fraction of units dropped and must be in [0, 1), got {rate!r} "
+                             "(Keras's rate and torch's p; 0.5 drops half).")
+        self.rate, self.seed, self._rng = float(rate), seed, None
+
+    def build(self, input_dim, rng, dtype=np.float64):
+        self.input_dim = self.output_dim = int(input_dim)
+        self._rng = np.random.default_rng(rng if self.seed is None else self.seed)
+        self.built = True
+
+    def forward(self, X, training=False):
+        """Drop and rescale (``training=True``) or pass through (``training=False``)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        Y, self._cache = nn.dropout_forward(X, self.rate, self._rng, training=training)
+        self._Z = self._A = Y
+        return Y
+
+    def backward_from_z(self, dZ, need_dX=True):
+        return nn.dropout_backward(dZ, self._cache)
+
+    def __repr__(self):
+        return f"Dropout({self.rate})"

@@ -14,6 +14,7 @@ cross-entropy, the two are folded together and the output gradient is simply ``(
 ``N * K``, the number of entries, for a sigmoid output with K columns, as the mean in the BCE loss is): the
 same numbers, computed stably, as Keras and PyTorch do.
 """
+import re
 import sys
 import time
 import warnings
@@ -65,7 +66,8 @@ class Sequential:
 
     # ---- building -------------------------------------------------------------------------------------
     def add(self, layer):
-        """Append a layer; it is named ``dense``, ``dense_1``, ... as in Keras unless it has a name.
+        """Append a layer; it is named ``dense``, ``dense_1``, ``batch_normalization``, ... as in Keras unless it has a
+        name.
 
         As in Keras, when the first layer declares its input size (``input_dim=`` or ``input_shape=``) the
         weights are created at once, so ``get_weights()`` and ``summary()`` work before ``fit``.
@@ -74,7 +76,7 @@ class Sequential:
             raise TypeError(f"Sequential.add expects a gdkit layer such as gdkit.layers.Dense(8), "
                             f"got {type(layer).__name__}.")
         if layer.name is None:
-            base = type(layer).__name__.lower()
+            base = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()  # as Keras: batch_normalization
             count = sum(1 for other in self.layers if type(other) is type(layer))
             layer.name = base if count == 0 else f"{base}_{count}"
         self.layers.append(layer)

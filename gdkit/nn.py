@@ -1,4 +1,5 @@
-"""Forward and backward passes as plain functions (chapters: forward propagation, backpropagation).
+"""Forward and backward passes as plain functions (chapters: forward propagation, backpropagation, normalisation
+and regularisation).
 
 Each differentiable step is a pair, as in the CS231n assignments::
 
@@ -9,6 +10,14 @@ The caches are small named tuples you can print and inspect. :func:`mlp_forward`
 chain the pairs through a whole network; :class:`gdkit.layers.Dense` and :class:`gdkit.models.Sequential` are
 thin classes over exactly these functions.
 
+Batch normalisation and dropout are pairs of the same kind, with a ``training`` switch: they compute one
+thing while a network trains and another at inference time::
+
+    Y, cache = batchnorm_forward(X, gamma, beta, running_mean, running_var, training=True)
+    dX, dgamma, dbeta = batchnorm_backward(dY, cache)
+    Y, cache = dropout_forward(X, rate=0.5, rng=rng, training=True)
+    dX = dropout_backward(dY, cache)
+
 Shapes are batch first: ``X`` is (N, D), ``W`` is (D, M), ``b`` is (M,), ``Z`` is (N, M).
 """
 from typing import NamedTuple
@@ -17,8 +26,9 @@ import numpy as np
 
 from . import activations
 
-__all__ = ["DenseCache", "ActivationCache", "dense_forward", "dense_backward",
-           "activation_forward", "activation_backward", "mlp_forward", "mlp_backward"]
+__all__ = ["DenseCache", "ActivationCache", "BatchNormCache", "DropoutCache", "dense_forward", "dense_backward",
+           "activation_forward", "activation_backward", "mlp_forward", "mlp_backward", "batchnorm_forward",
+           "batchnorm_backward", "moving_average_update", "dropout_forward", "dropout_backward"]
 
 
 class DenseCache(NamedTuple):
@@ -173,3 +183,211 @@ def mlp_backward(dA, caches):
         dA, dW, db = dense_backward(dZ, dense_cache, need_dX=index > 0)
         grads.append((dW, db))
     return grads[::-1]
+
+
+# --- batch normalisation ------------------------------------------------------------------------------------------
+
+class BatchNormCache(NamedTuple):
+    """What :func:`batchnorm_backward` needs, and the statistics the forward pass used.
+
+    Attributes
+    ----------
+    X_hat : ndarray, shape (N, D)
+        The normalised input :math:`(X - \\mu) / \\sqrt{\\sigma^2 + \\epsilon}`.
+    inv_std : ndarray, shape (D,)
+        :math:`1 / \\sqrt{\\sigma^2 + \\epsilon}`.
+    gamma : ndarray, shape (D,)
+    mean, var : ndarray, shape (D,)
+        The statistics used: the batch mean and the *biased* batch variance (divided by N) in training mode,
+        which the caller folds into its running averages; the running averages themselves at inference.
+    training : bool
+        Which mode the forward pass ran in (the backward passes differ).
+    """
+
+    X_hat: np.ndarray
+    inv_std: np.ndarray
+    gamma: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    training: bool
+
+
+def _check_batchnorm_shapes(X, gamma, beta, running_mean, running_var, training):
+    if X.ndim != 2:
+        raise ValueError(f"batch normalisation: input must be 2-D (N examples, D features), got shape {X.shape}.")
+    D = X.shape[1]
+    for name, value in (("gamma", gamma), ("beta", beta)) + (() if training else
+                                                              (("running_mean", running_mean),
+                                                               ("running_var", running_var))):
+        if value is None:
+            raise ValueError(f"batch normalisation at inference (training=False) needs {name}: the running "
+                             "averages collected during training replace the batch statistics.")
+        if np.shape(value) != (D,):
+            raise ValueError(f"batch normalisation: {name} has shape {np.shape(value)} but X has shape {X.shape}; "
+                             f"it must have shape ({D},), one entry per feature.")
+    if training and X.shape[0] < 1:
+        raise ValueError("batch normalisation in training mode needs a batch of at least one example.")
+
+
+def batchnorm_forward(X, gamma, beta, running_mean=None, running_var=None, *, training=True, epsilon=1e-3):
+    r"""Batch normalisation forward pass (Ioffe & Szegedy, 2015), per feature over the batch.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, D)
+    gamma, beta : ndarray, shape (D,)
+        Learned scale and shift.
+    running_mean, running_var : ndarray, shape (D,), optional
+        Running averages of the batch statistics; used (and needed) only when ``training`` is False.
+    training : bool, default True
+        True: normalise with the statistics of this batch. False (inference): normalise with the running
+        averages, so an example's output does not depend on the other examples of its batch.
+    epsilon : float, default 1e-3
+        Added to the variance before the square root (Keras's default; torch's is 1e-5).
+
+    Returns
+    -------
+    Y : ndarray, shape (N, D)
+    cache : BatchNormCache
+        Its ``mean`` and ``var`` are the batch statistics in training mode: update the running averages
+        with :func:`moving_average_update`.
+
+    Notes
+    -----
+    In training mode, with the batch mean and the biased batch variance (divided by N, not N - 1):
+
+    .. math::
+
+        \mu = \frac1N \sum_n X_{n,:}, \qquad \sigma^2 = \frac1N \sum_n (X_{n,:} - \mu)^2, \qquad
+        \hat X = \frac{X - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad Y = \gamma \odot \hat X + \beta
+
+    At inference :math:`\mu, \sigma^2` are the running averages. A batch of one has :math:`\sigma^2 = 0` and
+    :math:`\hat X = 0`: its training-mode output is ``beta`` whatever the input.
+    """
+    X, gamma, beta = np.asarray(X), np.asarray(gamma), np.asarray(beta)
+    _check_batchnorm_shapes(X, gamma, beta, running_mean, running_var, training)
+    if training:
+        mean = X.mean(axis=0)
+        var = X.var(axis=0)  # biased: the variance of the numbers being normalised
+    else:
+        mean, var = np.asarray(running_mean), np.asarray(running_var)
+    inv_std = 1.0 / np.sqrt(var + epsilon)
+    X_hat = (X - mean) * inv_std
+    Y = gamma * X_hat + beta
+    return Y, BatchNormCache(X_hat, inv_std, gamma, mean, var, bool(training))
+
+
+def batchnorm_backward(dY, cache, need_dX=True):
+    r"""Batch normalisation backward pass.
+
+    Parameters
+    ----------
+    dY : ndarray, shape (N, D)
+        Gradient of the loss with respect to the output ``Y``.
+    cache : BatchNormCache
+        From :func:`batchnorm_forward`.
+    need_dX : bool
+
+    Returns
+    -------
+    dX : ndarray, shape (N, D), or None when ``need_dX`` is False
+    dgamma, dbeta : ndarray, shape (D,)
+
+    Notes
+    -----
+    :math:`d\beta = \sum_n dY_{n,:}`, :math:`d\gamma = \sum_n dY_{n,:} \odot \hat X_{n,:}`. In training mode
+    every example's output depends on every input of the batch through :math:`\mu` and :math:`\sigma^2`; with
+    :math:`d\hat X = dY \odot \gamma` the chain rule collapses to
+
+    .. math::
+
+        dX = \frac{1}{N \sqrt{\sigma^2 + \epsilon}} \Bigl( N\, d\hat X - \sum_n d\hat X_{n,:}
+             - \hat X \odot \sum_n \bigl(d\hat X \odot \hat X\bigr)_{n,:} \Bigr):
+
+    the gradient with its batch mean removed and its component along :math:`\hat X` projected out. At
+    inference the statistics are constants and :math:`dX = d\hat X / \sqrt{\sigma^2 + \epsilon}`.
+    """
+    X_hat, inv_std, gamma, _, _, training = cache
+    dbeta = dY.sum(axis=0)
+    dgamma = (dY * X_hat).sum(axis=0)
+    if not need_dX:
+        return None, dgamma, dbeta
+    dX_hat = dY * gamma
+    if not training:
+        return dX_hat * inv_std, dgamma, dbeta
+    N = dY.shape[0]
+    dX = inv_std / N * (N * dX_hat - dX_hat.sum(axis=0) - X_hat * (dX_hat * X_hat).sum(axis=0))
+    return dX, dgamma, dbeta
+
+
+def moving_average_update(average, value, momentum=0.99):
+    r"""One step of an exponential moving average, Keras's convention: ``momentum * average + (1 - momentum) * value``.
+
+    Parameters
+    ----------
+    average : ndarray
+        The running average so far (e.g. a batch-normalisation layer's running mean).
+    value : ndarray, same shape
+        The new observation (this batch's mean or variance).
+    momentum : float in [0, 1]
+        The weight of the *old* average: 0.99 keeps 99 % of it (Keras's default for batch normalisation).
+        PyTorch's ``momentum`` is the weight of the *new* value: torch's 0.1 is Keras's 0.9.
+
+    Returns
+    -------
+    ndarray
+        The new average (a new array; ``average`` is not modified).
+    """
+    if not 0.0 <= momentum <= 1.0:
+        raise ValueError(f"momentum must be in [0, 1] (the weight of the old average, 0.99 in Keras), got "
+                         f"{momentum!r}; torch's momentum=m is momentum=1-m here.")
+    return momentum * np.asarray(average) + (1.0 - momentum) * np.asarray(value)
+
+
+# --- dropout -------------------------------------------------------------------------------------------------------
+
+class DropoutCache(NamedTuple):
+    """What :func:`dropout_backward` needs: the mask ``(N, D)``, ``keep / (1 - rate)`` (0 for a dropped unit),
+    or None when nothing was dropped (inference, or ``rate`` 0)."""
+
+    mask: np.ndarray | None
+
+
+def dropout_forward(X, rate, rng=None, training=True):
+    r"""Inverted dropout (Srivastava et al., 2014): in training, zero each entry with probability ``rate`` and
+    scale the survivors by ``1 / (1 - rate)``; at inference, return ``X`` unchanged.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, D)
+    rate : float in [0, 1)
+        The fraction of units *dropped* (Keras's ``rate``, torch's ``p``), not the fraction kept.
+    rng : None, int or numpy.random.Generator
+        Source of the mask. The mask is ``rng.random(X.shape) >= rate`` (True keeps the entry).
+    training : bool, default True
+
+    Returns
+    -------
+    Y : ndarray, shape (N, D)
+    cache : DropoutCache
+
+    Notes
+    -----
+    With :math:`m_{nd} \sim \mathrm{Bernoulli}(1 - p)`, :math:`Y = X \odot m / (1 - p)`, so that
+    :math:`\mathbb E[Y] = X`: the next layer sees inputs of the same expected size in training and at
+    inference, and nothing needs rescaling at test time.
+    """
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout rate is the fraction of units dropped and must be in [0, 1), got {rate!r}.")
+    X = np.asarray(X)
+    if not training or rate == 0:
+        return X, DropoutCache(None)
+    keep = np.random.default_rng(rng).random(X.shape) >= rate
+    mask = keep.astype(X.dtype) / X.dtype.type(1.0 - rate)
+    return X * mask, DropoutCache(mask)
+
+
+def dropout_backward(dY, cache):
+    """Dropout backward pass: ``dX = dY * mask``, the same mask and scale as the forward pass (``dY`` itself when
+    nothing was dropped)."""
+    return dY if cache.mask is None else dY * cache.mask

@@ -693,3 +693,87 @@ def test_dense_and_activation_compute_the_same_in_both_modes():
     model = Sequential([Dense(4, "relu", input_dim=3), Activation("tanh"), Dense(2, "softmax")], rng=1)
     x = np.random.default_rng(2).normal(size=(5, 3))
     np.testing.assert_array_equal(model._forward(x, training=True), model.predict(x))
+
+
+# ---- batch normalisation and dropout inside a model ---------------------------------------------------------------
+from gdkit.gradcheck import numerical_gradient  # noqa: E402
+from gdkit.layers import BatchNormalization, Dropout  # noqa: E402
+
+
+def _bn_model(seed=0):
+    model = Sequential([Dense(5, use_bias=False, input_dim=3), BatchNormalization(momentum=0.9), Activation("tanh"),
+                        Dense(4, "softmax")], rng=seed)
+    model.compile(optimizer=optimizers.SGD(0.1), loss="categorical_crossentropy")
+    return model
+
+
+def test_batchnorm_model_gradients_match_finite_differences_of_the_training_mode_loss():
+    """compute_gradients (training mode: batch statistics) against central differences of the same loss."""
+    model = _bn_model()
+    rng = np.random.default_rng(3)
+    x, labels = rng.normal(size=(7, 3)) * 3 + 1, rng.integers(0, 4, size=7)
+    bn = model.layers[1]
+    bn.gamma[...], bn.beta[...] = rng.normal(size=5), rng.normal(size=5)
+    y = model._prepare_y(labels, 7)
+
+    def training_loss():
+        return model._loss_value(y, model._forward(x, training=True))
+
+    analytic = model.compute_gradients(x, labels)
+    for layer, grads in zip(model.layers, analytic):
+        for param, grad in zip(layer.params, grads):
+            numeric = numerical_gradient(lambda _: training_loss(), param)  # perturbs param in place
+            assert relative_error(grad, numeric) < 1e-7, layer.name
+
+
+def test_fit_updates_running_averages_predict_evaluate_and_validation_do_not():
+    model = _bn_model()
+    rng = np.random.default_rng(0)
+    x, labels = rng.normal(loc=2.0, size=(64, 3)), rng.integers(0, 4, size=64)
+    bn = model.layers[1]
+    model.predict(x)
+    model.evaluate(x, labels)
+    np.testing.assert_array_equal(bn.moving_mean, 0.0)
+    np.testing.assert_array_equal(bn.moving_variance, 1.0)
+    model.fit(x[:48], labels[:48], batch_size=16, epochs=1, verbose=0, validation_data=(x[48:], labels[48:]))
+    after_fit = bn.moving_mean.copy()
+    # three batches, momentum 0.9: the running mean moved 1 - 0.9^3 = 27 % of the way to the batch means
+    assert np.all(np.abs(after_fit) > 0)
+    model.predict(x)
+    model.evaluate(x, labels)
+    np.testing.assert_array_equal(bn.moving_mean, after_fit)
+
+
+def test_batchnorm_model_predictions_do_not_depend_on_the_batch():
+    """Inference uses the running averages: one example predicted alone gets the same output as in a batch;
+    in training mode it would not (the classic bug of evaluating with batch statistics)."""
+    model = _bn_model()
+    rng = np.random.default_rng(1)
+    x, labels = rng.normal(size=(64, 3)), rng.integers(0, 4, size=64)
+    model.fit(x, labels, batch_size=16, epochs=3, verbose=0)
+    together = model.predict(x)
+    alone = np.concatenate([model.predict(x[i:i + 1]) for i in range(5)])
+    np.testing.assert_allclose(alone, together[:5], rtol=1e-12)
+    in_training_mode = model._forward(x[:5], training=True)
+    assert np.max(np.abs(in_training_mode - together[:5])) > 1e-3
+
+
+def test_dropout_model_predict_and_evaluate_are_deterministic_training_is_not():
+    model = Sequential([Dense(32, "relu", input_dim=4), Dropout(0.5), Dense(1, "sigmoid")], rng=0)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    x, y = binary_data(64)
+    np.testing.assert_array_equal(model.predict(x), model.predict(x))
+    assert model.evaluate(x, y) == model.evaluate(x, y)
+    first, second = model.compute_gradients(x, y), model.compute_gradients(x, y)
+    assert not np.allclose(first[0][0], second[0][0])  # a new mask per training-mode pass
+    # the mask's expectation is 1: averaged over many masks, training-mode outputs approach inference outputs
+    hidden = model.layers[0].forward(x)
+    mean_dropped = np.mean([model.layers[1].forward(hidden, training=True) for _ in range(2000)], axis=0)
+    np.testing.assert_allclose(mean_dropped, hidden, atol=5 * hidden.max() / np.sqrt(2000))
+    history = model.fit(x, y, batch_size=16, epochs=30, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_batchnorm_and_dropout_names_follow_keras():
+    model = Sequential([Dense(3, input_dim=2), BatchNormalization(), Dropout(0.1), Dropout(0.2)])
+    assert [layer.name for layer in model.layers] == ["dense", "batch_normalization", "dropout", "dropout_1"]

@@ -246,3 +246,163 @@ def test_unknown_activation_in_network_lists_known_ones():
     """A misspelt activation name fails with the list of known names."""
     with pytest.raises(ValueError, match="relu"):
         mlp_forward(np.zeros((1, 3)), [(np.zeros((3, 2)), np.zeros(2))], ["rleu"])
+
+
+# --- batch normalisation ------------------------------------------------------------------------------------------
+
+from gdkit.nn import (BatchNormCache, DropoutCache, batchnorm_backward, batchnorm_forward, dropout_backward,  # noqa: E402
+                      dropout_forward, moving_average_update)
+
+BN_SHAPES = [(2, 1), (5, 3), (16, 4), (7, 6)]  # (N, D)
+
+
+def make_bn(shape, seed=0):
+    N, D = shape
+    rng = np.random.default_rng(seed)
+    X = rng.normal(loc=rng.normal(size=D) * 3, scale=rng.uniform(0.5, 4, size=D), size=(N, D))
+    return (X, rng.normal(size=D), rng.normal(size=D), rng.normal(size=D),
+            rng.uniform(0.5, 2, size=D), rng.normal(size=(N, D)))
+
+
+@pytest.mark.parametrize("shape", BN_SHAPES)
+def test_batchnorm_forward_training_by_hand(shape):
+    """Each column standardised with its batch mean and the variance divided by N, then scaled and shifted."""
+    X, gamma, beta, mean, var, _ = make_bn(shape)
+    Y, cache = batchnorm_forward(X, gamma, beta, mean, var, training=True, epsilon=1e-5)
+    N, D = shape
+    for d in range(D):
+        column = X[:, d]
+        mu = sum(column) / N
+        biased = sum((column - mu) ** 2) / N
+        expected = gamma[d] * (column - mu) / np.sqrt(biased + 1e-5) + beta[d]
+        np.testing.assert_allclose(Y[:, d], expected, rtol=1e-12, atol=1e-12)
+        assert cache.mean[d] == pytest.approx(mu, rel=1e-12) and cache.var[d] == pytest.approx(biased, rel=1e-12)
+    assert isinstance(cache, BatchNormCache) and cache.training
+    # with gamma = 1, beta = 0 the output has mean 0 and (biased) variance var / (var + eps) per feature
+    Y0, _ = batchnorm_forward(X, np.ones(shape[1]), np.zeros(shape[1]), epsilon=1e-5)
+    np.testing.assert_allclose(Y0.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(Y0.var(axis=0), cache.var / (cache.var + 1e-5), rtol=1e-10)
+
+
+@pytest.mark.parametrize("shape", BN_SHAPES)
+def test_batchnorm_forward_inference_uses_the_running_averages(shape):
+    """At inference the running mean and variance replace the batch statistics; each row is independent."""
+    X, gamma, beta, mean, var, _ = make_bn(shape, seed=1)
+    Y, cache = batchnorm_forward(X, gamma, beta, mean, var, training=False)
+    np.testing.assert_allclose(Y, gamma * (X - mean) / np.sqrt(var + 1e-3) + beta, rtol=1e-13)
+    assert not cache.training
+    first_row, _ = batchnorm_forward(X[:1], gamma, beta, mean, var, training=False)
+    np.testing.assert_allclose(first_row, Y[:1], rtol=1e-14)
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape", BN_SHAPES)
+def test_batchnorm_backward_matches_finite_differences(shape, training):
+    """dX, dgamma, dbeta against numerical vector-Jacobian products, in both modes."""
+    X, gamma, beta, mean, var, dY = make_bn(shape, seed=2 + shape[0])
+
+    def forward(x=X, g=gamma, b=beta):
+        return batchnorm_forward(x, g, b, mean, var, training=training)[0]
+
+    dX, dgamma, dbeta = batchnorm_backward(dY, batchnorm_forward(X, gamma, beta, mean, var, training=training)[1])
+    assert relative_error(dX, numerical_gradient_array(lambda x: forward(x=x), X, dY)) < 1e-6
+    assert relative_error(dgamma, numerical_gradient_array(lambda g: forward(g=g), gamma, dY)) < 1e-7
+    assert relative_error(dbeta, numerical_gradient_array(lambda b: forward(b=b), beta, dY)) < 1e-7
+
+
+def test_batchnorm_backward_training_properties():
+    """In training, dX sums to zero over the batch and is orthogonal to X_hat (per feature): shifting or scaling a
+    feature of the whole batch does not change the output (exactly so only for epsilon -> 0)."""
+    X, gamma, beta, _, _, dY = make_bn((9, 4), seed=5)
+    Y, cache = batchnorm_forward(X, gamma, beta, epsilon=1e-14)
+    dX, _, _ = batchnorm_backward(dY, cache)
+    np.testing.assert_allclose(dX.sum(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose((dX * cache.X_hat).sum(axis=0), 0, atol=1e-12)
+    assert batchnorm_backward(dY, cache, need_dX=False)[0] is None
+
+
+def test_batchnorm_batch_of_one_outputs_beta_and_passes_no_gradient():
+    X, gamma, beta = np.array([[3.0, -2.0]]), np.array([2.0, 0.5]), np.array([0.1, 0.2])
+    Y, cache = batchnorm_forward(X, gamma, beta)
+    np.testing.assert_array_equal(Y, beta[None, :])
+    dX, dgamma, dbeta = batchnorm_backward(np.array([[1.0, 1.0]]), cache)
+    np.testing.assert_array_equal(dX, 0.0)
+    np.testing.assert_array_equal(dgamma, 0.0)
+    np.testing.assert_array_equal(dbeta, [1.0, 1.0])
+
+
+def test_batchnorm_errors_name_the_problem():
+    X = np.zeros((4, 3))
+    with pytest.raises(ValueError, match="training=False.*needs running_mean"):
+        batchnorm_forward(X, np.ones(3), np.zeros(3), training=False)
+    with pytest.raises(ValueError, match=r"gamma has shape \(2,\) but X has shape \(4, 3\)"):
+        batchnorm_forward(X, np.ones(2), np.zeros(3))
+    with pytest.raises(ValueError, match="must be 2-D"):
+        batchnorm_forward(np.zeros(3), np.ones(3), np.zeros(3))
+
+
+def test_moving_average_update_keras_convention():
+    """momentum 0.99 keeps 99 % of the old average; 0 replaces it; 1 freezes it; torch's m is 1 - m."""
+    assert moving_average_update(np.array([10.0]), np.array([0.0]), 0.99)[0] == pytest.approx(9.9)
+    np.testing.assert_array_equal(moving_average_update(np.array([1.0]), np.array([5.0]), 0.0), [5.0])
+    np.testing.assert_array_equal(moving_average_update(np.array([1.0]), np.array([5.0]), 1.0), [1.0])
+    with pytest.raises(ValueError, match="torch's momentum=m is momentum=1-m"):
+        moving_average_update(np.zeros(1), np.zeros(1), 1.5)
+
+
+# --- dropout ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rate", [0.1, 0.5, 0.8])
+def test_dropout_drops_the_rate_and_rescales_the_survivors(rate):
+    """About a fraction `rate` of entries become 0, the others are X / (1 - rate); the mean is preserved."""
+    X = np.random.default_rng(0).uniform(1, 2, size=(400, 250))
+    Y, cache = dropout_forward(X, rate, rng=1)
+    dropped = Y == 0
+    # 100,000 Bernoulli draws: the fraction is within 5 standard errors of rate
+    assert abs(dropped.mean() - rate) < 5 * np.sqrt(rate * (1 - rate) / X.size)
+    np.testing.assert_allclose(Y[~dropped], X[~dropped] / (1 - rate), rtol=1e-15)
+    assert abs(Y.mean() / X.mean() - 1) < 5 * np.sqrt(rate / (1 - rate) / X.size) * X.std() / X.mean() + 0.01
+    assert isinstance(cache, DropoutCache)
+
+
+def test_dropout_expectation_over_masks_is_the_input():
+    """Averaged over many masks, the output of each entry converges to the input (inverted dropout)."""
+    X = np.array([[1.0, -2.0, 3.0]])
+    rng = np.random.default_rng(3)
+    outputs = np.array([dropout_forward(X, 0.5, rng)[0] for _ in range(20000)])
+    # each entry: mean of 20,000 draws of X * 2 * Bernoulli(0.5), standard error |X| / sqrt(20000)
+    np.testing.assert_allclose(outputs.mean(axis=0), X, atol=5 * 3 / np.sqrt(20000))
+
+
+def test_dropout_mask_comes_from_rng_random():
+    """The documented mask: rng.random(X.shape) >= rate keeps an entry (so a seed fixes it)."""
+    X = np.arange(1.0, 13.0).reshape(3, 4)
+    Y, cache = dropout_forward(X, 0.25, rng=np.random.default_rng(42))
+    keep = np.random.default_rng(42).random(X.shape) >= 0.25
+    np.testing.assert_allclose(Y, np.where(keep, X / 0.75, 0.0), rtol=1e-15)
+    np.testing.assert_array_equal(dropout_forward(X, 0.25, rng=42)[0], Y)
+
+
+def test_dropout_inference_and_rate_zero_are_the_identity():
+    X = np.random.default_rng(0).normal(size=(5, 4))
+    for Y, cache in (dropout_forward(X, 0.5, rng=0, training=False), dropout_forward(X, 0.0, rng=0)):
+        np.testing.assert_array_equal(Y, X)
+        assert cache.mask is None
+        dY = np.ones_like(X)
+        np.testing.assert_array_equal(dropout_backward(dY, cache), dY)
+
+
+def test_dropout_backward_matches_finite_differences_for_a_fixed_mask():
+    X, dY = np.random.default_rng(1).normal(size=(2, 6, 5))
+    _, cache = dropout_forward(X, 0.3, rng=7)
+    numeric = numerical_gradient_array(lambda x: dropout_forward(x, 0.3, rng=7)[0], X, dY)
+    assert relative_error(dropout_backward(dY, cache), numeric) < 1e-8
+    np.testing.assert_array_equal(dropout_backward(dY, cache) == 0, cache.mask == 0)
+
+
+def test_dropout_keeps_float32_and_rejects_bad_rates():
+    X = np.ones((3, 3), dtype=np.float32)
+    assert dropout_forward(X, 0.5, rng=0)[0].dtype == np.float32
+    for rate in (1.0, -0.1, "0.5", True):
+        with pytest.raises(ValueError, match=r"fraction of units dropped.*\[0, 1\)"):
+            dropout_forward(X, rate)
