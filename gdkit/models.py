@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from . import diagnostics as diagnostics_module, losses, metrics as metrics_module, optimizers
+from . import diagnostics as diagnostics_module, losses, metrics as metrics_module, optimizers, regularizers
 from .callbacks import History, TrainingDivergedWarning
 from .layers import Layer
 
@@ -191,7 +191,9 @@ class Sequential:
         self._backward(yb, A)
         if recorder:
             recorder.after_backward()  # before the step: clipping changes the gradients in place
+        learning_rate = self.optimizer.current_learning_rate()  # the rate of this step (before it counts)
         self.optimizer.step(self._params, [g for layer in self.layers for g in layer.grads])
+        regularizers.proximal_step(self.layers, self.optimizer, learning_rate)  # proximal L1, if any
         return loss_value, A
 
     def train_on_batch(self, x, y):

@@ -23,6 +23,7 @@ __all__ = [
     "plot_gradient_norms",
     "plot_histograms",
     "plot_loss_curves",
+    "plot_seed_band",
     "plot_surface_slice",
     "plot_surface_slice_3d",
 ]
@@ -136,6 +137,41 @@ def plot_loss_curves(ax, history, keys=None, log_scale=False):
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss" if all("loss" in k for k in keys) else "value")
     ax.legend()
+    return ax
+
+
+def plot_seed_band(ax, x, runs, label=None, color=None, linestyle="-", alpha=0.2):
+    """One method's curve over several seeds: the mean as a line, mean ± one standard deviation as a band.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    x : ndarray, shape (T,), or None
+        Positions of the points (epochs, updates, seconds); None means 1, 2, ..., T.
+    runs : gdkit.tuning.SeedRuns or ndarray, shape (S, T)
+        One curve per seed, e.g. from :func:`gdkit.tuning.over_seeds`.
+    label : str, optional
+        Legend entry of the mean line (the band gets none).
+    color, linestyle : optional
+        Of the line; the band has the line's colour.
+    alpha : float
+        Opacity of the band.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        With one line (the mean) and one filled band (sample standard deviation over the seeds, ddof=1).
+    """
+    values = np.asarray(getattr(runs, "values", runs), dtype=np.float64)
+    if values.ndim != 2 or values.shape[0] < 2:
+        raise ValueError(f"runs must hold one curve per seed, shape (S, T) with S >= 2, got shape {values.shape}; "
+                         "pass gdkit.tuning.over_seeds(...) of a run that returns a curve.")
+    x = np.arange(1, values.shape[1] + 1) if x is None else np.asarray(x, dtype=np.float64)
+    if x.shape != values.shape[1:]:
+        raise ValueError(f"x has shape {x.shape} but each curve has {values.shape[1]} points.")
+    mean, std = values.mean(axis=0), values.std(axis=0, ddof=1)
+    (line,) = ax.plot(x, mean, color=color, linestyle=linestyle, label=label)
+    ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=alpha, linewidth=0)
     return ax
 
 

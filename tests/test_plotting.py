@@ -416,3 +416,23 @@ def test_descent_paths_get_consecutive_colours(ax):
     assert colours == [to_hex(f"C{k}") for k in range(3)]
     start, end = ax.get_lines()[1:3]
     assert to_hex(start.get_markeredgecolor()) == to_hex(end.get_color()) == colours[0]
+
+
+def test_seed_band_draws_the_mean_and_a_one_std_band(ax):
+    from gdkit.tuning import over_seeds
+    runs = over_seeds(lambda seed: np.array([1.0, 2.0, 3.0]) + seed, seeds=[0, 2])   # mean 2, 3, 4; std sqrt(2)
+    assert gp.plot_seed_band(ax, None, runs, label="method") is ax
+    (line,) = ax.get_lines()
+    np.testing.assert_allclose(line.get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(line.get_ydata(), [2, 3, 4])
+    assert line.get_label() == "method"
+    band = ax.collections[0].get_paths()[0].vertices
+    np.testing.assert_allclose([band[:, 1].min(), band[:, 1].max()], [2 - np.sqrt(2), 4 + np.sqrt(2)])
+    assert to_hex(ax.collections[0].get_facecolor()[0], keep_alpha=False) == to_hex(line.get_color())
+
+
+def test_seed_band_errors(ax):
+    with pytest.raises(ValueError, match="one curve per seed"):
+        gp.plot_seed_band(ax, None, np.ones((1, 4)))
+    with pytest.raises(ValueError, match="each curve has 4 points"):
+        gp.plot_seed_band(ax, np.arange(3), np.ones((2, 4)))
