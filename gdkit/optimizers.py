@@ -1,4 +1,5 @@
-"""Gradient-descent optimizers (SGD, momentum, Nesterov, Adagrad, RMSprop, Adam) for the optimizer chapters.
+"""Gradient-descent optimizers (SGD, momentum, Nesterov, Adagrad, RMSprop, Adam, AdamW) for the optimizer chapters
+and the chapter on regularisation (decoupled weight decay).
 
 Every optimizer shares one interface, the same for a network and for a point on a test function::
 
@@ -32,10 +33,10 @@ import numpy as np
 from gdkit.clipping import clip_by_global_norm, clip_by_value
 
 __all__ = [
-    "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam",
+    "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam", "AdamW",
     "SGDState", "AdagradState", "RMSpropState", "AdamState",
     "sgd_init", "sgd_update", "adagrad_init", "adagrad_update", "rmsprop_init", "rmsprop_update",
-    "adam_init", "adam_update", "bias_correction", "get", "KERAS_DEFAULTS",
+    "adam_init", "adam_update", "adamw_update", "bias_correction", "get", "KERAS_DEFAULTS",
 ]
 
 LearningRate = Union[float, Callable[[int], float]]
@@ -269,11 +270,15 @@ def bias_correction(beta, t):
     return 1.0 - beta ** t
 
 
-def adam_update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8, amsgrad=False):
+def adam_update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8, amsgrad=False,
+                weight_decay=0.0):
     """One Adam step number ``t`` (1 for the first), in place on ``param`` and ``state``.
 
-    See :class:`Adam` for the equations.
+    See :class:`Adam` for the equations. ``weight_decay`` is the *coupled* kind (an L2 term ``weight_decay *
+    param`` added to the gradient, as ``torch.optim.Adam``'s); see :func:`adamw_update` for the decoupled kind.
     """
+    if weight_decay:
+        grad = grad + weight_decay * param                   # a new array: grad itself is not modified
     m, v, scratch = state.m, state.v, state.scratch
     np.multiply(grad, 1.0 - beta_1, out=scratch)
     m *= beta_1
@@ -292,6 +297,16 @@ def adam_update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.99
     scratch *= learning_rate / bias_correction(beta_1, t)    # m_hat / (sqrt(v_hat) + eps) * lr
     param -= scratch
     return state
+
+
+def adamw_update(param, grad, state, *, learning_rate, t, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 amsgrad=False):
+    """One AdamW step number ``t``: shrink ``param`` by ``1 - learning_rate * weight_decay``, then take the
+    Adam step with the plain gradient; in place on ``param`` and ``state``. See :class:`AdamW` for the equations."""
+    if weight_decay:
+        param *= 1.0 - learning_rate * weight_decay
+    return adam_update(param, grad, state, learning_rate=learning_rate, t=t, beta_1=beta_1, beta_2=beta_2,
+                       epsilon=epsilon, amsgrad=amsgrad)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -558,11 +573,16 @@ class Adam(Optimizer):
     epsilon : float > 0, default 1e-8
     amsgrad : bool, default False
         Use the largest second-moment estimate seen so far (Reddi et al., 2018), as PyTorch does.
+    weight_decay : float >= 0, default 0.0
+        Coupled weight decay, an L2 penalty: :math:`\\lambda \\theta` is added to the gradient before the
+        moments, as in ``torch.optim.Adam``. Under Adam this is *not* a uniform shrinkage of the weights (the
+        term is divided by :math:`\\sqrt{\\hat v_t}` with the rest of the gradient); :class:`AdamW` is.
     clipnorm, clipvalue : float or None
 
     Notes
     -----
-    PyTorch's equations (Kingma & Ba, Algorithm 1), step :math:`t = 1, 2, \\ldots`, :math:`m_0 = v_0 = 0`:
+    PyTorch's equations (Kingma & Ba, Algorithm 1), step :math:`t = 1, 2, \\ldots`, :math:`m_0 = v_0 = 0`,
+    :math:`g_t = \\nabla L(\\theta_{t-1}) + \\lambda \\theta_{t-1}`:
 
     .. math::
 
@@ -578,36 +598,87 @@ class Adam(Optimizer):
     two agree except in the first steps when :math:`\\sqrt{v_t}` is comparable to epsilon.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, amsgrad=False, *,
-                 clipnorm=None, clipvalue=None):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, amsgrad=False, weight_decay=0.0,
+                 *, clipnorm=None, clipvalue=None):
         super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue)
         self.beta_1 = _check_in_range("beta_1", beta_1, 0.0, 1.0, hint="; the usual value is 0.9")
         self.beta_2 = _check_in_range("beta_2", beta_2, 0.0, 1.0, hint="; the usual value is 0.999")
         self.epsilon = _check_positive("epsilon", epsilon)
         self.amsgrad = bool(amsgrad)
+        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
 
     def _hyperparameters(self):
-        return {"learning_rate": self.learning_rate, "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        items = {"learning_rate": self.learning_rate, "beta_1": self.beta_1, "beta_2": self.beta_2,
+                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        if self.weight_decay or isinstance(self, AdamW):
+            items["weight_decay"] = self.weight_decay
+        return items
 
     def _init_state(self, param):
         return adam_init(param, self.amsgrad)
 
     def _update(self, param, grad, state, learning_rate, t):
         return adam_update(param, grad, state, learning_rate=learning_rate, t=t, beta_1=self.beta_1,
-                           beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad)
+                           beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad,
+                           weight_decay=self.weight_decay)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
+
+    Parameters
+    ----------
+    learning_rate : float or callable, default 0.001
+    beta_1, beta_2, epsilon, amsgrad : see :class:`Adam`
+    weight_decay : float >= 0, default 0.01
+        PyTorch's default (Keras's, used when the optimizer is chosen by the name ``"adamw"``, is 0.004). Every
+        parameter array passed to ``step`` is decayed, biases included, as with one torch parameter group.
+    clipnorm, clipvalue : float or None
+
+    Notes
+    -----
+    Each step first shrinks the weights, then takes an Adam step with the plain loss gradient :math:`g_t`:
+
+    .. math::
+
+        \\theta_{t-1} &\\leftarrow (1 - \\eta \\lambda)\\, \\theta_{t-1} \\\\
+        m_t, v_t, \\hat m_t, \\hat v_t &\\ \\text{as in Adam, from } g_t \\\\
+        \\theta_t &= \\theta_{t-1} - \\eta \\, \\frac{\\hat m_t}{\\sqrt{\\hat v_t} + \\epsilon}
+
+    With a schedule, :math:`\\eta` is the scheduled rate of the step (the decay follows the schedule too).
+
+    **How this differs from an L2 penalty under Adam.** An L2 penalty :math:`\\tfrac{\\lambda}{2}\\|\\theta\\|^2`
+    (``Adam(weight_decay=lam)`` or a ``kernel_regularizer``) adds :math:`\\lambda \\theta` to the gradient, and
+    Adam then divides the sum by :math:`\\sqrt{\\hat v_t}`: a weight whose loss gradients are large (large
+    :math:`\\hat v_t`) is barely decayed, one with tiny gradients is decayed hard, and the decay term also
+    inflates :math:`\\hat v_t`. With plain SGD the two are the same thing (:math:`\\theta - \\eta(g + \\lambda
+    \\theta) = (1 - \\eta\\lambda)\\theta - \\eta g`), which is why "L2" and "weight decay" are used
+    interchangeably; under Adam only the decoupled form shrinks every weight by the same factor
+    :math:`1 - \\eta\\lambda` per step. The :math:`\\lambda` values of the two are not comparable and are tuned
+    separately.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, amsgrad=False,
+                 weight_decay=0.01, *, clipnorm=None, clipvalue=None):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue)
+
+    def _update(self, param, grad, state, learning_rate, t):
+        return adamw_update(param, grad, state, learning_rate=learning_rate, t=t, weight_decay=self.weight_decay,
+                            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad)
 
 
 # --------------------------------------------------------------------------------------------------
 # String registry
 # --------------------------------------------------------------------------------------------------
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
-              "rmsprop": RMSprop, "adam": Adam}
+              "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
 
 
 KERAS_DEFAULTS = {
     "rmsprop": {"learning_rate": 0.001, "rho": 0.9},
     "adagrad": {"learning_rate": 0.001, "initial_accumulator_value": 0.1},
+    "adamw": {"weight_decay": 0.004},
 }
 """Keras's defaults for optimizers chosen by name, where they differ from the classes' (PyTorch's) defaults."""
 
@@ -618,7 +689,7 @@ def get(identifier, **kwargs):
     Parameters
     ----------
     identifier : Optimizer or str
-        A name is case-insensitive: 'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'.
+        A name is case-insensitive: 'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'.
     **kwargs
         Passed to the optimizer's constructor when ``identifier`` is a name, e.g. ``learning_rate=0.1``.
 
@@ -626,7 +697,8 @@ def get(identifier, **kwargs):
     -----
     A name gives Keras's defaults where they differ from PyTorch's (see :data:`KERAS_DEFAULTS`): 'rmsprop' is
     ``RMSprop(learning_rate=0.001, rho=0.9)`` and 'adagrad' ``Adagrad(learning_rate=0.001,
-    initial_accumulator_value=0.1)``, as ``optimizer="rmsprop"`` means in a Keras tutorial. ``**kwargs`` override them.
+    initial_accumulator_value=0.1)``, and 'adamw' ``AdamW(weight_decay=0.004)``, as ``optimizer="rmsprop"`` means in a
+    Keras tutorial. ``**kwargs`` override them.
     """
     if isinstance(identifier, Optimizer):
         if kwargs:

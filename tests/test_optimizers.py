@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from gdkit import optimizers
-from gdkit.optimizers import SGD, Adagrad, Adam, Momentum, Nesterov, RMSprop, get
+from gdkit.optimizers import SGD, Adagrad, Adam, AdamW, Momentum, Nesterov, RMSprop, get
 from gdkit.schedules import StepDecay
 
 
@@ -147,6 +147,39 @@ def test_amsgrad_uses_the_largest_second_moment():
     assert q2[0] < p2[0]
 
 
+def test_adam_coupled_weight_decay_adds_lambda_theta_to_the_gradient():
+    """Adam(weight_decay=0.5) on gradient g at theta is Adam on g + 0.5 theta (an L2 term divided by sqrt(v_hat))."""
+    (p1, p2) = run(Adam(0.1, weight_decay=0.5), [2.0], [[0.2], [0.2]])
+    (q1,) = run(Adam(0.1), [2.0], [[0.2 + 0.5 * 2.0]])
+    np.testing.assert_allclose(p1, q1, atol=1e-15)
+    # the first step is -0.1 whatever lambda: Adam's first step has size lr, so the decay is not proportional to theta
+    np.testing.assert_allclose(p1, [2.0 - 0.1 * 1.2 / (1.2 + 1e-8)], atol=1e-15)
+
+
+def test_adamw_steps_by_hand():
+    """theta <- (1 - lr lam) theta, then the Adam step with the plain gradient."""
+    eps = 1e-8
+    p1, p2 = run(AdamW(0.1, weight_decay=0.5), [2.0, -1.0], [[0.5, -2.0], [0.5, 1.0]])
+    np.testing.assert_allclose(p1, [2.0 * 0.95 - 0.1 * 0.5 / (0.5 + eps), -1.0 * 0.95 + 0.1 * 2.0 / (2.0 + eps)],
+                               atol=1e-15)
+    m_hat = -0.08 / (1 - 0.9 ** 2)                  # as in test_adam_steps: the moments see only the loss gradient
+    v_hat = 0.004996 / (1 - 0.999 ** 2)
+    np.testing.assert_allclose(p2, [p1[0] * 0.95 - 0.1 * 0.5 / (0.5 + eps),
+                                    p1[1] * 0.95 - 0.1 * m_hat / (math.sqrt(v_hat) + eps)], atol=1e-14)
+    # with a zero gradient (and no moments yet) AdamW only shrinks: theta_t = 0.95^t theta_0
+    zero = run(AdamW(0.1, weight_decay=0.5), [3.0], [[0.0]] * 3)
+    np.testing.assert_allclose(np.concatenate(zero), 3.0 * 0.95 ** np.arange(1, 4), rtol=1e-15)
+
+
+def test_adamw_decay_follows_the_schedule_and_is_off_at_zero():
+    """The shrink factor uses the step's scheduled rate; weight_decay=0 is plain Adam."""
+    zero = run(AdamW(StepDecay(0.1, step_size=1, gamma=0.5), weight_decay=1.0), [1.0], [[0.0]] * 3)
+    np.testing.assert_allclose(np.concatenate(zero), [0.9, 0.9 * 0.95, 0.9 * 0.95 * 0.975], rtol=1e-15)
+    grads = [[0.3, -1.0], [2.0, 0.1], [-0.5, 0.5]]
+    np.testing.assert_array_equal(run(AdamW(0.01, weight_decay=0.0), [1.0, 2.0], grads),
+                                  run(Adam(0.01), [1.0, 2.0], grads))
+
+
 def test_schedule_gives_lr_t_at_step_t():
     """StepDecay(1.0, step_size=2, gamma=0.5): steps 0..3 use lr 1, 1, 0.5, 0.5 on a constant gradient 1."""
     iterates = run(SGD(learning_rate=StepDecay(1.0, step_size=2, gamma=0.5)), [0.0], [[1.0]] * 4)
@@ -166,7 +199,7 @@ def test_clipnorm_and_clipvalue_in_optimizer():
 # --------------------------------------------------------------------------------------------------
 ALL = [SGD(0.1), SGD(0.1, momentum=0.9, nesterov=True, weight_decay=0.01), Momentum(0.1), Nesterov(0.1),
        Adagrad(0.1), RMSprop(0.01), RMSprop(0.01, momentum=0.5, centered=True), Adam(0.01),
-       Adam(0.01, amsgrad=True)]
+       Adam(0.01, amsgrad=True), AdamW(0.01), AdamW(0.01, weight_decay=0.1, amsgrad=True)]
 
 
 @pytest.mark.parametrize("optimizer", ALL, ids=repr)
@@ -271,9 +304,11 @@ def test_get_registry():
     assert get("adam", learning_rate=0.5).learning_rate == 0.5
     opt = Adam()
     assert get(opt) is opt
-    with pytest.raises(ValueError, match="unknown optimizer 'adamw'; known names: sgd, momentum, nesterov, "
-                                         "adagrad, rmsprop, adam"):
-        get("adamw")
+    assert type(get("AdamW")) is AdamW and get("adamw").weight_decay == 0.004  # Keras's default by name
+    assert AdamW().weight_decay == 0.01  # torch's default for the class
+    with pytest.raises(ValueError, match="unknown optimizer 'adamax'; known names: sgd, momentum, nesterov, "
+                                         "adagrad, rmsprop, adam, adamw"):
+        get("adamax")
     with pytest.raises(TypeError, match="42"):
         get(42)
 
@@ -283,6 +318,9 @@ def test_repr_shows_hyperparameters():
     assert repr(SGD(0.1, momentum=0.9)) == "SGD(learning_rate=0.1, momentum=0.9, nesterov=False, weight_decay=0.0)"
     assert repr(Adam(clipnorm=1.0)) == ("Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-08, "
                                         "amsgrad=False, clipnorm=1.0)")
+    assert repr(AdamW(0.01)) == ("AdamW(learning_rate=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-08, amsgrad=False, "
+                                 "weight_decay=0.01)")
+    assert repr(Adam(weight_decay=0.1)).endswith("amsgrad=False, weight_decay=0.1)")
 
 
 def test_pure_update_rule_matches_class():

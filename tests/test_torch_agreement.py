@@ -6,7 +6,7 @@ import pytest
 from conftest import require
 
 from gdkit.clipping import clip_by_global_norm
-from gdkit.optimizers import SGD, Adagrad, Adam, RMSprop
+from gdkit.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from gdkit.schedules import CosineDecay, ExponentialDecay, StepDecay
 
 SHAPES = [(3,), (4, 5), (2, 3, 2)]
@@ -35,6 +35,12 @@ CONFIGS = {
     "adam-betas": (lambda: Adam(0.05, beta_1=0.5, beta_2=0.9, epsilon=1e-6), "Adam",
                    dict(lr=0.05, betas=(0.5, 0.9), eps=1e-6)),
     "adam-amsgrad": (lambda: Adam(0.01, amsgrad=True), "Adam", dict(lr=0.01, amsgrad=True)),
+    "adam-l2-weight-decay": (lambda: Adam(0.01, weight_decay=0.1), "Adam", dict(lr=0.01, weight_decay=0.1)),
+    "adamw": (lambda: AdamW(0.01), "AdamW", dict(lr=0.01)),
+    "adamw-strong-decay": (lambda: AdamW(0.05, weight_decay=0.5, beta_1=0.8, epsilon=1e-6), "AdamW",
+                           dict(lr=0.05, weight_decay=0.5, betas=(0.8, 0.999), eps=1e-6)),
+    "adamw-amsgrad": (lambda: AdamW(0.01, weight_decay=0.1, amsgrad=True), "AdamW",
+                      dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
 }
 
 
@@ -110,16 +116,18 @@ def test_schedules_agree_with_torch(case):
     np.testing.assert_allclose([ours(t) for t in range(steps)], expected, rtol=1e-12, atol=1e-15)
 
 
-def test_schedule_inside_optimizer_agrees_with_torch_scheduler():
-    """Adam with a StepDecay schedule = torch Adam stepped with StepLR every iteration."""
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_schedule_inside_optimizer_agrees_with_torch_scheduler(name):
+    """Adam (AdamW, whose decay follows the scheduled rate) with a StepDecay schedule = torch's stepped with StepLR
+    every iteration."""
     torch = require("torch")
     rng = np.random.default_rng(3)
     p0 = rng.normal(size=5)
     grads = rng.normal(size=(30, 5))
     ours = p0.copy()
-    optimizer = Adam(StepDecay(0.1, step_size=10, gamma=0.5))
+    optimizer = {"Adam": Adam, "AdamW": AdamW}[name](StepDecay(0.1, step_size=10, gamma=0.5))
     theirs = torch.tensor(p0, requires_grad=True)
-    torch_optimizer = torch.optim.Adam([theirs], lr=0.1, foreach=False)
+    torch_optimizer = getattr(torch.optim, name)([theirs], lr=0.1, foreach=False)
     scheduler = torch.optim.lr_scheduler.StepLR(torch_optimizer, step_size=10, gamma=0.5)
     for g in grads:
         optimizer.step([ours], [g.copy()])
