@@ -1,4 +1,5 @@
-"""Learning-rate schedules, callables ``iteration -> learning rate``, for the chapter on tuning the learning rate.
+"""Learning-rate schedules, callables ``iteration -> learning rate``, for the chapters on training in practice and on
+tuning (warm-up).
 
 Pass one as an optimizer's ``learning_rate``; the optimizer calls it once per step with the number of steps
 already taken (0 for the first step), as Keras does and as torch's LR schedulers do when stepped every
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "InverseTimeDecay", "CosineDecay"]
+__all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "InverseTimeDecay", "CosineDecay",
+           "LinearWarmup"]
 
 
 def _positive(name, value):
@@ -146,3 +148,44 @@ class CosineDecay(Schedule):
         progress = min(iteration, self.decay_steps) / self.decay_steps
         cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
         return self.initial_learning_rate * (self.alpha + (1.0 - self.alpha) * cosine)
+
+
+class LinearWarmup(Schedule):
+    """Ramp the learning rate up linearly for ``warmup_steps`` steps, then follow another schedule.
+
+    Parameters
+    ----------
+    after : Schedule or float
+        What follows the warm-up: a schedule (e.g. ``CosineDecay(0.1, 1000)``) or a constant learning rate. Its
+        rate at its own iteration 0 is the peak the warm-up climbs to.
+    warmup_steps : int >= 1
+        Number of warm-up steps.
+
+    Notes
+    -----
+    With :math:`W` warm-up steps and :math:`\\eta_{\\text{peak}} = \\text{after}(0)`:
+
+    .. math::
+
+        \\eta_t = \\eta_{\\text{peak}} \\, \\frac{t + 1}{W} \\quad (0 \\le t < W), \\qquad
+        \\eta_t = \\text{after}(t - W) \\quad (t \\ge W)
+
+    The first step (``t = 0``, the optimizer's first call) uses :math:`\\eta_{\\text{peak}} / W`, not 0 (a step
+    with rate 0 would be wasted), and step :math:`W - 1` reaches the peak; the following schedule then starts
+    from its own beginning, so a ``CosineDecay(eta, T)`` after the warm-up ends at step :math:`W + T`. This is
+    torch's ``SequentialLR([LinearLR(start_factor=1/W, total_iters=W-1), after], milestones=[W])``.
+    """
+
+    def __init__(self, after, warmup_steps):
+        if not callable(after):
+            after = Constant(_positive("after (the learning rate after the warm-up)", after))
+        self.after = after
+        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 1:
+            raise ValueError(f"warmup_steps must be an integer >= 1, got {warmup_steps!r}")
+        self.warmup_steps = warmup_steps
+
+    def __call__(self, iteration):
+        _check_iteration(iteration)
+        if iteration < self.warmup_steps:
+            return float(self.after(0)) * (iteration + 1) / self.warmup_steps
+        return float(self.after(iteration - self.warmup_steps))

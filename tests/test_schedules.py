@@ -1,9 +1,10 @@
 """Learning-rate schedules against hand-computed values."""
 import math
 
+import numpy as np
 import pytest
 
-from gdkit.schedules import Constant, CosineDecay, ExponentialDecay, InverseTimeDecay, StepDecay
+from gdkit.schedules import Constant, CosineDecay, ExponentialDecay, InverseTimeDecay, LinearWarmup, StepDecay
 
 
 def test_constant():
@@ -73,3 +74,47 @@ def test_negative_iteration_is_rejected():
     """Iterations start at 0."""
     with pytest.raises(ValueError, match="-1"):
         StepDecay(0.1, 5)(-1)
+
+
+def test_linear_warmup_by_hand_first_step_is_not_zero():
+    """W = 4 steps to a constant 0.8: 0.2, 0.4, 0.6, 0.8 (the first step already moves), then 0.8."""
+    schedule = LinearWarmup(0.8, warmup_steps=4)
+    rates = [schedule(t) for t in range(7)]
+    np.testing.assert_allclose(rates, [0.2, 0.4, 0.6, 0.8, 0.8, 0.8, 0.8], rtol=1e-15)
+    assert schedule(0) > 0
+
+
+def test_linear_warmup_then_cosine_by_hand():
+    """W = 2 to the cosine's peak 1, then CosineDecay(1, 4) from its own iteration 0: 1, 0.854, 0.5, 0.146, 0."""
+    schedule = LinearWarmup(CosineDecay(1.0, decay_steps=4), warmup_steps=2)
+    expected = [0.5, 1.0, 1.0, 0.5 * (1 + math.cos(math.pi / 4)), 0.5, 0.5 * (1 + math.cos(3 * math.pi / 4)), 0.0,
+                0.0]
+    np.testing.assert_allclose([schedule(t) for t in range(8)], expected, rtol=1e-15, atol=1e-16)
+
+
+def test_linear_warmup_with_step_decay_and_one_step():
+    """warmup_steps=1 is the identity shifted by one step; the decay counts its steps after the warm-up."""
+    schedule = LinearWarmup(StepDecay(1.0, step_size=2, gamma=0.1), warmup_steps=1)
+    np.testing.assert_allclose([schedule(t) for t in range(6)], [1.0, 1.0, 1.0, 0.1, 0.1, 0.01], rtol=1e-15)
+
+
+def test_linear_warmup_inside_an_optimizer_first_step_uses_rate_over_w():
+    """SGD on a constant gradient 1: the iterates move by 0.25, 0.5, 0.75, 1 (W = 4, peak 1), then by 1."""
+    from gdkit.optimizers import SGD
+
+    optimizer, p = SGD(LinearWarmup(1.0, 4)), np.zeros(1)
+    moves = []
+    for _ in range(6):
+        before = p.copy()
+        optimizer.step([p], [np.ones(1)])
+        moves.append(float(before[0] - p[0]))
+    np.testing.assert_allclose(moves, [0.25, 0.5, 0.75, 1.0, 1.0, 1.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("after, steps, match", [(0.0, 3, "after .* > 0"), (-1.0, 3, "after"),
+                                                 (0.1, 0, "warmup_steps must be an integer >= 1, got 0"),
+                                                 (0.1, 2.5, "warmup_steps .* got 2.5")])
+def test_linear_warmup_rejects_bad_arguments(after, steps, match):
+    with pytest.raises(ValueError, match=match):
+        LinearWarmup(after, steps)
+    assert "LinearWarmup(after=Constant(learning_rate=0.1), warmup_steps=3)" == repr(LinearWarmup(0.1, 3))

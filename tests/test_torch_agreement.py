@@ -7,7 +7,7 @@ from conftest import require
 
 from gdkit.clipping import clip_by_global_norm
 from gdkit.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
-from gdkit.schedules import CosineDecay, ExponentialDecay, StepDecay
+from gdkit.schedules import CosineDecay, ExponentialDecay, LinearWarmup, StepDecay
 
 SHAPES = [(3,), (4, 5), (2, 3, 2)]
 STEPS = 50
@@ -96,6 +96,25 @@ def _torch_learning_rates(torch, make_scheduler, initial, steps):
         optimizer.step()
         scheduler.step()
     return np.array(rates)
+
+
+@pytest.mark.parametrize("warmup_steps", [1, 5])
+def test_linear_warmup_then_cosine_agrees_with_torch_sequential_lr(warmup_steps):
+    """LinearWarmup(CosineDecay(0.5, T), W) = SequentialLR([LinearLR(1/W, total_iters=W-1), CosineAnnealingLR(T)],
+    milestones=[W]); in particular the first step's rate is 0.5 / W."""
+    torch = require("torch")
+    lr_scheduler = torch.optim.lr_scheduler
+    W, T = warmup_steps, 20
+
+    def make(optimizer):
+        warmup = lr_scheduler.LinearLR(optimizer, start_factor=1 / W, end_factor=1.0, total_iters=W - 1)
+        return lr_scheduler.SequentialLR(optimizer, [warmup, lr_scheduler.CosineAnnealingLR(optimizer, T_max=T)],
+                                         milestones=[W])
+
+    expected = _torch_learning_rates(torch, make, 0.5, W + T)
+    ours = LinearWarmup(CosineDecay(0.5, decay_steps=T), warmup_steps=W)
+    np.testing.assert_allclose([ours(t) for t in range(W + T)], expected, rtol=1e-12, atol=1e-15)
+    assert expected[0] == pytest.approx(0.5 / W)
 
 
 @pytest.mark.parametrize("case", ["step", "exponential", "cosine", "cosine-alpha"])
