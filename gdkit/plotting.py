@@ -23,6 +23,7 @@ __all__ = [
     "plot_gradient_norms",
     "plot_histograms",
     "plot_loss_curves",
+    "plot_lr_range_test",
     "plot_seed_band",
     "plot_surface_slice",
     "plot_surface_slice_3d",
@@ -172,6 +173,46 @@ def plot_seed_band(ax, x, runs, label=None, color=None, linestyle="-", alpha=0.2
     mean, std = values.mean(axis=0), values.std(axis=0, ddof=1)
     (line,) = ax.plot(x, mean, color=color, linestyle=linestyle, label=label)
     ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=alpha, linewidth=0)
+    return ax
+
+
+def plot_lr_range_test(ax, result, beta=0.9, mark_suggestion=True, label=None, color=None):
+    """The learning-rate range test: loss of every batch against its learning rate, on a log axis.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    result : gdkit.tuning.RangeTest
+        From :func:`gdkit.tuning.lr_range_test`.
+    beta : float in [0, 1)
+        Smoothing of the solid line (``result.smoothed(beta)``); the raw losses are drawn faintly behind it.
+    mark_suggestion : bool
+        Draw a dotted vertical line at ``result.suggestion(beta)`` (a tenth of the rate at the smoothed minimum).
+    label, color : optional
+        Of the smoothed line.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        Log-scaled x axis; the y axis goes from 0 to twice the first loss, so the final blow-up does not
+        flatten the interesting part.
+    """
+    rates, losses = np.asarray(result.learning_rates, float), np.asarray(result.losses, float)
+    if rates.shape != losses.shape or rates.size < 2:
+        raise ValueError(f"result must hold as many learning rates as losses, at least 2; got {rates.shape} and "
+                         f"{losses.shape}. Pass the RangeTest returned by gdkit.tuning.lr_range_test.")
+    smooth = result.smoothed(beta)
+    (line,) = ax.plot(rates, smooth, color=color, label=label)
+    ax.plot(rates, losses, color=line.get_color(), alpha=0.25, linewidth=0.8)
+    ax.set_xscale("log")
+    finite = losses[np.isfinite(losses)]
+    if finite.size:
+        low, first = float(np.min(finite)), float(finite[0])
+        ax.set_ylim(min(low, 0.0), 2 * first if first > 0 else None)
+    if mark_suggestion:
+        ax.axvline(result.suggestion(beta), color=line.get_color(), linestyle=":", linewidth=1)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("batch loss")
     return ax
 
 

@@ -3,12 +3,13 @@
 ``grid_2d`` evaluates a function of two variables on a grid (for contour plots of test functions);
 ``slice_1d`` and ``slice_2d`` evaluate a loss of a flat parameter vector along one or two directions
 around a point (Goodfellow et al. 2015; Li et al. 2018), and ``random_directions`` draws those
-directions. Draw the results with ``gdkit.plotting``.
+directions. For a whole network, ``model_slice_2d`` slices a ``Sequential`` model's loss around its current
+weights along ``filter_normalized_directions``. Draw the results with ``gdkit.plotting``.
 """
 
 import numpy as np
 
-__all__ = ["grid_2d", "random_directions", "slice_1d", "slice_2d"]
+__all__ = ["grid_2d", "random_directions", "slice_1d", "slice_2d", "filter_normalized_directions", "model_slice_2d"]
 
 
 def _check_extent(extent):
@@ -223,3 +224,79 @@ def random_directions(center, rng=None, scale="center"):
     directions = rng.standard_normal((2, center.size))
     directions *= target / np.linalg.norm(directions, axis=1, keepdims=True)
     return directions[0], directions[1]
+
+
+def filter_normalized_directions(model, rng=None):
+    """Two random directions in a network's weight space, scaled unit by unit (Li et al., 2018).
+
+    Parameters
+    ----------
+    model : gdkit.models.Sequential
+        A built model; the directions follow the order of ``model.get_flat_weights()``.
+    rng : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    direction_1, direction_2 : ndarray of shape (P,)
+
+    Notes
+    -----
+    For every weight matrix ``W`` of shape (D, M), each column (the incoming weights of one unit) of a standard
+    normal direction is rescaled to the norm of that column of ``W``; one-dimensional parameters (biases, batch
+    normalisation's ``gamma`` and ``beta``) get direction 0, as in Li et al. So ``alpha = 1`` changes every unit's
+    weights by as much as their own size, and networks whose units have different scales (or are scale-invariant,
+    as units followed by batch normalisation are) can be compared.
+    """
+    rng = np.random.default_rng(rng)
+    directions = []
+    for _ in range(2):
+        parts = []
+        for layer in model.layers:
+            for param in layer.params:
+                if param.ndim < 2:
+                    parts.append(np.zeros(param.size))
+                    continue
+                d = rng.standard_normal(param.shape)
+                column_norms = np.linalg.norm(d, axis=0)
+                d *= np.linalg.norm(param, axis=0) / np.where(column_norms > 0, column_norms, 1.0)
+                parts.append(d.ravel())
+        directions.append(np.concatenate(parts) if parts else np.zeros(0))
+    return directions[0], directions[1]
+
+
+def model_slice_2d(model, x, y, direction_1=None, direction_2=None, span=1.0, resolution=21, rng=None):
+    """A network's loss on a plane through its current weights (its loss landscape around them).
+
+    Parameters
+    ----------
+    model : gdkit.models.Sequential
+        Compiled (the loss) and built. Its weights are restored when the slice is done.
+    x, y : arrays
+        The data the loss is evaluated on, in inference mode (``model.evaluate``); keep it to a few hundred
+        examples: the loss is evaluated ``resolution**2`` times.
+    direction_1, direction_2 : ndarray of shape (P,), optional
+        Default: :func:`filter_normalized_directions` drawn from ``rng``.
+    span, resolution :
+        As in :func:`slice_2d`.
+
+    Returns
+    -------
+    alphas, betas, Z
+        As :func:`slice_2d`: ``Z[i, j]`` is the loss (without metrics, with any regularisation penalty) at
+        ``theta + alphas[j] d_1 + betas[i] d_2``.
+    """
+    center = model.get_flat_weights().astype(np.float64)
+    if direction_1 is None or direction_2 is None:
+        d1, d2 = filter_normalized_directions(model, rng)
+        direction_1 = d1 if direction_1 is None else direction_1
+        direction_2 = d2 if direction_2 is None else direction_2
+
+    def loss(theta):
+        model.set_flat_weights(theta)
+        value = model.evaluate(x, y)
+        return value[0] if isinstance(value, list) else value
+
+    try:
+        return slice_2d(loss, center, direction_1, direction_2, span=span, resolution=resolution)
+    finally:
+        model.set_flat_weights(center)

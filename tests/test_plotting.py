@@ -436,3 +436,23 @@ def test_seed_band_errors(ax):
         gp.plot_seed_band(ax, None, np.ones((1, 4)))
     with pytest.raises(ValueError, match="each curve has 4 points"):
         gp.plot_seed_band(ax, np.arange(3), np.ones((2, 4)))
+
+
+def test_lr_range_test_plot_draws_smoothed_and_raw_losses_on_a_log_axis(ax):
+    from gdkit.tuning import RangeTest
+    result = RangeTest(np.geomspace(1e-4, 10, 6), np.array([2.3, 2.2, 1.5, 0.8, 3.0, 50.0]))
+    assert gp.plot_lr_range_test(ax, result, beta=0.5, label="SGD") is ax
+    smooth, raw = ax.get_lines()[:2]
+    np.testing.assert_allclose(smooth.get_ydata(), result.smoothed(0.5))
+    np.testing.assert_allclose(raw.get_ydata(), result.losses)
+    assert smooth.get_label() == "SGD" and ax.get_xscale() == "log"
+    assert ax.get_ylim() == (0.0, 4.6)  # up to twice the first loss: the blow-up to 50 is cut off
+    (mark,) = ax.get_lines()[2:]
+    assert mark.get_xdata()[0] == pytest.approx(result.suggestion(0.5))
+    assert "learning rate" in ax.get_xlabel()
+
+
+def test_lr_range_test_plot_errors(ax):
+    from gdkit.tuning import RangeTest
+    with pytest.raises(ValueError, match="as many learning rates as losses"):
+        gp.plot_lr_range_test(ax, RangeTest(np.ones(3), np.ones(2)))

@@ -133,3 +133,50 @@ def test_random_directions_unit_scale_and_reproducibility():
     assert not np.allclose(d1, d2)
     with pytest.raises(ValueError, match="scale"):
         surfaces.random_directions(center, scale="layer")
+
+
+# ---- a whole network ----------------------------------------------------------------------------------------------
+def _trained_model():
+    import gdkit
+    from gdkit.layers import BatchNormalization, Dense
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    y = (x[:, 0] * x[:, 1] > 0).astype(float)
+    model = gdkit.Sequential([Dense(6, "tanh", input_dim=3), BatchNormalization(), Dense(1, "sigmoid")], rng=0)
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=3, verbose=0)
+    return model, x, y
+
+
+def test_filter_normalized_directions_match_each_units_norm_and_skip_vectors():
+    model, _, _ = _trained_model()
+    d1, d2 = surfaces.filter_normalized_directions(model, rng=1)
+    assert d1.shape == d2.shape == model.get_flat_weights().shape and not np.allclose(d1, d2)
+    start = 0
+    for layer in model.layers:
+        for param in layer.params:
+            part = d1[start:start + param.size].reshape(param.shape)
+            start += param.size
+            if param.ndim == 1:  # biases, gamma, beta
+                np.testing.assert_array_equal(part, 0.0)
+            else:  # each unit's incoming weights: the norm of that unit's weights
+                np.testing.assert_allclose(np.linalg.norm(part, axis=0), np.linalg.norm(param, axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(surfaces.filter_normalized_directions(model, rng=1)[1], d2)
+
+
+def test_model_slice_2d_is_the_loss_at_each_point_and_restores_the_weights():
+    model, x, y = _trained_model()
+    theta = model.get_flat_weights()
+    d1, d2 = surfaces.filter_normalized_directions(model, rng=2)
+    alphas, betas, Z = surfaces.model_slice_2d(model, x, y, d1, d2, span=(1.0, 0.5), resolution=(5, 3))
+    np.testing.assert_array_equal(model.get_flat_weights(), theta)
+    assert Z.shape == (3, 5) and alphas[0] == -1.0 and betas[-1] == 0.5
+    center_loss = model.evaluate(x, y)[0]
+    assert Z[1, 2] == pytest.approx(center_loss, rel=1e-12)
+    model.set_flat_weights(theta + alphas[4] * d1 + betas[0] * d2)
+    assert Z[0, 4] == pytest.approx(model.evaluate(x, y)[0], rel=1e-12)
+    model.set_flat_weights(theta)
+    # default directions come from rng, the same as filter_normalized_directions with that rng
+    _, _, Z_default = surfaces.model_slice_2d(model, x, y, span=(1.0, 0.5), resolution=(5, 3), rng=2)
+    np.testing.assert_array_equal(Z_default, Z)
