@@ -219,6 +219,9 @@ class BatchNormalization(Layer):
         self._Z = self._A = Y
         return Y
 
+    def backward(self, dA, need_dX=True):
+        return self.backward_from_z(dA, need_dX)  # no activation to go through
+
     def backward_from_z(self, dZ, need_dX=True):
         dX, self.grads[0], self.grads[1] = nn.batchnorm_backward(dZ, self._cache, need_dX)
         return dX
@@ -263,6 +266,9 @@ class Dropout(Layer):
         Y, self._cache = nn.dropout_forward(X, self.rate, self._rng, training=training)
         self._Z = self._A = Y
         return Y
+
+    def backward(self, dA, need_dX=True):
+        return self.backward_from_z(dA, need_dX)  # no activation to go through
 
     def backward_from_z(self, dZ, need_dX=True):
         return nn.dropout_backward(dZ, self._cache)

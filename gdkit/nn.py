@@ -267,13 +267,17 @@ def batchnorm_forward(X, gamma, beta, running_mean=None, running_var=None, *, tr
     X, gamma, beta = np.asarray(X), np.asarray(gamma), np.asarray(beta)
     _check_batchnorm_shapes(X, gamma, beta, running_mean, running_var, training)
     if training:
-        mean = X.mean(axis=0)
-        var = X.var(axis=0)  # biased: the variance of the numbers being normalised
+        N = X.shape[0]
+        mean = X.sum(axis=0) / N
+        X_centered = X - mean
+        var = np.einsum("nd,nd->d", X_centered, X_centered) / N  # biased: the variance of the numbers normalised
     else:
         mean, var = np.asarray(running_mean), np.asarray(running_var)
+        X_centered = X - mean
     inv_std = 1.0 / np.sqrt(var + epsilon)
-    X_hat = (X - mean) * inv_std
-    Y = gamma * X_hat + beta
+    X_hat = X_centered * inv_std
+    Y = X_hat * gamma
+    Y += beta
     return Y, BatchNormCache(X_hat, inv_std, gamma, mean, var, bool(training))
 
 
@@ -309,14 +313,16 @@ def batchnorm_backward(dY, cache, need_dX=True):
     """
     X_hat, inv_std, gamma, _, _, training = cache
     dbeta = dY.sum(axis=0)
-    dgamma = (dY * X_hat).sum(axis=0)
+    dgamma = np.einsum("nd,nd->d", dY, X_hat)
     if not need_dX:
         return None, dgamma, dbeta
-    dX_hat = dY * gamma
     if not training:
-        return dX_hat * inv_std, dgamma, dbeta
+        return dY * (gamma * inv_std), dgamma, dbeta
+    # with dX_hat = dY * gamma: sum_n dX_hat = gamma * dbeta and sum_n dX_hat * X_hat = gamma * dgamma
     N = dY.shape[0]
-    dX = inv_std / N * (N * dX_hat - dX_hat.sum(axis=0) - X_hat * (dX_hat * X_hat).sum(axis=0))
+    dX = dY - dbeta / N
+    dX -= X_hat * (dgamma / N)
+    dX *= gamma * inv_std
     return dX, dgamma, dbeta
 
 
