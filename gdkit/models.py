@@ -343,6 +343,15 @@ class Sequential:
         step = len(x) if batch_size is None else int(batch_size)
         return np.concatenate([self._forward(x[i:i + step], training=False) for i in range(0, len(x), max(step, 1))])
 
+    def __call__(self, x, training=False):
+        """The network's outputs for one batch ``x`` (N, D), as Keras's ``model(x, training=...)``.
+
+        ``training=False`` (the default) is ``predict`` on one batch. ``training=True`` runs the layers as a training
+        step does: dropout drops, batch normalisation normalises with *this batch's* statistics and updates its
+        running averages. Use it for custom training code, not for predictions.
+        """
+        return self._forward(self._prepare_x(x), training=training)
+
     def _evaluate_logs(self, x, y):
         """Loss and metrics of prepared ``x``, ``y`` (loss from logits when the output is fused, as in training)."""
         A = self._forward(x, training=False)

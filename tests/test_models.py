@@ -682,6 +682,7 @@ def test_training_mode_in_fit_train_on_batch_and_compute_gradients_inference_mod
     assert modes(lambda: model.compute_gradients(x, y)) == [True]
     assert modes(lambda: model.predict(x, batch_size=4)) == [False] * 3
     assert modes(lambda: model.evaluate(x, y)) == [False]
+    assert modes(lambda: model(x)) == [False] and modes(lambda: model(x, training=True)) == [True]
     # fit: training mode for each of the 2 batches, then inference mode for the validation loss, every epoch
     assert modes(lambda: model.fit(x[:8], y[:8], batch_size=4, epochs=2, verbose=0,
                                    validation_data=(x[8:], y[8:]))) == [True, True, False] * 2
@@ -754,7 +755,8 @@ def test_batchnorm_model_predictions_do_not_depend_on_the_batch():
     together = model.predict(x)
     alone = np.concatenate([model.predict(x[i:i + 1]) for i in range(5)])
     np.testing.assert_allclose(alone, together[:5], rtol=1e-12)
-    in_training_mode = model._forward(x[:5], training=True)
+    np.testing.assert_array_equal(model(x), together)
+    in_training_mode = model(x[:5], training=True)
     assert np.max(np.abs(in_training_mode - together[:5])) > 1e-3
 
 
