@@ -93,7 +93,16 @@ def binary_crossentropy(y_true, y_pred):
 
 def binary_crossentropy_grad(y_true, y_pred):
     r"""Gradient of :func:`binary_crossentropy`: :math:`\frac{1}{NK}\,\frac{p - y}{p(1 - p)}` (N examples, K
-    columns: the mean runs over all entries)."""
+    columns: the mean runs over all entries).
+
+    Notes
+    -----
+    ``p`` is clipped to ``[eps, 1 - eps]`` as in :func:`binary_crossentropy`, and the formula is evaluated at the
+    clipped ``p``. Outside that interval this is therefore **not** the derivative of the clipped loss, which is
+    constant there (derivative 0): at ``p`` = 0 or 1 it returns about :math:`\pm 1/(\varepsilon NK)`
+    (:math:`\pm 4.5 \cdot 10^{15}/(NK)` in float64), and a finite-difference check fails at such points. Where
+    probabilities can round to 0 or 1, use :func:`binary_crossentropy_from_logits` and its gradient.
+    """
     y_true, p = _check_shapes(y_true, y_pred, "binary_crossentropy")
     p = _clip_probabilities(p)
     return (p - y_true) / (p * (1.0 - p)) / p.size
