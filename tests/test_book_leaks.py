@@ -320,3 +320,21 @@ def test_printed_source_in_an_executed_page_is_caught(graded):
         page = ("<html><body><div class='cell_input'><pre>print(source)</pre></div>"
                 f"<div class='cell_output'><pre>{html.escape(source)}</pre></div></body></html>")
         assert any(name in leak for leak in verbatim_leaks(html_text(page), graded)), name
+
+
+# The chapters as they were before issue 8's fix (main at f1beffc): forward.md printed softmax and mlp_forward,
+# backprop.md dense_backward and mlp_backward, momentum.md sgd_update and adam_update.
+PRE_FIX = "f1beffc"
+PRE_FIX_LEAKS = {"forward": {"softmax", "mlp_forward"}, "backprop": {"dense_backward", "mlp_backward"},
+                 "momentum": {"sgd_update", "adam_update"}}
+
+
+@pytest.mark.parametrize("chapter", sorted(PRE_FIX_LEAKS))
+def test_pre_fix_chapter_fails(chapter, graded):
+    """The real chapters of commit f1beffc, which printed graded source, are caught, each function by name."""
+    proc = subprocess.run(["git", "show", f"{PRE_FIX}:book/{chapter}.md"], cwd=REPO, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"commit {PRE_FIX} is not in this clone (shallow?): {proc.stderr.strip()}")
+    calls = source_calls(proc.stdout, graded)
+    caught = {name for name in PRE_FIX_LEAKS[chapter] if any(f"graded {name}" in call for call in calls)}
+    assert caught == PRE_FIX_LEAKS[chapter], calls
