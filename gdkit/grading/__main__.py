@@ -3,6 +3,8 @@
 Example (from the repository root, after ``nbgrader collect``)::
 
     python -m gdkit.grading grade submitted --assignment 01_forward --workers 2
+    python -m gdkit.grading report      # class report: grading-output/report/index.html
+    python -m gdkit.grading export      # Canvas/Moodle/wide CSVs and feedback zips: grading-output/export/
 
 See ``docs/grading-design.md`` for what the sandbox guarantees and the limits' defaults.
 """
@@ -51,6 +53,9 @@ def build_parser():
                        help="wall-clock seconds for all parts of one notebook (default 120)")
     grade.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb,
                        help=f"address space per process in MB (default {DEFAULTS.memory_mb})")
+    from . import export, report  # the class report and the LMS exports: their own subcommands
+    report.add_parser(commands)
+    export.add_parser(commands)
     return parser
 
 
@@ -64,6 +69,8 @@ def _default_source():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.command != "grade":
+        return args.run(args)
     from .batch import Settings, grade_class
     from .gradebook import GraderBusy
     limits = Limits(wall_seconds=args.part_timeout, cpu_seconds=max(1, int(args.part_timeout) + 1),

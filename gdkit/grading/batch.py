@@ -263,7 +263,8 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
 
     The row (a dict) has ``student, assignment, notebook`` (the source notebook's name),
     ``submitted_notebook`` (the file graded, empty if none), ``timestamp`` (UTC, from ``timestamp.txt``; empty if
-    none), ``status, score, max_score, parts`` (each with ``name, score, max_score, message``), ``flags``,
+    none), ``status, score, max_score, parts`` (each with ``name, score, max_score, message``, and ``seconds``
+    when its sandbox ran), ``flags``,
     ``isolation``, ``fingerprint``, ``grading_key``, ``cell_errors`` and ``seconds``. Nothing here trusts the
     notebook's metadata; all points come from the registry. Job folders holding the student's cells are made
     in ``jobs_dir`` (default: the system's temporary folder) and removed after each part.
@@ -333,6 +334,7 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
         finally:
             shutil.rmtree(job_dir, ignore_errors=True)
         spent += outcome.seconds
+        entry["seconds"] = round(outcome.seconds, 3)  # the class report's slowest parts
         if log_dir is not None and outcome.output:
             log = Path(log_dir) / f"{part.name}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
