@@ -30,10 +30,24 @@ c.Execute.timeout = 120
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
 
+# `nbgrader zip_collect A` (submissions downloaded from a learning platform, put in downloaded/A/archive/): how
+# the student id and the notebook are read from each extracted file's full path. Canvas's "Download Submissions"
+# names files <name>_[LATE_]<Canvas user id>_<submission id>_<file>[-<resubmission>].ipynb: the student id is
+# the Canvas user id. Moodle's "Download all submissions" gives folders <Full Name>_<participant number>_
+# assignsubmission_file_/<file> (the number differs per assignment): the student id is the full name. Canvas
+# is the default; for Moodle put `c.FileNameCollectorPlugin.named_regexp = ZIP_COLLECT_REGEXP["moodle"]` in
+# nbgrader_config_local.py. Tested with nbgrader's own zip_collect (tests/test_zip_collect.py).
+ZIP_COLLECT_REGEXP = {
+    "canvas": r".*/[^/]*?_(?:LATE_)?(?P<student_id>\d+)_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$",
+    "moodle": r".*/(?P<student_id>[^/_]+)_\d+_assignsubmission_file_/?(?P<file_id>[^/]+?)\.ipynb$",
+}
+c.FileNameCollectorPlugin.named_regexp = ZIP_COLLECT_REGEXP["canvas"]
+
 # The deployment's own settings (course_id, Exchange.root, a PostgreSQL db_url: docs/jupyterhub.md) go in an
 # untracked nbgrader_config_local.py beside this file; nbgrader reads only this file, so this one runs that one
 # with the same `c`. Anything set there wins over the lines above.
 LOCAL = ROOT / "nbgrader_config_local.py"
 if LOCAL.is_file():
     exec(compile(LOCAL.read_text(encoding="utf-8"), str(LOCAL), "exec"), {"c": c, "get_config": lambda: c,
-                                                                          "__file__": str(LOCAL)})
+                                                                          "__file__": str(LOCAL),
+                                                                          "ZIP_COLLECT_REGEXP": ZIP_COLLECT_REGEXP})
