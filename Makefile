@@ -9,17 +9,22 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: book book-strict test env exercises grade sample-grade clean help
+.PHONY: book book-strict test test-exercises env exercises grade sample-grade report sample-report export clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book         build the book into _build/html (creates .venv if missing)"
 	@echo "make test         run the whole test suite with pytest"
+	@echo "make test-exercises  the tests an exercise change can break (notebooks, registry, catalogue; ~1 min)"
 	@echo "make book-strict  build the book as CI does: warnings are errors, every page rebuilt"
 	@echo "make exercises    regenerate exercises/ from solutions/ with nbgrader (after editing a solution notebook)"
-	@echo "make grade SUBMITTED=dir SEED=<private number> [ASSIGNMENT=01_forward] [WORKERS=2]"
-	@echo "                  grade collected submissions in a sandbox: grading-output/grades.csv and feedback/"
-	@echo "make sample-grade grade the sample class in grading/sample_class (try the grader)"
+	@echo "make grade SUBMITTED=dir SEED=<private number> [ASSIGNMENT=01_forward] [WORKERS=2] [OUT=grading-output]"
+	@echo "           [DB_URL=postgresql+psycopg2://...] [NBGRADER_FEEDBACK=feedback] [FORCE=1] [SOURCE=solutions]"
+	@echo "           [PART_TIMEOUT=30] [NOTEBOOK_TIMEOUT=120] [MEMORY_MB=1024] [WEAK_ISOLATION=1]"
+	@echo "                  grade collected submissions in a sandbox: OUT/grades.csv, feedback/, the gradebook"
+	@echo "make report       class report from the gradebook: OUT/report/index.html (same OUT, DB_URL, SUBMITTED)"
+	@echo "make export       Canvas, Moodle and wide CSVs and feedback zips: OUT/export/ [LMS_IDS=\"01_forward=123\"]"
+	@echo "make sample-grade grade the sample class in grading/sample_class (try the grader); make sample-report"
 	@echo "make clean        remove _build and caches (keeps .venv)"
 	@echo "Interpreter: PYTHON=$(PYTHON) (override: make book PYTHON=python3.12)"
 
@@ -43,18 +48,40 @@ book-strict: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
 
+# What changing or adding an exercise can break, without the book build and the grader's own tests.
+test-exercises: $(STAMP)
+	$(BIN)/python -m pytest tests/test_exercises.py tests/test_catalogue.py tests/test_course_counts.py \
+		tests/test_new_part.py -q
+
 exercises: $(STAMP)
 	$(BIN)/python tools/generate_exercises.py
 
 SUBMITTED ?= submitted
-GRADE_ARGS = $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(WORKERS),--workers $(WORKERS)) \
-	$(if $(SEED),--seed $(SEED))
+OUT ?= grading-output
+# Each option of `python -m gdkit.grading grade` the docs use, as a make variable (unset: the grader's default).
+ASSIGNMENT_ARGS = $(foreach a,$(ASSIGNMENT),--assignment $(a))
+GRADE_ARGS = $(ASSIGNMENT_ARGS) $(if $(WORKERS),--workers $(WORKERS)) $(if $(SEED),--seed $(SEED)) \
+	$(if $(DB_URL),--db-url $(DB_URL)) $(if $(FORCE),--force) $(if $(SOURCE),--source $(SOURCE)) \
+	$(if $(NBGRADER_FEEDBACK),--nbgrader-feedback $(NBGRADER_FEEDBACK)) \
+	$(if $(PART_TIMEOUT),--part-timeout $(PART_TIMEOUT)) $(if $(NOTEBOOK_TIMEOUT),--notebook-timeout $(NOTEBOOK_TIMEOUT)) \
+	$(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) $(if $(WEAK_ISOLATION),--weak-isolation)
+GRADER = PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m gdkit.grading
 grade: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m gdkit.grading grade $(SUBMITTED) $(GRADE_ARGS)
+	$(GRADER) grade $(SUBMITTED) --out $(OUT) $(GRADE_ARGS)
 
 sample-grade: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m gdkit.grading grade grading/sample_class/submitted \
-		--out grading-output/sample $(GRADE_ARGS)
+	$(GRADER) grade grading/sample_class/submitted --out grading-output/sample $(GRADE_ARGS)
+
+report: $(STAMP)
+	$(GRADER) report --out $(OUT) $(ASSIGNMENT_ARGS) $(if $(DB_URL),--db-url $(DB_URL)) \
+		$(if $(wildcard $(SUBMITTED)),--submitted $(SUBMITTED)) $(if $(SOURCE),--source $(SOURCE))
+
+sample-report: $(STAMP)
+	$(GRADER) report --out grading-output/sample --submitted grading/sample_class/submitted
+
+export: $(STAMP)
+	$(GRADER) export --out $(OUT) $(ASSIGNMENT_ARGS) $(if $(DB_URL),--db-url $(DB_URL)) \
+		$(foreach i,$(LMS_IDS),--lms-id $(i)) $(if $(MISSING_AS_ZERO),--missing-as-zero)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
