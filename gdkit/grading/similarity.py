@@ -159,7 +159,8 @@ def similar_groups(codes, stub=None, threshold=0.9, keep=(), min_shingles=MIN_SH
     for student, cells in codes.items():
         tokens[student] = {gid: normalise(code, keep) for gid, code in cells.items()}
         own = {gid: toks for gid, toks in tokens[student].items() if toks != given_cells.get(gid)}
-        sets[student] = set().union(*(shingles(toks) for toks in own.values())) - given
+        # hashed once: tuples do not cache their hash, and every pair below intersects two sets
+        sets[student] = {hash(s) for s in set().union(*(shingles(toks) for toks in own.values())) - given}
     students = sorted(s for s in sets if len(sets[s]) >= min_shingles)
     parent = {s: s for s in students}
 
