@@ -10,13 +10,15 @@ Small NumPy modules, one idea each, in the order the book teaches them:
 - :mod:`gdkit.initializers`, :mod:`gdkit.diagnostics`, :mod:`gdkit.regularizers`: initialisation, health checks
   of a training run, weight penalties
 - :mod:`gdkit.layers`, :mod:`gdkit.models`, :mod:`gdkit.callbacks`, :mod:`gdkit.metrics`: a Keras-shaped API
+- :mod:`gdkit.problems`: each student's own data for the exercises' concept questions
 - :mod:`gdkit.tuning`: honest comparisons (runs over seeds, a learning rate tuned per method)
 - :mod:`gdkit.datasets`, :mod:`gdkit.surfaces`, :mod:`gdkit.plotting`: data, loss landscapes and figures
 
 ``import gdkit`` costs little more than importing NumPy: plotting (matplotlib) loads only when used.
 """
 from . import (activations, callbacks, clipping, datasets, diagnostics, gradcheck, initializers, landscapes, layers,
-               losses, metrics, models, nn, optimizers, regularizers, schedules, surfaces, training, tuning)
+               losses, metrics, models, nn, optimizers, problems, regularizers, schedules, surfaces, training,
+               tuning)
 from .models import Sequential
 
 __version__ = "0.1.0"
@@ -32,4 +34,4 @@ def __getattr__(name):
 
 __all__ = ["Sequential", "activations", "callbacks", "clipping", "datasets", "diagnostics", "gradcheck",
            "initializers", "landscapes", "layers", "losses", "metrics", "models", "nn", "optimizers", "plotting",
-           "regularizers", "schedules", "surfaces", "training", "tuning"]
+           "problems", "regularizers", "schedules", "surfaces", "training", "tuning"]
