@@ -45,3 +45,51 @@ def test_minibatch_epoch_matches_two_hand_computed_steps():
     np.testing.assert_allclose(losses, [10.0, 5.76])
     np.testing.assert_allclose(W, [[2.44]])
     np.testing.assert_allclose(b, [1.08])
+
+
+def _linear_model_and_data():
+    from gdkit import Sequential, optimizers
+    from gdkit.layers import Dense
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(6, 2)), rng.normal(size=(6, 1))
+    model = Sequential([Dense(1, input_dim=2)], rng=0)
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    W, b = model.get_weights()
+    # per-example gradient of (x W + b - y)^2: dW = 2 x^T r, db = 2 r, with r = x W + b - y
+    r = X @ W + b - y
+    per_example = np.column_stack([2 * X * r, 2 * r])          # (6, 3): [dW_1, dW_2, db], as get_weights orders
+    return model, X, y, per_example
+
+
+def test_gradient_noise_against_hand_computed_per_example_gradients():
+    model, X, y, per_example = _linear_model_and_data()
+    weights = [w.copy() for w in model.get_weights()]
+    noise = training.gradient_noise(model, X, y)
+    G = per_example.mean(axis=0)
+    np.testing.assert_allclose(noise.gradient, G, rtol=1e-12)
+    full = model.compute_gradients(X, y)
+    np.testing.assert_allclose(noise.gradient, np.concatenate([full[0][0].ravel(), full[0][1]]), rtol=1e-12)
+    trace = np.mean(np.sum((per_example - G) ** 2, axis=1))
+    assert noise.trace_covariance == pytest.approx(trace, rel=1e-12)
+    assert noise.noise_scale == pytest.approx(trace / (G @ G), rel=1e-12)
+    assert noise.n_examples == 6
+    for new, old in zip(model.get_weights(), weights):
+        np.testing.assert_array_equal(new, old)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 5, 6])
+def test_batch_variance_is_the_mean_over_all_batches_without_replacement(batch_size):
+    """Enumerate every batch of distinct examples: the mean of ||g_B - G||^2 over all of them."""
+    from itertools import combinations
+    model, X, y, per_example = _linear_model_and_data()
+    noise = training.gradient_noise(model, X, y)
+    G = per_example.mean(axis=0)
+    errors = [np.sum((per_example[list(batch)].mean(axis=0) - G) ** 2)
+              for batch in combinations(range(6), batch_size)]
+    assert noise.batch_variance(batch_size) == pytest.approx(np.mean(errors), rel=1e-12, abs=1e-15)
+
+
+def test_batch_variance_rejects_impossible_sizes():
+    model, X, y, _ = _linear_model_and_data()
+    with pytest.raises(ValueError, match="between 1 and N = 6"):
+        training.gradient_noise(model, X, y).batch_variance(7)
