@@ -141,8 +141,8 @@ def plot_loss_curves(ax, history, keys=None, log_scale=False):
     return ax
 
 
-def plot_seed_band(ax, x, runs, label=None, color=None, linestyle="-", alpha=0.2):
-    """One method's curve over several seeds: the mean as a line, mean ± one standard deviation as a band.
+def plot_seed_band(ax, x, runs, label=None, color=None, linestyle="-", alpha=0.2, band="std"):
+    """One method's curve over several seeds: the mean as a line, and the spread over the seeds as a band.
 
     Parameters
     ----------
@@ -157,11 +157,14 @@ def plot_seed_band(ax, x, runs, label=None, color=None, linestyle="-", alpha=0.2
         Of the line; the band has the line's colour.
     alpha : float
         Opacity of the band.
+    band : {"std", "range"}
+        ``"std"``: mean ± one sample standard deviation (ddof=1); ``"range"``: from the lowest to the highest seed
+        (stays positive for positive curves, so it suits a logarithmic axis).
 
     Returns
     -------
     ax : matplotlib.axes.Axes
-        With one line (the mean) and one filled band (sample standard deviation over the seeds, ddof=1).
+        With one line (the mean) and one filled band.
     """
     values = np.asarray(getattr(runs, "values", runs), dtype=np.float64)
     if values.ndim != 2 or values.shape[0] < 2:
@@ -170,9 +173,16 @@ def plot_seed_band(ax, x, runs, label=None, color=None, linestyle="-", alpha=0.2
     x = np.arange(1, values.shape[1] + 1) if x is None else np.asarray(x, dtype=np.float64)
     if x.shape != values.shape[1:]:
         raise ValueError(f"x has shape {x.shape} but each curve has {values.shape[1]} points.")
-    mean, std = values.mean(axis=0), values.std(axis=0, ddof=1)
+    mean = values.mean(axis=0)
+    if band == "std":
+        std = values.std(axis=0, ddof=1)
+        low, high = mean - std, mean + std
+    elif band == "range":
+        low, high = values.min(axis=0), values.max(axis=0)
+    else:
+        raise ValueError(f"band must be 'std' or 'range', got {band!r}.")
     (line,) = ax.plot(x, mean, color=color, linestyle=linestyle, label=label)
-    ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=alpha, linewidth=0)
+    ax.fill_between(x, low, high, color=line.get_color(), alpha=alpha, linewidth=0)
     return ax
 
 

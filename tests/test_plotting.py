@@ -431,7 +431,17 @@ def test_seed_band_draws_the_mean_and_a_one_std_band(ax):
     assert to_hex(ax.collections[0].get_facecolor()[0], keep_alpha=False) == to_hex(line.get_color())
 
 
+def test_seed_band_range_spans_the_lowest_to_the_highest_seed(ax):
+    runs = np.array([[1.0, 5.0], [3.0, 2.0], [2.0, 8.0]])
+    gp.plot_seed_band(ax, [10.0, 20.0], runs, band="range")
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [2.0, 5.0])
+    band = ax.collections[0].get_paths()[0].vertices
+    np.testing.assert_allclose([band[:, 1].min(), band[:, 1].max()], [1.0, 8.0])
+
+
 def test_seed_band_errors(ax):
+    with pytest.raises(ValueError, match="band must be"):
+        gp.plot_seed_band(ax, None, np.ones((2, 4)), band="iqr")
     with pytest.raises(ValueError, match="one curve per seed"):
         gp.plot_seed_band(ax, None, np.ones((1, 4)))
     with pytest.raises(ValueError, match="each curve has 4 points"):
