@@ -1,8 +1,8 @@
 """The book does not hand out graded answers: no chapter shows the source of a function an exercise checks.
 
 "Graded functions" are every gdkit function or class that a part of the parts registry is checked against (each
-``Part`` in ``gdkit/grading/parts/*.py``, read through the modules' public ``PARTS`` tuples: the ``reference``
-and its ``forbidden`` aliases), plus the functions of the parts announced for the redesigned exercises
+``Part`` in ``gdkit/grading/parts/*.py``, read through the modules' public ``PARTS`` tuples: the ``reference``,
+its ``forbidden`` aliases and, where a part lists them, the ``withheld`` functions that reduce to it), plus the functions of the parts announced for the redesigned exercises
 (batch normalisation and dropout forward/backward, an AdamW step, a warm-up schedule, a training loop), found by
 name wherever they appear in gdkit. The registry is read in a subprocess, so this test does not depend on
 (or disturb) the grading package's internals beyond ``PARTS`` and ``Part.reference``/``Part.forbidden``.
@@ -82,7 +82,8 @@ for info in pkgutil.iter_modules(registry.__path__):
     module = importlib.import_module(f"{registry.__name__}.{info.name}")
     for part in getattr(module, "PARTS", ()):
         part_id = getattr(part, "id", None) or f"{info.name}/{getattr(part, 'name', '?')}"
-        candidates = [getattr(part, "reference", None), *(getattr(part, "forbidden", None) or ())]
+        candidates = [getattr(part, "reference", None), *(getattr(part, "forbidden", None) or ()),
+                      *(getattr(part, "withheld", None) or ())]  # withheld: what trivially reduces to the answer
         for obj in candidates:
             if obj is not None:
                 add(obj, f"part {part_id}")
