@@ -15,7 +15,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 help:
 	@echo "make book         build the book into _build/html (creates .venv if missing)"
 	@echo "make test         run the whole test suite with pytest"
-	@echo "make test-exercises  the tests an exercise change can break (notebooks, registry, catalogue; ~1 min)"
+	@echo "make test-exercises  the tests an exercise change can break (notebooks, registry, catalogue; 1-3 min)"
 	@echo "make book-strict  build the book as CI does: warnings are errors, every page rebuilt"
 	@echo "make exercises    regenerate exercises/ from solutions/ with nbgrader (after editing a solution notebook)"
 	@echo "make grade SUBMITTED=dir SEED=<private number> [ASSIGNMENT=01_forward] [WORKERS=2] [OUT=grading-output]"
