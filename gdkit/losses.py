@@ -8,6 +8,11 @@ factor ``1/N``: forgetting it is the classic "learning rate secretly multiplied 
 Cross-entropies exist twice: from probabilities (what a sigmoid or softmax layer outputs) and, stably, from
 logits (the scores before that last activation). Models that end in sigmoid/softmax use the logit versions
 internally, as Keras and PyTorch do.
+
+Keras's loss objects work too, for ``compile(loss=...)`` and as functions ``loss(y_true, y_pred)``:
+:class:`MeanSquaredError`, :class:`MeanAbsoluteError`, :class:`BinaryCrossentropy`,
+:class:`CategoricalCrossentropy` and :class:`SparseCategoricalCrossentropy`, each with ``from_logits=`` where
+Keras has it.
 """
 from typing import Callable, NamedTuple
 
@@ -16,13 +21,14 @@ import numpy as np
 from .activations import sigmoid, softmax
 
 __all__ = [
-    "mean_squared_error", "mean_squared_error_grad",
+    "mean_squared_error", "mean_squared_error_grad", "mean_absolute_error", "mean_absolute_error_grad",
     "binary_crossentropy", "binary_crossentropy_grad",
     "binary_crossentropy_from_logits", "binary_crossentropy_from_logits_grad",
     "categorical_crossentropy", "categorical_crossentropy_grad",
     "categorical_crossentropy_from_logits", "categorical_crossentropy_from_logits_grad",
     "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad",
-    "Loss", "get", "LOSSES",
+    "Loss", "get", "LOSSES", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
+    "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
 ]
 
 
@@ -62,6 +68,28 @@ def mean_squared_error_grad(y_true, y_pred):
     r"""Gradient of :func:`mean_squared_error`: :math:`\partial L / \partial \hat y = 2(\hat y - y) / (NK)`."""
     y_true, y_pred = _check_shapes(y_true, y_pred, "mean_squared_error")
     return 2.0 * (y_pred - y_true) / y_pred.size
+
+
+def mean_absolute_error(y_true, y_pred):
+    r"""Mean absolute error :math:`L = \frac{1}{NK}\sum_{n,k} |\hat y_{nk} - y_{nk}|` (Keras's ``"mae"`` loss).
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray, shape (N, K) (or (N,))
+
+    Returns
+    -------
+    float
+    """
+    y_true, y_pred = _check_shapes(y_true, y_pred, "mean_absolute_error")
+    return float(np.mean(np.abs(y_pred - y_true)))
+
+
+def mean_absolute_error_grad(y_true, y_pred):
+    r"""(Sub)gradient of :func:`mean_absolute_error`: :math:`\mathrm{sign}(\hat y - y) / (NK)` (0 where they are
+    equal, as in PyTorch)."""
+    y_true, y_pred = _check_shapes(y_true, y_pred, "mean_absolute_error")
+    return np.sign(y_pred - y_true) / y_pred.size
 
 
 def _clip_probabilities(p):
@@ -229,10 +257,53 @@ def l2_penalty_grad(W, lam):
     return 2.0 * lam * W
 
 
+# ---- per-example losses (for sample weights: Keras's weighted loss is sum_n w_n l_n / N) -----------------------
+def _rows(y_true, y_pred, loss_name):
+    y_true, y_pred = _check_shapes(y_true, y_pred, loss_name)
+    return y_true.reshape(len(y_true), -1), y_pred.reshape(len(y_pred), -1)
+
+
+def _mse_per_example(y_true, y_pred):
+    y, p = _rows(y_true, y_pred, "mean_squared_error")
+    return np.mean((p - y) ** 2, axis=1)
+
+
+def _mae_per_example(y_true, y_pred):
+    y, p = _rows(y_true, y_pred, "mean_absolute_error")
+    return np.mean(np.abs(p - y), axis=1)
+
+
+def _bce_per_example(y_true, y_pred):
+    y, p = _rows(y_true, y_pred, "binary_crossentropy")
+    p = _clip_probabilities(p)
+    return -np.mean(y * np.log(p) + (1.0 - y) * np.log1p(-p), axis=1)
+
+
+def _bce_logits_per_example(y_true, logits):
+    y, z = _rows(y_true, logits, "binary_crossentropy_from_logits")
+    with np.errstate(under="ignore"):
+        return np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))), axis=1)
+
+
+def _cce_per_example(y_true, y_pred):
+    y, p = _as_one_hot(y_true, y_pred, "categorical_crossentropy")
+    return -np.sum(y * np.log(_clip_probabilities(p)), axis=1)
+
+
+def _cce_logits_per_example(y_true, logits):
+    y, z = _as_one_hot(y_true, logits, "categorical_crossentropy_from_logits")
+    m = np.max(z, axis=1, keepdims=True)
+    with np.errstate(under="ignore"):
+        log_sum_exp = m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+    return np.sum(y * (log_sum_exp - z), axis=1)
+
+
 class Loss(NamedTuple):
     """A loss by name: ``forward(y_true, y_pred) -> float`` and ``grad(y_true, y_pred) -> dY``.
 
-    ``from_logits`` names the stable partner used when the model's last activation is folded into the loss.
+    ``from_logits`` names the stable partner used when the model's last activation is folded into the loss;
+    ``per_example(y_true, y_pred) -> (N,)`` gives each example's loss (their mean is ``forward``), for
+    sample weights.
     """
 
     name: str
@@ -240,6 +311,7 @@ class Loss(NamedTuple):
     grad: Callable
     from_logits: "Loss | None" = None
     output_activation: str | None = None
+    per_example: Callable | None = None
 
     def __call__(self, y_true, y_pred):
         return self.forward(y_true, y_pred)
@@ -249,27 +321,41 @@ class Loss(NamedTuple):
 
 
 _BCE_LOGITS = Loss("binary_crossentropy_from_logits", binary_crossentropy_from_logits,
-                   binary_crossentropy_from_logits_grad)
+                   binary_crossentropy_from_logits_grad, per_example=_bce_logits_per_example)
 _CCE_LOGITS = Loss("categorical_crossentropy_from_logits", categorical_crossentropy_from_logits,
-                   categorical_crossentropy_from_logits_grad)
-_MSE = Loss("mean_squared_error", mean_squared_error, mean_squared_error_grad)
-_BCE = Loss("binary_crossentropy", binary_crossentropy, binary_crossentropy_grad, _BCE_LOGITS, "sigmoid")
+                   categorical_crossentropy_from_logits_grad, per_example=_cce_logits_per_example)
+_SCCE_LOGITS = _CCE_LOGITS._replace(name="sparse_categorical_crossentropy_from_logits")
+_MSE = Loss("mean_squared_error", mean_squared_error, mean_squared_error_grad, per_example=_mse_per_example)
+_MAE = Loss("mean_absolute_error", mean_absolute_error, mean_absolute_error_grad, per_example=_mae_per_example)
+_BCE = Loss("binary_crossentropy", binary_crossentropy, binary_crossentropy_grad, _BCE_LOGITS, "sigmoid",
+            _bce_per_example)
 _CCE = Loss("categorical_crossentropy", categorical_crossentropy, categorical_crossentropy_grad,
-            _CCE_LOGITS, "softmax")
+            _CCE_LOGITS, "softmax", _cce_per_example)
+# The same computation as categorical cross-entropy (which accepts integer labels too); a name of its own so that
+# a model can tell the student which of the two Keras would need.
+_SCCE = _CCE._replace(name="sparse_categorical_crossentropy", from_logits=_SCCE_LOGITS)
 
 LOSSES = {
     "mean_squared_error": _MSE, "mse": _MSE,
+    "mean_absolute_error": _MAE, "mae": _MAE,
     "binary_crossentropy": _BCE,
-    "categorical_crossentropy": _CCE, "sparse_categorical_crossentropy": _CCE,
+    "categorical_crossentropy": _CCE, "sparse_categorical_crossentropy": _SCCE,
     "binary_crossentropy_from_logits": _BCE_LOGITS,
     "categorical_crossentropy_from_logits": _CCE_LOGITS,
+    "sparse_categorical_crossentropy_from_logits": _SCCE_LOGITS,
 }
+
+KERAS_ONLY = ("binary_focal_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "cosine_similarity",
+              "ctc", "dice", "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_percentage_error",
+              "mean_squared_logarithmic_error", "poisson", "squared_hinge", "tversky")
+"""Loss names Keras 3 accepts that gdkit does not implement (an error says so)."""
 
 
 def get(identifier):
-    """Look a loss up by name (``"mse"``, ``"binary_crossentropy"``, ...) or pass a :class:`Loss` through.
+    """Look a loss up by name (``"mse"``, ``"binary_crossentropy"``, ...) or pass a :class:`Loss` (or a loss object
+    such as ``BinaryCrossentropy(from_logits=True)``) through.
 
-    An unknown name raises ``ValueError`` listing the known ones.
+    An unknown name raises ``ValueError`` listing the known ones (and saying so for Keras losses gdkit lacks).
     """
     if isinstance(identifier, Loss):
         return identifier
@@ -277,5 +363,69 @@ def get(identifier):
         key = identifier.lower()
         if key in LOSSES:
             return LOSSES[key]
-        raise ValueError(f"Unknown loss {identifier!r}. Known losses: {', '.join(sorted(LOSSES))}.")
+        keras = (" Keras has it, but gdkit does not implement it." if key in KERAS_ONLY or
+                 key in ("mape", "msle", "kld", "kullback_leibler_divergence") else "")
+        raise ValueError(f"Unknown loss {identifier!r}.{keras} Known losses: {', '.join(sorted(LOSSES))}.")
     raise TypeError(f"loss must be a name such as 'mse' or a gdkit.losses.Loss, got {type(identifier).__name__}.")
+
+
+# ---- Keras's loss classes ------------------------------------------------------------------------------------
+def _keras_options(cls_name, reduction, label_smoothing=0.0, **unsupported):
+    if reduction not in ("sum_over_batch_size", "mean", "auto"):
+        raise ValueError(f"{cls_name}: only Keras's default reduction='sum_over_batch_size' (the mean over the "
+                         f"batch) is supported, got reduction={reduction!r}.")
+    if label_smoothing:
+        raise ValueError(f"{cls_name}: label_smoothing is not supported; smooth the targets yourself, e.g. "
+                         f"y * (1 - a) + a / K for K classes, and pass those.")
+    for key, value in unsupported.items():
+        if value is not None:
+            raise ValueError(f"{cls_name}: {key}={value!r} is not supported in gdkit.")
+
+
+class MeanSquaredError(Loss):
+    """``keras.losses.MeanSquaredError()``: the loss ``"mse"`` as an object."""
+
+    def __new__(cls, reduction="sum_over_batch_size", name=None, dtype=None):
+        _keras_options(cls.__name__, reduction)
+        return super().__new__(cls, *_MSE)
+
+
+class MeanAbsoluteError(Loss):
+    """``keras.losses.MeanAbsoluteError()``: the loss ``"mae"`` as an object."""
+
+    def __new__(cls, reduction="sum_over_batch_size", name=None, dtype=None):
+        _keras_options(cls.__name__, reduction)
+        return super().__new__(cls, *_MAE)
+
+
+class BinaryCrossentropy(Loss):
+    """``keras.losses.BinaryCrossentropy(from_logits=False)``.
+
+    With ``from_logits=True`` the model's last layer has no activation (its outputs are logits z) and the loss
+    is :func:`binary_crossentropy_from_logits`; as in Keras, ``metrics=["accuracy"]`` then still thresholds
+    the outputs at 0.5 (use ``predict`` and ``z > 0`` for the accuracy of logits).
+    """
+
+    def __new__(cls, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None,
+                dtype=None):
+        _keras_options(cls.__name__, reduction, label_smoothing, axis=None if axis == -1 else axis)
+        return super().__new__(cls, *(_BCE_LOGITS if from_logits else _BCE))
+
+
+class CategoricalCrossentropy(Loss):
+    """``keras.losses.CategoricalCrossentropy(from_logits=False)``: one-hot targets; with ``from_logits=True``
+    the last layer has no activation and the loss is :func:`categorical_crossentropy_from_logits`."""
+
+    def __new__(cls, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None,
+                dtype=None):
+        _keras_options(cls.__name__, reduction, label_smoothing, axis=None if axis == -1 else axis)
+        return super().__new__(cls, *(_CCE_LOGITS if from_logits else _CCE))
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """``keras.losses.SparseCategoricalCrossentropy(from_logits=False)``: integer class labels; with
+    ``from_logits=True`` the last layer has no activation (the Keras quickstart's ``Dense(10)``)."""
+
+    def __new__(cls, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", name=None, dtype=None):
+        _keras_options(cls.__name__, reduction, ignore_class=ignore_class)
+        return super().__new__(cls, *(_SCCE_LOGITS if from_logits else _SCCE))

@@ -14,6 +14,7 @@ cross-entropy, the two are folded together and the output gradient is simply ``(
 ``N * K``, the number of entries, for a sigmoid output with K columns, as the mean in the BCE loss is): the
 same numbers, computed stably, as Keras and PyTorch do.
 """
+import math
 import re
 import sys
 import time
@@ -25,9 +26,14 @@ from . import diagnostics as diagnostics_module, losses, metrics as metrics_modu
 from .callbacks import History, TrainingDivergedWarning
 from .layers import Layer
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "KerasPortabilityWarning"]
 
-_CATEGORICAL = ("categorical_crossentropy", "categorical_crossentropy_from_logits")
+_SPARSE = ("sparse_categorical_crossentropy", "sparse_categorical_crossentropy_from_logits")
+_CATEGORICAL = ("categorical_crossentropy", "categorical_crossentropy_from_logits") + _SPARSE
+
+
+class KerasPortabilityWarning(UserWarning):
+    """gdkit accepted something that Keras would refuse (the message says what to write instead)."""
 
 
 def _check_finite(array, what):
@@ -127,19 +133,33 @@ class Sequential:
                              f"features per example but x has shape {x.shape}.")
         return x
 
-    def _prepare_y(self, y, n):
+    def _prepare_y(self, y, n, warn=False):
+        """Targets as a float array (N, units); integer class labels become one-hot rows. ``warn``: say (once, in
+        fit) when the labels would not work with the same loss in Keras."""
         y = np.asarray(y)
         units = self.layers[-1].output_dim
         if len(y) != n:
             raise ValueError(f"x has {n} examples but y has {len(y)} (y shape {y.shape}); they must match.")
-        if self.loss.name in _CATEGORICAL and y.ndim == 1:
+        categorical = self.loss.name in _CATEGORICAL
+        if categorical and y.ndim == 2 and y.shape[1] == 1 and units > 1:
+            y = y[:, 0]  # Keras's sparse labels may come as a column (N, 1)
+        if categorical and y.ndim == 1:
             labels = y.astype(np.int64)
             if not np.array_equal(labels, y) or labels.min() < 0 or labels.max() >= units:
                 raise ValueError(f"integer class labels must lie in 0..{units - 1} for an output layer of {units} "
                                  f"units; got values from {y.min()} to {y.max()}.")
+            if warn and self.loss.name not in _SPARSE:
+                warnings.warn("integer class labels with loss='categorical_crossentropy': gdkit reads them as class "
+                              "indices, but Keras would stop with a shape error. For Keras, use "
+                              "loss='sparse_categorical_crossentropy' (gdkit accepts it too) or one-hot labels, "
+                              "gdkit.utils.to_categorical(y).", KerasPortabilityWarning, stacklevel=3)
             one_hot = np.zeros((n, units), dtype=self.dtype)
             one_hot[np.arange(n), labels] = 1.0
             return one_hot
+        if warn and self.loss.name in _SPARSE and y.ndim == 2:
+            warnings.warn("one-hot labels with loss='sparse_categorical_crossentropy': gdkit accepts them, but "
+                          "Keras would stop with a shape error. For Keras, use loss='categorical_crossentropy' or "
+                          "integer labels, y.argmax(axis=1).", KerasPortabilityWarning, stacklevel=3)
         if y.ndim == 1:
             y = y.reshape(-1, 1)
         if y.shape[1] != units:
@@ -165,30 +185,35 @@ class Sequential:
         return self.loss.output_activation is not None and \
             self.layers[-1].activation.name == self.loss.output_activation
 
-    def _loss_value(self, y, A):
-        """Loss of output ``A`` for targets ``y`` (from logits when the output activation is fused)."""
-        if self._fused_output():
-            return self.loss.from_logits.forward(y, self.layers[-1].pre_activation)
-        return self.loss.forward(y, A)
+    def _loss_value(self, y, A, weights=None):
+        """Loss of output ``A`` for targets ``y`` (from logits when the output activation is fused); with
+        ``weights`` (N,), Keras's weighted loss ``sum_n w_n l_n / N``."""
+        loss, out = (self.loss.from_logits, self.layers[-1].pre_activation) if self._fused_output() else (self.loss, A)
+        if weights is None:
+            return loss.forward(y, out)
+        return float(weights @ loss.per_example(y, out) / len(weights))
 
-    def _backward(self, y, A):
-        """Backpropagate the loss gradient from output ``A`` through all layers, filling each layer's grads."""
+    def _backward(self, y, A, weights=None):
+        """Backpropagate the loss gradient from output ``A`` through all layers, filling each layer's grads.
+        With per-example ``weights`` (N,), row n of the output gradient is scaled by w_n."""
         last, need_dX = self.layers[-1], len(self.layers) > 1
         if self._fused_output():
             divisor = A.shape[0] if self.loss.name in _CATEGORICAL else A.size
-            dA = last.backward_from_z((A - y) / divisor, need_dX)
+            dZ = (A - y) / divisor
+            dA = last.backward_from_z(dZ if weights is None else dZ * weights[:, None], need_dX)
         else:
-            dA = last.backward(self.loss.grad(y, A), need_dX)
+            dA = self.loss.grad(y, A)
+            dA = last.backward(dA if weights is None else dA * weights[:, None], need_dX)
         for index in range(len(self.layers) - 2, -1, -1):
             dA = self.layers[index].backward(dA, need_dX=index > 0)
 
     def _penalty(self):
         return sum(layer.penalty() for layer in self.layers)
 
-    def _train_step(self, xb, yb, recorder=None):
+    def _train_step(self, xb, yb, recorder=None, weights=None):
         A = self._forward(xb, training=True)
-        loss_value = self._loss_value(yb, A) + self._penalty()
-        self._backward(yb, A)
+        loss_value = self._loss_value(yb, A, weights) + self._penalty()
+        self._backward(yb, A, weights)
         if recorder:
             recorder.after_backward()  # before the step: clipping changes the gradients in place
         learning_rate = self.optimizer.current_learning_rate()  # the rate of this step (before it counts)
@@ -213,26 +238,47 @@ class Sequential:
         return [[g.copy() for g in layer.grads] for layer in self.layers]
 
     # ---- training -------------------------------------------------------------------------------------
-    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, rng=None, diagnostics=False):
+    def fit(self, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, *,
+            rng=None, diagnostics=False):
         """Train by mini-batch gradient descent; returns a :class:`gdkit.callbacks.History`.
+
+        The arguments are Keras 3's, with the same meaning and defaults, plus ``rng`` and ``diagnostics``.
 
         Parameters
         ----------
-        x : ndarray, shape (N, D)
+        x : ndarray, shape (N, D), or (N, d1, d2, ...) when the first layer is ``Flatten``
         y : ndarray, shape (N,) or (N, K)
             Binary labels, regression targets, integer class labels, or one-hot rows.
         batch_size : int or None
-            Examples per step; ``None`` or ``>= N`` is full-batch gradient descent, 1 is stochastic.
+            Examples per step; ``None`` means 32, as in Keras. For full-batch gradient descent pass
+            ``batch_size=len(x)`` (any value >= N); 1 is stochastic gradient descent.
         epochs : int
-        verbose : {0, 1, 2}
-            0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+            Train until this epoch number (counted from 0 at ``initial_epoch``, as Keras).
+        verbose : {"auto", 0, 1, 2}
+            0 silent, 1 (and "auto") a progress bar per epoch, 2 one line per epoch, in Keras 3's format.
         callbacks : list of gdkit.callbacks.Callback, optional
         validation_split : float
-            Fraction of the data, taken from the end before shuffling (as Keras), held out for validation.
-        validation_data : tuple (x_val, y_val), optional
+            Fraction of the data held out for validation: the last ``N - floor(N (1 - s))`` examples, taken
+            before shuffling (as Keras).
+        validation_data : tuple (x_val, y_val) or (x_val, y_val, sample_weight_val), optional
         shuffle : bool
             Reshuffle the training examples every epoch.
+        class_weight : dict {class index: weight}, optional
+            Weight of each class's examples in the training loss (classes not listed: 1.0), as Keras.
+        sample_weight : ndarray, shape (N,), optional
+            Weight of each example in the training loss: ``loss = sum_n w_n l_n / N`` per batch, and in the
+            metrics (weighted means), as Keras. Not with ``class_weight``.
+        initial_epoch : int
+            Epoch at which to start (to resume a run): ``history.epoch`` starts there.
+        steps_per_epoch, validation_steps : None
+            For data generators in Keras; gdkit trains on arrays, whose epoch is ``ceil(N / batch_size)`` steps.
+        validation_batch_size : int, optional
+            Batch size of the validation pass (default ``batch_size``); does not change the numbers.
+        validation_freq : int or list of int
+            Validate every ``validation_freq`` epochs (or after the listed epochs, counted from 1); the
+            ``val_...`` lists of the history then have one entry per validation, as in Keras.
         rng : int, Generator or None
             Randomness for shuffling; by default the model's own generator.
         diagnostics : bool
@@ -242,43 +288,61 @@ class Sequential:
         -----
         If the loss becomes NaN or infinite, training stops at once with a
         :class:`gdkit.callbacks.TrainingDivergedWarning` naming the epoch; ``history.stopped_reason`` says why.
+        Integer labels with ``loss="categorical_crossentropy"`` are accepted (as class indices) with a
+        :class:`KerasPortabilityWarning`: Keras needs ``"sparse_categorical_crossentropy"`` for them.
         """
         self._require_compiled("fit")
+        for name, value in (("steps_per_epoch", steps_per_epoch), ("validation_steps", validation_steps)):
+            if value is not None:
+                raise ValueError(f"fit(..., {name}={value!r}): gdkit trains on arrays, not data generators, so {name} "
+                                 "is not supported. An epoch is ceil(N / batch_size) steps over all N examples; to "
+                                 "train on fewer examples per epoch, pass a slice of x and y.")
+        verbose = _check_verbose(verbose)
         x = self._prepare_x(x)
-        y = self._prepare_y(y, len(x))
+        y = self._prepare_y(y, len(x), warn=True)
+        weights = self._sample_weights(sample_weight, class_weight, y, len(x))
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split}.")
         if validation_data is None and validation_split > 0:
-            n_val = int(round(len(x) * validation_split))
-            if n_val == 0 or n_val == len(x):
-                raise ValueError(f"validation_split={validation_split} leaves {len(x) - n_val} training and {n_val} "
-                                 f"validation examples out of {len(x)}; both must be at least 1.")
-            validation_data = (x[-n_val:], y[-n_val:])
-            x, y = x[:-n_val], y[:-n_val]
+            split_at = int(math.floor(len(x) * (1.0 - validation_split)))  # Keras's rule, to the last example
+            if split_at == 0 or split_at == len(x):
+                raise ValueError(f"validation_split={validation_split} leaves {split_at} training and "
+                                 f"{len(x) - split_at} validation examples out of {len(x)}; both must be at least 1.")
+            validation_data = (x[split_at:], y[split_at:], None if weights is None else weights[split_at:])
+            x, y = x[:split_at], y[:split_at]
+            weights = None if weights is None else weights[:split_at]
+            if class_weight is not None:
+                validation_data = validation_data[:2] + (None,)  # Keras applies class_weight to training only
         elif validation_data is not None:
-            x_val, y_val = validation_data
-            x_val = self._prepare_x(x_val)
-            validation_data = (x_val, self._prepare_y(y_val, len(x_val)))
+            validation_data = self._prepare_validation_data(validation_data)
         n = len(x)
-        batch_size = n if batch_size is None else int(batch_size)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+        batch_size = _check_batch_size(batch_size, "fit")
+        validation_batch_size = batch_size if validation_batch_size is None else \
+            _check_batch_size(validation_batch_size, "fit(validation_batch_size=...)")
+        should_validate = _validation_schedule(validation_freq)
+        initial_epoch, epochs = int(initial_epoch), int(epochs)
         rng = self.rng if rng is None else np.random.default_rng(rng)
         history, callbacks = History(), list(callbacks or [])
+        steps = -(-n // batch_size)
+        history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         self.history, self.stop_training, self.stop_reason = history, False, None
         for callback in callbacks:
             callback.set_model(self)
+            callback.set_params(dict(history.params))
             callback.on_train_begin()
-        progress = _Progress(verbose, epochs, -(-n // batch_size))
+        progress = _Progress(verbose, epochs, steps)
         recorder = _Diagnostics(self, x[:1000], history) if diagnostics else None
-        for epoch in range(epochs):
+        for epoch in range(initial_epoch, epochs):
             progress.start_epoch(epoch)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, in words
-                logs = self._train_epoch(epoch, x, y, batch_size, shuffle, rng, progress, recorder, history)
+                logs = self._train_epoch(epoch, x, y, weights, batch_size, shuffle, rng, progress, recorder, history)
             if logs is None:  # diverged
                 break
-            if validation_data is not None:
-                logs.update({f"val_{key}": value for key, value in self._evaluate_logs(*validation_data).items()})
+            validate = validation_data is not None and should_validate(epoch)
+            self.validation_skipped = validation_data is not None and not validate
+            if validate:
+                val_logs = self._evaluate_logs(*validation_data, validation_batch_size)
+                logs.update({f"val_{key}": value for key, value in sorted(val_logs.items())})
             history.record(epoch, logs)
             if recorder:
                 with np.errstate(over="ignore", invalid="ignore"):
@@ -290,37 +354,62 @@ class Sequential:
                 history.stopped_reason = self.stop_reason
                 progress.message(f"Stopped: {self.stop_reason}.")
                 break
+        self.validation_skipped = False
         for callback in callbacks:
             callback.on_train_end()
         return history
 
-    def _train_epoch(self, epoch, x, y, batch_size, shuffle, rng, progress, recorder, history):
+    def _prepare_validation_data(self, validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
+        x_val = self._prepare_x(validation_data[0])
+        y_val = self._prepare_y(validation_data[1], len(x_val))
+        weights = None if len(validation_data) == 2 else self._sample_weights(validation_data[2], None, y_val,
+                                                                                len(x_val))
+        return x_val, y_val, weights
+
+    def _sample_weights(self, sample_weight, class_weight, y, n):
+        """Per-example weights (N,) from ``sample_weight`` or ``class_weight`` (Keras's rules), or None."""
+        if sample_weight is not None and class_weight is not None:
+            raise ValueError("fit: pass either sample_weight or class_weight, not both (as in Keras); to combine "
+                             "them, multiply the class weights into sample_weight.")
+        if class_weight is not None:
+            if not isinstance(class_weight, dict):
+                raise TypeError(f"class_weight must be a dict {{class index: weight}}, got "
+                                f"{type(class_weight).__name__}.")
+            labels = y.argmax(axis=1) if y.shape[1] > 1 else np.round(y[:, 0]).astype(np.int64)
+            sample_weight = np.array([class_weight.get(int(label), 1.0) for label in labels])
+        if sample_weight is None:
+            return None
+        weights = np.asarray(sample_weight, dtype=self.dtype)
+        if weights.ndim == 2 and weights.shape[1] == 1:
+            weights = weights[:, 0]
+        if weights.shape != (n,):
+            raise ValueError(f"sample_weight must have one weight per example, shape ({n},); got {weights.shape}.")
+        _check_finite(weights, "sample_weight")
+        if (weights < 0).any():
+            raise ValueError("sample_weight must not be negative.")
+        return weights
+
+    def _train_epoch(self, epoch, x, y, weights, batch_size, shuffle, rng, progress, recorder, history):
         """One pass over the training data; returns the epoch's logs, or None if the loss diverged."""
         n = len(x)
         # Shuffle by gathering each batch through a permutation, rather than copying the whole data set once
         # per epoch (a fresh 376 MB array for 60,000 MNIST images in float64: page faults, about 10% of an epoch).
         order = rng.permutation(n) if shuffle and batch_size < n else None
-        loss_sum, metric_sums = 0.0, [0.0] * len(self.metrics)
+        totals = _Totals(self.metrics)
         for batch, start in enumerate(range(0, n, batch_size)):
-            if order is None:
-                xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-            else:
-                rows = order[start:start + batch_size]
-                xb, yb = x[rows], y[rows]
-            loss_value, A = self._train_step(xb, yb, recorder)
+            rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+            xb, yb = x[rows], y[rows]
+            wb = None if weights is None else weights[rows]
+            loss_value, A = self._train_step(xb, yb, recorder, wb)
+            history.batch_loss.append(loss_value)
             if not np.isfinite(loss_value):
-                history.batch_loss.append(loss_value)
                 self._stop_diverged(history, epoch, batch, loss_value, progress)
                 return None
-            loss_sum += loss_value * len(xb)
-            history.batch_loss.append(loss_value)
-            for i, (_, metric) in enumerate(self.metrics):
-                metric_sums[i] += metric(yb, A) * len(xb)
-            progress.update(batch + 1, loss_sum / min(start + batch_size, n))
-        logs = {"loss": loss_sum / n}
-        logs.update({name: total / n for (name, _), total in zip(self.metrics, metric_sums)})
-        return logs
-
+            totals.add(loss_value, yb, A, wb)
+            progress.update(batch + 1, totals.logs())
+        return totals.logs()
     def _stop_diverged(self, history, epoch, batch, loss_value, progress):
         rate = getattr(self.optimizer, "learning_rate", None)
         rate = f" (now {rate})" if isinstance(rate, (int, float)) else ""
@@ -338,10 +427,21 @@ class Sequential:
     # ---- using a trained model --------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose=0):
         """The network's outputs for inputs ``x`` (N, D): shape (N, units of the last layer), in inference mode
-        (``training=False``: no dropout, batch normalisation with its running averages)."""
+        (``training=False``: no dropout, batch normalisation with its running averages).
+
+        ``batch_size`` (default 32, as Keras) only sets how many rows go through at once; ``verbose=1`` or 2
+        shows Keras's progress bar (Keras shows it by default; gdkit stays quiet unless asked).
+        """
         x = self._prepare_x(x)
-        step = len(x) if batch_size is None else int(batch_size)
-        return np.concatenate([self._forward(x[i:i + step], training=False) for i in range(0, len(x), max(step, 1))])
+        step = _check_batch_size(batch_size, "predict")
+        progress = _Progress(_check_verbose(verbose), 1, -(-len(x) // step))
+        progress.start_epoch(0)
+        outputs = []
+        for batch, start in enumerate(range(0, len(x), step)):
+            outputs.append(self._forward(x[start:start + step], training=False))
+            progress.update(batch + 1, {})
+        progress.end_epoch({})
+        return np.concatenate(outputs)
 
     def __call__(self, x, training=False):
         """The network's outputs for one batch ``x`` (N, D), as Keras's ``model(x, training=...)``.
@@ -352,21 +452,60 @@ class Sequential:
         """
         return self._forward(self._prepare_x(x), training=training)
 
-    def _evaluate_logs(self, x, y):
-        """Loss and metrics of prepared ``x``, ``y`` (loss from logits when the output is fused, as in training)."""
-        A = self._forward(x, training=False)
-        logs = {"loss": self._loss_value(y, A) + self._penalty()}
-        logs.update({name: metric(y, A) for name, metric in self.metrics})
-        return logs
 
-    def evaluate(self, x, y, batch_size=None, verbose=0):
-        """Loss (plus regularisation) on ``(x, y)``; with metrics, ``[loss, metric_1, ...]`` as in Keras.
-        Runs in inference mode (``training=False``), as ``predict`` and the validation loss do."""
+    def _evaluate_logs(self, x, y, weights=None, batch_size=None, progress=None):
+        """Loss and metrics of prepared ``x``, ``y`` in batches (loss from logits when the output is fused, as in
+        training), in Keras's alphabetical order."""
+        step = len(x) if batch_size is None else batch_size
+        totals = _Totals(self.metrics)
+        penalty = self._penalty()
+        for batch, start in enumerate(range(0, len(x), step)):
+            xb, yb = x[start:start + step], y[start:start + step]
+            wb = None if weights is None else weights[start:start + step]
+            A = self._forward(xb, training=False)
+            totals.add(self._loss_value(yb, A, wb) + penalty, yb, A, wb)
+            if progress:
+                progress.update(batch + 1, totals.logs())
+        return totals.logs()
+
+    def evaluate(self, x, y, batch_size=None, verbose=0, sample_weight=None, return_dict=False):
+        """Loss (plus regularisation) on ``(x, y)``; with metrics, ``[loss, metric_1, ...]`` (the metrics in the
+        order given to ``compile``), as in Keras. Runs in inference mode (``training=False``), as ``predict`` and
+        the validation loss do.
+
+        Parameters
+        ----------
+        x, y : ndarray
+        batch_size : int or None
+            Examples per evaluation step (default 32, as Keras); the numbers do not depend on it.
+        verbose : {0, 1, 2, "auto"}
+            Keras prints a progress bar by default; gdkit only when asked (1 or 2, Keras 3's format).
+        sample_weight : ndarray, shape (N,), optional
+            Weighted loss and metrics, as in :meth:`fit`.
+        return_dict : bool
+            Return ``{"accuracy": ..., "loss": ...}`` (Keras's alphabetical order) instead of a list.
+        """
         self._require_compiled("evaluate")
         x = self._prepare_x(x)
-        logs = self._evaluate_logs(x, self._prepare_y(y, len(x)))
-        values = list(logs.values())
+        y = self._prepare_y(y, len(x))
+        weights = self._sample_weights(sample_weight, None, y, len(x))
+        step = _check_batch_size(batch_size, "evaluate")
+        progress = _Progress(_check_verbose(verbose), 1, -(-len(x) // step))
+        progress.start_epoch(0)
+        logs = self._evaluate_logs(x, y, weights, step, progress)
+        progress.end_epoch(logs)
+        if return_dict:
+            return logs
+        values = [logs["loss"]] + [logs[name] for name, _ in self.metrics]
         return values[0] if len(values) == 1 else values
+
+    @property
+    def metrics_names(self):
+        """``["loss", <metric names in compile order>]``: the meaning of each entry :meth:`evaluate` returns.
+
+        (Keras 2 gives the same list; Keras 3 gives ``["loss", "compile_metrics"]``.)
+        """
+        return ["loss"] + [name for name, _ in self.metrics]
 
     # ---- weights and description ------------------------------------------------------------------------
     def get_weights(self):
@@ -454,41 +593,155 @@ class _Diagnostics:
         self.grad_sums, self.steps = [0.0] * len(self.model.layers), 0
 
 
+def _check_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got "
+                         f"{verbose!r}.")
+    return int(verbose)
+
+
+def _check_batch_size(batch_size, where):
+    """``None`` means 32, as in Keras."""
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"{where}: batch_size must be a positive integer (None means 32, as in Keras; len(x) is "
+                         f"full-batch gradient descent), got {batch_size!r}.")
+    return int(batch_size)
+
+
+def _validation_schedule(validation_freq):
+    """``epoch -> bool``: Keras's rule, an int k validates after every k-th epoch, a list after those epochs (from 1)."""
+    if isinstance(validation_freq, (int, np.integer)) and not isinstance(validation_freq, bool) and validation_freq >= 1:
+        return lambda epoch: (epoch + 1) % int(validation_freq) == 0
+    if isinstance(validation_freq, (list, tuple)):
+        return lambda epoch: epoch + 1 in validation_freq
+    raise ValueError(f"validation_freq must be a positive integer or a list of epoch numbers (from 1), got "
+                     f"{validation_freq!r}.")
+
+
+def _per_example_metric(metric, y, A):
+    """Per-example values (N,) of a mean-type metric (for weighted metrics): vectorised for gdkit's metrics."""
+    if metric is metrics_module.accuracy:
+        metric = metrics_module.binary_accuracy if A.shape[1] == 1 else metrics_module.categorical_accuracy
+    if metric is metrics_module.binary_accuracy:
+        return np.mean((A > 0.5) == (y > 0.5), axis=1)
+    if metric is metrics_module.categorical_accuracy:
+        return (A.argmax(axis=1) == y.argmax(axis=1)).astype(float)
+    if metric is metrics_module.mean_absolute_error:
+        return np.mean(np.abs(A - y), axis=1)
+    if metric is metrics_module.mean_squared_error:
+        return np.mean((A - y) ** 2, axis=1)
+    return np.array([metric(y[i:i + 1], A[i:i + 1]) for i in range(len(y))])
+
+
+class _Totals:
+    """Running means of the loss and the metrics over the batches of an epoch (Keras's weighting: the loss by
+    batch size, the metrics by sample weight when there are weights)."""
+
+    def __init__(self, metrics):
+        self.metrics, self.count, self.loss_sum = metrics, 0, 0.0
+        self.sums, self.weight_sum = [0.0] * len(metrics), 0.0
+
+    def add(self, loss_value, y, A, weights=None):
+        self.count += len(y)
+        self.loss_sum += loss_value * len(y)
+        for i, (_, metric) in enumerate(self.metrics):
+            if weights is None:
+                self.sums[i] += metric(y, A) * len(y)
+            else:
+                self.sums[i] += float(weights @ _per_example_metric(metric, y, A))
+        self.weight_sum += len(y) if weights is None else float(weights.sum())
+
+    def logs(self):
+        """``{name: mean}``, sorted by name as Keras 3's logs are."""
+        logs = {"loss": self.loss_sum / self.count}
+        for (name, _), total in zip(self.metrics, self.sums):
+            logs[name] = total / self.weight_sum if self.weight_sum > 0 else 0.0
+        return dict(sorted(logs.items()))
+
+
 class _Progress:
-    """Keras-style progress output: a bar redrawn at most every 0.1 s (verbose=1) or a line per epoch (2)."""
+    """Keras 3's progress output: ``Epoch i/E`` (when E > 1), then a bar redrawn at most every 0.05 s
+    (verbose=1) or one line at the end of the epoch (verbose=2), with the running means of the logs.
+
+    The text is Keras 3's; the colours (bold step count, green bar) are written only to a terminal, so that
+    captured output and the book's pages hold plain text (in plain text the part still to do is drawn thinner).
+    """
+
+    WIDTH = 20
 
     def __init__(self, verbose, epochs, steps):
         self.verbose, self.epochs, self.steps = verbose, epochs, steps
         self.out = sys.stdout
+        self.colour = bool(getattr(self.out, "isatty", lambda: False)())
+        self.width = 0  # of the last line drawn, to blank it when the next one is shorter
 
     def start_epoch(self, epoch):
-        self.t0 = self.last_draw = time.perf_counter()
-        if self.verbose == 1:
+        self.t0 = time.perf_counter()
+        self.last_draw, self.t_first = -math.inf, None
+        if self.verbose and self.epochs > 1:
             self.out.write(f"Epoch {epoch + 1}/{self.epochs}\n")
-        self.epoch = epoch
 
-    def update(self, step, loss):
-        if self.verbose == 1 and (time.perf_counter() - self.last_draw > 0.1):
-            self.last_draw = time.perf_counter()
-            self.out.write(f"\r{self._bar(step)} - loss: {loss:.4f}")
-            self.out.flush()
+    def _step_time(self, step, now):
+        if step == 1 and self.t_first is None:
+            self.t_first = now
+        if self.t_first is not None and step > 1:
+            return (now - self.t_first) / (step - 1)  # Keras leaves out the first step (often slow)
+        return (now - self.t0) / max(step, 1)
+
+    @staticmethod
+    def _format_step_time(seconds):
+        if seconds >= 1 or seconds == 0:
+            return f"{seconds:.0f}s/step"
+        if seconds >= 1e-3:
+            return f"{seconds * 1e3:.0f}ms/step"
+        return f"{seconds * 1e6:.0f}us/step"
+
+    @staticmethod
+    def _format_logs(logs, signed=True):
+        return "".join(f" - {key}: {value:.4f}" if (abs(value) if signed else value) > 1e-3 else
+                       f" - {key}: {value:.4e}" for key, value in logs.items())
 
     def _bar(self, step):
-        done = int(30 * step / self.steps)
-        bar = "=" * max(done - 1, 0) + (">" if done < 30 else "=") + "." * (30 - done)
-        return f"{step}/{self.steps} [{bar}]"
+        count = f"{step:{len(str(self.steps))}d}/{self.steps}"
+        done = int(self.WIDTH * step / self.steps) if self.steps else self.WIDTH
+        if self.colour:
+            green = f"\x1b[32m{'━' * done}\x1b[0m" if done else ""
+            return f"\x1b[1m{count}\x1b[0m {green}\x1b[37m{'━' * (self.WIDTH - done)}\x1b[0m"
+        return f"{count} {'━' * done}{'─' * (self.WIDTH - done)}"
+
+    def _draw(self, text, end=""):
+        visible = len(re.sub("\x1b\\[[0-9;]*m", "", text))
+        self.out.write("\r" + text + " " * max(self.width - visible, 0) + end)
+        self.out.flush()
+        self.width = 0 if end else visible
+
+    def update(self, step, logs):
+        now = time.perf_counter()
+        per_step = self._step_time(step, now)
+        if self.verbose == 1 and step < self.steps and now - self.last_draw >= 0.05:
+            self.last_draw = now
+            eta = per_step * (self.steps - step)
+            eta = f"{eta // 3600:.0f}:{eta % 3600 // 60:02.0f}:{eta % 60:02.0f}" if eta > 3600 else \
+                f"{eta // 60:.0f}:{eta % 60:02.0f}" if eta > 60 else f"{eta:.0f}s"
+            eta = f"\x1b[1m{eta}\x1b[0m" if self.colour else eta
+            self._draw(f"{self._bar(step)} {eta} {self._format_step_time(per_step)}{self._format_logs(logs)}")
 
     def end_epoch(self, logs):
         if not self.verbose:
             return
-        elapsed = time.perf_counter() - self.t0
-        values = " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
-        per_step = elapsed / self.steps
-        timing = f"{elapsed:.0f}s " + (f"{1e3 * per_step:.0f}ms/step" if per_step >= 1e-3 else f"{1e6 * per_step:.0f}us/step")
+        now = time.perf_counter()
+        elapsed, per_step = now - self.t0, self._step_time(self.steps, now)
         if self.verbose == 1:
-            self.out.write(f"\r{self._bar(self.steps)} - {timing} - {values}\n")
+            seconds = f"\x1b[1m{elapsed:.0f}s\x1b[0m" if self.colour else f"{elapsed:.0f}s"
+            self._draw(f"{self._bar(self.steps)} {seconds} {self._format_step_time(per_step)}"
+                       f"{self._format_logs(logs)}", end="\n")
         else:
-            self.out.write(f"Epoch {self.epoch + 1}/{self.epochs} - {timing} - {values}\n")
+            self.out.write(f"{self.steps}/{self.steps} - {elapsed:.0f}s - {self._format_step_time(per_step)}"
+                           f"{self._format_logs(logs, signed=False)}\n")
         self.out.flush()
 
     def message(self, text):

@@ -22,16 +22,20 @@ class FakeModel:
 
 
 def feed(callback, values, key="val_loss"):
-    """Call on_epoch_end with the given monitored values; return the epoch at which the model was stopped."""
+    """Run the callback as fit does over epochs whose monitored values are ``values`` (the weights of epoch k are
+    all k); return the epoch at which the model was stopped (None if never) and the model after on_train_end."""
     model = FakeModel()
     callback.set_model(model)
     callback.on_train_begin()
+    stopped = None
     for epoch, value in enumerate(values):
         model.weights = [np.full(2, float(epoch))]
         callback.on_epoch_end(epoch, {key: value})
         if model.stop_training:
-            return epoch, model
-    return None, model
+            stopped = epoch
+            break
+    callback.on_train_end()
+    return stopped, model
 
 
 def test_history_records_per_epoch_values():
@@ -103,12 +107,12 @@ def test_restore_best_weights_inside_fit():
     model = make()
     model.compile(optimizer=optimizers.SGD(0.05), loss="mse")
     stopper = EarlyStopping(patience=2, restore_best_weights=True)
-    history = model.fit(x, y, epochs=30, batch_size=None, verbose=0, validation_data=(x, -y), callbacks=[stopper])
+    history = model.fit(x, y, epochs=30, batch_size=len(x), verbose=0, validation_data=(x, -y), callbacks=[stopper])
     assert len(history.epoch) == 3 and stopper.best_epoch == 0
     assert history.history["val_loss"][0] < history.history["val_loss"][1] < history.history["val_loss"][2]
     reference = make()
     reference.compile(optimizer=optimizers.SGD(0.05), loss="mse")
-    reference.fit(x, y, epochs=1, batch_size=None, verbose=0)
+    reference.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
     for restored, best in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_array_equal(restored, best)
 

@@ -269,7 +269,7 @@ def test_get_looks_up_names_and_aliases():
     """Names and Keras aliases resolve to the same losses; sigmoid/softmax losses name their logit partners."""
     assert losses.get("mse").forward is mean_squared_error
     assert losses.get("MSE") is losses.get("mean_squared_error")
-    assert losses.get("sparse_categorical_crossentropy") is losses.get("categorical_crossentropy")
+    assert losses.get("sparse_categorical_crossentropy").forward is losses.get("categorical_crossentropy").forward
     bce = losses.get("binary_crossentropy")
     assert bce.output_activation == "sigmoid" and bce.from_logits.forward is binary_crossentropy_from_logits
     cce = losses.get("categorical_crossentropy")
