@@ -9,7 +9,8 @@ Small NumPy modules, one idea each, in the order the book teaches them:
 - :mod:`gdkit.training`: a mini-batch training loop written out (gradient descent)
 - :mod:`gdkit.initializers`, :mod:`gdkit.diagnostics`, :mod:`gdkit.regularizers`: initialisation, health checks
   of a training run, weight penalties
-- :mod:`gdkit.layers`, :mod:`gdkit.models`, :mod:`gdkit.callbacks`, :mod:`gdkit.metrics`: a Keras-shaped API
+- :mod:`gdkit.layers`, :mod:`gdkit.models`, :mod:`gdkit.callbacks`, :mod:`gdkit.metrics`, :mod:`gdkit.utils`: a
+  Keras-shaped API (``gdkit.Sequential``, ``gdkit.Input``, as ``keras.Sequential``, ``keras.Input``)
 - :mod:`gdkit.problems`: each student's own data for the exercises' concept questions
 - :mod:`gdkit.tuning`: honest comparisons (runs over seeds, a learning rate tuned per method)
 - :mod:`gdkit.datasets`, :mod:`gdkit.surfaces`, :mod:`gdkit.plotting`: data, loss landscapes and figures
@@ -18,7 +19,8 @@ Small NumPy modules, one idea each, in the order the book teaches them:
 """
 from . import (activations, callbacks, clipping, datasets, diagnostics, gradcheck, initializers, landscapes, layers,
                losses, metrics, models, nn, optimizers, problems, regularizers, schedules, surfaces, training,
-               tuning)
+               tuning, utils)
+from .layers import Input
 from .models import Sequential
 
 __version__ = "0.1.0"
@@ -32,6 +34,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'gdkit' has no attribute {name!r}")
 
 
-__all__ = ["Sequential", "activations", "callbacks", "clipping", "datasets", "diagnostics", "gradcheck",
+__all__ = ["Input", "Sequential", "activations", "callbacks", "clipping", "datasets", "diagnostics", "gradcheck",
            "initializers", "landscapes", "layers", "losses", "metrics", "models", "nn", "optimizers", "plotting",
-           "problems", "regularizers", "schedules", "surfaces", "training", "tuning"]
+           "problems", "regularizers", "schedules", "surfaces", "training", "tuning", "utils"]

@@ -11,13 +11,15 @@ Every layer has ``forward(X, training=False) -> A`` (remembering what backward n
 layer runs in, as Keras's ``layer(x, training=...)``: :class:`gdkit.models.Sequential` passes ``training=True``
 while it trains (``fit``, ``train_on_batch``, ``compute_gradients``) and ``False`` in ``predict``, ``evaluate``
 and validation. Dense and Activation compute the same in both modes; layers that behave differently at training
-and at inference time (batch normalisation, dropout) read it.
+and at inference time (batch normalisation, dropout) read it. As in Keras, ``get_weights()`` / ``set_weights()``
+read and write a layer's arrays, ``Flatten`` turns images into feature vectors, and ``Input(shape=...)`` may open
+a ``Sequential`` list.
 """
 import numpy as np
 
 from . import activations, initializers, nn, regularizers
 
-__all__ = ["Dense", "Activation", "BatchNormalization", "Dropout"]
+__all__ = ["Dense", "Activation", "BatchNormalization", "Dropout", "Flatten", "Input", "InputLayer"]
 
 
 class Layer:
@@ -25,6 +27,7 @@ class Layer:
 
     name = None
     input_dim = None
+    input_ndim = 1  # the layer takes (N, features); Flatten takes any (N, d1, d2, ...)
 
     def __init__(self, activation=None, name=None):
         self.activation = activations.get(activation)
@@ -73,6 +76,44 @@ class Layer:
 
     def count_params(self):
         return int(sum(p.size for p in self.params))
+
+    @property
+    def declared_input_shape(self):
+        """The per-example input shape given when the layer was made (``input_dim=8`` gives ``(8,)``), else None."""
+        return None if self.input_dim is None or self.built else (self.input_dim,)
+
+    @property
+    def weights(self):
+        """The layer's arrays, live (not copies), in :meth:`get_weights` order: ``params`` for most layers."""
+        return list(self.params)
+
+    def get_weights(self):
+        """Copies of the layer's arrays, as Keras's ``layer.get_weights()`` (``[W, b]`` for Dense)."""
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Overwrite the layer's arrays in place (same number and shapes as :meth:`get_weights`)."""
+        own = self.weights
+        if not self.built:
+            raise ValueError(f"layer {self.name!r} has no weights yet: it is built on the first call of fit or "
+                             "predict, or when the model's first layer declares input_dim/input_shape.")
+        if len(weights) != len(own):
+            raise ValueError(f"layer {self.name!r} has {len(own)} weight arrays "
+                             f"({', '.join(str(w.shape) for w in own)}), got {len(weights)}.")
+        for index, (param, value) in enumerate(zip(own, weights)):
+            if np.shape(value) != param.shape:
+                raise ValueError(f"layer {self.name!r}: weight {index} has shape {param.shape}, got an array of shape "
+                                 f"{np.shape(value)}.")
+        for param, value in zip(own, weights):
+            param[...] = value
+
+    def __call__(self, inputs, *args, **kwargs):
+        if isinstance(inputs, InputLayer):
+            raise TypeError("gdkit has Keras's Sequential API but not its functional API (layer(inputs), "
+                            "keras.Model(inputs, outputs)). Write the same network as "
+                            "Sequential([Input(shape=...), Dense(...), ...]).")
+        raise TypeError(f"call a model, not a layer: put {type(self).__name__} in a Sequential and use "
+                        "model.predict(x) (or model(x)).")
 
 
 class Dense(Layer):
@@ -142,6 +183,16 @@ class Dense(Layer):
     def penalty(self):
         return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer(self.W)
 
+    @property
+    def kernel(self):
+        """Keras's name for ``W``."""
+        return self.W
+
+    @property
+    def bias(self):
+        """Keras's name for ``b``."""
+        return self.b
+
     def __repr__(self):
         return f"Dense({self.units}, activation={self.activation.name!r})"
 
@@ -206,6 +257,12 @@ class BatchNormalization(Layer):
         self.params = [self.gamma, self.beta]
         self.grads = [np.zeros_like(p) for p in self.params]
         self.built = True
+
+    @property
+    def weights(self):
+        """``[gamma, beta, moving_mean, moving_variance]``, Keras's order (``params`` holds the first two, the
+        trained ones; the running averages are saved and restored with them)."""
+        return [self.gamma, self.beta, self.moving_mean, self.moving_variance] if self.built else []
 
     def forward(self, X, training=False):
         """Normalise with the batch's statistics and update the running averages (``training=True``), or
@@ -275,3 +332,93 @@ class Dropout(Layer):
 
     def __repr__(self):
         return f"Dropout({self.rate})"
+
+
+def _shape_tuple(shape, where):
+    """A per-example shape as a tuple of positive ints (an int n means (n,))."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not shape or not all(isinstance(d, (int, np.integer)) and d > 0 for d in shape):
+        raise ValueError(f"{where}: the shape of one example must be positive integers, e.g. (8,) or (28, 28), "
+                         f"without the batch axis; got {shape!r}.")
+    return tuple(int(d) for d in shape)
+
+
+class Flatten(Layer):
+    """Reshape each example to one feature vector, (N, d1, d2, ...) -> (N, d1 * d2 * ...), as
+    ``keras.layers.Flatten()``: the first layer of an MLP on images.
+
+    Parameters
+    ----------
+    input_shape : tuple of int, optional
+        The shape of one example, e.g. ``(28, 28)`` (Keras 2 style; or start the model with ``Input(shape=...)``).
+    name : str, optional
+    """
+
+    input_ndim = None  # accepts examples of any shape
+
+    def __init__(self, data_format=None, *, input_shape=None, name=None):
+        super().__init__(None, name)
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"Flatten: only data_format='channels_last' (the default) is supported, got "
+                             f"{data_format!r}.")
+        self._declared = None if input_shape is None else _shape_tuple(input_shape, "Flatten(input_shape=...)")
+
+    @property
+    def declared_input_shape(self):
+        return None if self.built else self._declared
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        self.input_shape = _shape_tuple(input_shape, self.name or "Flatten")
+        self.input_dim, self.output_dim = self.input_shape, int(np.prod(self.input_shape))
+        self.built = True
+
+    def forward(self, X, training=False):
+        """``X.reshape(N, -1)``."""
+        self._Z = self._A = X.reshape(len(X), -1)
+        return self._A
+
+    def backward_from_z(self, dZ, need_dX=True):
+        return dZ.reshape((len(dZ),) + self.input_shape) if need_dX else None
+
+    def __repr__(self):
+        return "Flatten()"
+
+
+class InputLayer(Layer):
+    """What ``Input(shape=...)`` returns: declares the shape of one example at the start of a ``Sequential``.
+
+    It is not a layer of the model (``model.layers`` starts with the next one, as in Keras) and has no weights.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, *, input_shape=None, name=None, **kwargs):
+        super().__init__(None, name)
+        shape = input_shape if shape is None else shape
+        if shape is None:
+            raise ValueError("Input needs the shape of one example, e.g. Input(shape=(8,)) for 8 features.")
+        if kwargs.get("sparse") or kwargs.get("ragged"):
+            raise ValueError("Input: sparse and ragged inputs are not supported in gdkit.")
+        self.shape = _shape_tuple(shape, "Input(shape=...)")
+
+    @property
+    def declared_input_shape(self):
+        return self.shape
+
+    def __repr__(self):
+        return f"Input(shape={self.shape})"
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+          optional=False):
+    """``keras.Input(shape=(8,))``: put it first in a ``Sequential`` list to declare the input's shape.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The shape of one example, without the batch axis: ``(8,)`` for 8 features, ``(8, 8)`` for an 8x8 image
+        (then ``Flatten()`` must follow).
+    batch_shape : tuple, optional
+        Keras's alternative, with the batch axis first: ``(None, 8)``.
+    """
+    if shape is None and batch_shape is not None:
+        shape = tuple(batch_shape)[1:]
+    return InputLayer(shape, batch_size, dtype, name=name, sparse=sparse)

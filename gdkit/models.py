@@ -24,9 +24,9 @@ import numpy as np
 
 from . import diagnostics as diagnostics_module, losses, metrics as metrics_module, optimizers, regularizers
 from .callbacks import History, TrainingDivergedWarning
-from .layers import Layer
+from .layers import InputLayer, Layer
 
-__all__ = ["Sequential", "KerasPortabilityWarning"]
+__all__ = ["Sequential", "KerasPortabilityWarning", "load_model"]
 
 _SPARSE = ("sparse_categorical_crossentropy", "sparse_categorical_crossentropy_from_logits")
 _CATEGORICAL = ("categorical_crossentropy", "categorical_crossentropy_from_logits") + _SPARSE
@@ -67,6 +67,7 @@ class Sequential:
         self.layers, self.optimizer, self.loss, self.metrics = [], None, None, []
         self.stop_training, self.stop_reason = False, None
         self._params = []  # filled by build()
+        self._input_shape = None  # the shape of one example, known once built (or from Input(shape=...))
         for layer in layers or []:
             self.add(layer)
 
@@ -75,9 +76,15 @@ class Sequential:
         """Append a layer; it is named ``dense``, ``dense_1``, ``batch_normalization``, ... as in Keras unless it has a
         name.
 
-        As in Keras, when the first layer declares its input size (``input_dim=`` or ``input_shape=``) the
-        weights are created at once, so ``get_weights()`` and ``summary()`` work before ``fit``.
+        As in Keras, when the input's shape is known in advance (``Input(shape=...)`` first, or ``input_dim=`` /
+        ``input_shape=`` on the first layer) the weights are created at once, so ``get_weights()`` and
+        ``summary()`` work before ``fit``. ``Input`` declares the shape only: it is not one of ``model.layers``.
         """
+        if isinstance(layer, InputLayer):
+            if self.layers or self._input_shape is not None:
+                raise ValueError("Input(shape=...) must be the first element of the model, and appear only once.")
+            self._input_shape = layer.shape
+            return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add expects a gdkit layer such as gdkit.layers.Dense(8), "
                             f"got {type(layer).__name__}.")
@@ -86,25 +93,43 @@ class Sequential:
             count = sum(1 for other in self.layers if type(other) is type(layer))
             layer.name = base if count == 0 else f"{base}_{count}"
         self.layers.append(layer)
-        if self.layers[0].input_dim is not None:
-            self.build(self.layers[0].input_dim)
+        shape = self._input_shape if self._input_shape is not None else self.layers[0].declared_input_shape
+        if shape is not None:
+            self.build(shape)
 
     @property
     def built(self):
         return bool(self.layers) and all(layer.built for layer in self.layers)
 
-    def build(self, input_dim):
-        """Create every layer's weights for inputs with ``input_dim`` features."""
+    def build(self, input_shape):
+        """Create every layer's weights for examples of shape ``input_shape`` (an int D means (D,) features)."""
         if not self.layers:
             raise ValueError("The model has no layers yet: add some with model.add(Dense(...)).")
+        shape = (int(input_shape),) if isinstance(input_shape, (int, np.integer)) else tuple(input_shape)
+        self._input_shape = shape
         for layer in self.layers:
+            if layer.input_ndim is not None and len(shape) != layer.input_ndim:
+                raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) takes inputs of shape (N, features) "
+                                 f"but receives examples of shape {shape}: put layers.Flatten() before it, or "
+                                 "reshape the data with x.reshape(len(x), -1).")
+            size = shape if layer.input_ndim is None else shape[0]
             if not layer.built:
-                layer.build(input_dim, self.rng, self.dtype)
-            elif layer.input_dim != input_dim:
+                layer.build(size, self.rng, self.dtype)
+            elif layer.input_dim != size:
                 raise ValueError(f"layer {layer.name!r} expects {layer.input_dim} input features but receives "
-                                 f"{input_dim}.")
-            input_dim = layer.output_dim
+                                 f"{size}.")
+            shape = (layer.output_dim,)
         self._params = [p for layer in self.layers for p in layer.params]
+
+    @property
+    def input_shape(self):
+        """``(None, *shape of one example)``, as Keras's ``model.input_shape`` (None until known)."""
+        return None if self._input_shape is None else (None,) + self._input_shape
+
+    @property
+    def output_shape(self):
+        """``(None, units of the last layer)`` once built, as Keras's ``model.output_shape``."""
+        return (None, self.layers[-1].output_dim) if self.built else None
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
         """Choose the optimizer, the loss and the metrics (names or objects), as in Keras.
@@ -122,15 +147,17 @@ class Sequential:
     # ---- inputs ---------------------------------------------------------------------------------------
     def _prepare_x(self, x):
         x = np.ascontiguousarray(x, dtype=self.dtype)
-        if x.ndim != 2:
+        if x.ndim < 2 or (x.ndim > 2 and self.layers and self.layers[0].input_ndim is not None):
             raise ValueError(f"inputs must have shape (N, features), got {x.shape}. "
-                             "Reshape with x.reshape(len(x), -1).")
+                             "Reshape with x.reshape(len(x), -1), or start the model with layers.Flatten().")
         _check_finite(x, "the input x")
         if not self.built:
-            self.build(x.shape[1])
-        elif x.shape[1] != self.layers[0].input_dim:
-            raise ValueError(f"the model's first layer {self.layers[0].name!r} expects {self.layers[0].input_dim} "
-                             f"features per example but x has shape {x.shape}.")
+            self.build(x.shape[1:])
+        elif x.shape[1:] != self._input_shape:
+            expected = self._input_shape[0] if len(self._input_shape) == 1 else self._input_shape
+            raise ValueError(f"the model's first layer {self.layers[0].name!r} expects {expected} "
+                             f"{'features' if len(self._input_shape) == 1 else 'as the shape of each example'} "
+                             f"but x has shape {x.shape}.")
         return x
 
     def _prepare_y(self, y, n, warn=False):
@@ -509,17 +536,51 @@ class Sequential:
 
     # ---- weights and description ------------------------------------------------------------------------
     def get_weights(self):
-        """Copies of all parameters, in layer order (``[W_1, b_1, W_2, b_2, ...]``)."""
-        return [p.copy() for p in self._params]
+        """Copies of all the model's arrays, layer by layer (``[W_1, b_1, W_2, b_2, ...]`` for Dense layers), as
+        Keras's ``model.get_weights()``; each layer's own are ``model.layers[i].get_weights()``."""
+        return [w.copy() for layer in self.layers for w in layer.weights]
 
     def set_weights(self, weights):
-        """Overwrite all parameters (shapes must match :meth:`get_weights`)."""
-        if len(weights) != len(self._params):
-            raise ValueError(f"set_weights: the model has {len(self._params)} arrays, got {len(weights)}.")
-        for param, value in zip(self._params, weights):
+        """Overwrite all the model's arrays (number and shapes as :meth:`get_weights`)."""
+        own = [w for layer in self.layers for w in layer.weights]
+        if len(weights) != len(own):
+            raise ValueError(f"set_weights: the model has {len(own)} arrays, got {len(weights)}.")
+        for param, value in zip(own, weights):
             if np.shape(value) != param.shape:
                 raise ValueError(f"set_weights: shape {np.shape(value)} given for a parameter of shape {param.shape}.")
+        for param, value in zip(own, weights):
             param[...] = value
+
+    def save_weights(self, filepath):
+        """Save all the model's arrays (:meth:`get_weights`) to a NumPy ``.npz`` file, e.g.
+        ``"model.weights.npz"``; :meth:`load_weights` reads it back into a model of the same architecture.
+
+        Keras 3 writes ``.weights.h5`` (HDF5, through h5py); gdkit uses NumPy's own format and asks for a name
+        ending in ``.npz`` instead.
+        """
+        filepath = _weights_path(filepath)
+        if not self.built:
+            raise ValueError("save_weights: the model has no weights yet; fit it or build it first.")
+        arrays = {f"{index:03d}_{layer.name}_{i}": w for index, layer in enumerate(self.layers)
+                  for i, w in enumerate(layer.weights)}
+        np.savez(filepath, **arrays)
+
+    def load_weights(self, filepath):
+        """Read arrays saved by :meth:`save_weights` into this model (same layers, same shapes)."""
+        filepath = _weights_path(filepath)
+        with np.load(filepath, allow_pickle=False) as data:
+            weights = [data[key] for key in sorted(data.files)]
+        if not self.built:
+            raise ValueError("load_weights: build the model first (declare the input, e.g. Input(shape=(8,)) as its "
+                             "first element, or call model.build(8)), so that its arrays exist.")
+        self.set_weights(weights)
+
+    def save(self, filepath, *args, **kwargs):
+        """Keras saves the whole model (``.keras``); gdkit saves only the weights (this says so)."""
+        raise NotImplementedError("gdkit does not save whole models (architecture and optimizer state), as Keras's "
+                                  "model.save does. Save the weights with model.save_weights('model.weights.npz'); "
+                                  "to restore, build the same Sequential in code and call "
+                                  "model.load_weights('model.weights.npz').")
 
     def get_flat_weights(self):
         """All parameters as one vector of shape (P,), in the order of :meth:`get_weights` (for loss landscapes:
@@ -591,6 +652,21 @@ class _Diagnostics:
             for key, value in values.items():
                 self.stats[key][layer.name].append(value)
         self.grad_sums, self.steps = [0.0] * len(self.model.layers), 0
+
+
+def _weights_path(filepath):
+    filepath = str(filepath)
+    if not filepath.endswith(".npz"):
+        raise ValueError(f"gdkit saves weights in NumPy's .npz format, so the file name must end in .npz (e.g. "
+                         f"'model.weights.npz'), got {filepath!r}. (Keras's .weights.h5 needs h5py, which gdkit "
+                         "does not use.)")
+    return filepath
+
+
+def load_model(filepath, *args, **kwargs):
+    """Keras's ``keras.models.load_model``: not in gdkit, which saves weights only (this says so)."""
+    raise NotImplementedError("gdkit does not save or load whole models. Build the same Sequential in code, then "
+                              "call model.load_weights(path) with a file written by model.save_weights(path).")
 
 
 def _check_verbose(verbose):

@@ -19,7 +19,8 @@ Conventions: hyperparameter names follow Keras (``learning_rate``, ``beta_1``, `
 update equations follow PyTorch's torch.optim, so a run agrees with PyTorch to rounding
 (tests/test_torch_agreement.py). The classes' defaults are PyTorch's, except SGD's learning rate (0.01, as
 Keras; torch's is 1e-3). An optimizer chosen by *name* (``compile(optimizer="rmsprop")``, :func:`get`) gets
-Keras's default learning rate, ``rho`` and initial accumulator instead, so Keras tutorials behave the same. The schedule is evaluated once per step at ``opt.iterations``, the number
+Keras's defaults and Keras's placement of epsilon instead (``eps_inside_sqrt`` for RMSprop, ``epsilon_hat`` for
+Adam and AdamW), so a Keras tutorial prints the same numbers (to float32 rounding). The schedule is evaluated once per step at ``opt.iterations``, the number
 of steps already taken: the first step uses ``learning_rate(0)`` (as Keras and torch's LR schedulers do).
 State is kept in each parameter's dtype, so float32 parameters stay float32.
 """
@@ -208,8 +209,12 @@ def rmsprop_init(param, momentum=0.0, centered=False):
                         np.empty_like(param))
 
 
-def rmsprop_update(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8, momentum=0.0, centered=False):
-    """One RMSprop step, in place on ``param`` and ``state`` (see :class:`RMSprop` for the equations)."""
+def rmsprop_update(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8, momentum=0.0, centered=False,
+                   eps_inside_sqrt=False):
+    """One RMSprop step, in place on ``param`` and ``state`` (see :class:`RMSprop` for the equations).
+
+    ``eps_inside_sqrt=True`` divides by :math:`\\sqrt{v + \\epsilon}` (Keras) instead of :math:`\\sqrt v + \\epsilon`.
+    """
     square_avg, grad_avg, buffer, scratch = state
     np.multiply(grad, grad, out=scratch)
     scratch *= 1.0 - rho
@@ -220,11 +225,15 @@ def rmsprop_update(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8,
         grad_avg *= rho
         grad_avg += scratch                                  # m = rho m + (1 - rho) g
         np.multiply(grad_avg, grad_avg, out=scratch)
-        np.subtract(square_avg, scratch, out=scratch)
-        np.sqrt(scratch, out=scratch)                        # sqrt(v - m^2)
+        np.subtract(square_avg, scratch, out=scratch)        # v - m^2
     else:
-        np.sqrt(square_avg, out=scratch)                     # sqrt(v)
-    scratch += epsilon
+        scratch[...] = square_avg                            # v
+    if eps_inside_sqrt:
+        scratch += epsilon
+        np.sqrt(scratch, out=scratch)                        # sqrt(. + eps)
+    else:
+        np.sqrt(scratch, out=scratch)
+        scratch += epsilon                                   # sqrt(.) + eps
     np.divide(grad, scratch, out=scratch)                    # g / (sqrt(.) + eps)
     if momentum:
         buffer *= momentum
@@ -271,11 +280,12 @@ def bias_correction(beta, t):
 
 
 def adam_update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8, amsgrad=False,
-                weight_decay=0.0):
+                weight_decay=0.0, epsilon_hat=False):
     """One Adam step number ``t`` (1 for the first), in place on ``param`` and ``state``.
 
     See :class:`Adam` for the equations. ``weight_decay`` is the *coupled* kind (an L2 term ``weight_decay *
     param`` added to the gradient, as ``torch.optim.Adam``'s); see :func:`adamw_update` for the decoupled kind.
+    ``epsilon_hat=True`` adds epsilon to the uncorrected root, as Keras does.
     """
     if weight_decay:
         grad = grad + weight_decay * param                   # a new array: grad itself is not modified
@@ -291,8 +301,12 @@ def adam_update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.99
         np.maximum(state.v_max, v, out=state.v_max)
         v = state.v_max
     np.sqrt(v, out=scratch)
-    scratch /= math.sqrt(bias_correction(beta_2, t))
-    scratch += epsilon                                       # sqrt(v_hat) + eps
+    if epsilon_hat:
+        scratch += epsilon
+        scratch /= math.sqrt(bias_correction(beta_2, t))     # (sqrt(v) + eps_hat) / sqrt(1 - beta_2^t)
+    else:
+        scratch /= math.sqrt(bias_correction(beta_2, t))
+        scratch += epsilon                                   # sqrt(v_hat) + eps
     np.divide(m, scratch, out=scratch)
     scratch *= learning_rate / bias_correction(beta_1, t)    # m_hat / (sqrt(v_hat) + eps) * lr
     param -= scratch
@@ -300,13 +314,13 @@ def adam_update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.99
 
 
 def adamw_update(param, grad, state, *, learning_rate, t, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 amsgrad=False):
+                 amsgrad=False, epsilon_hat=False):
     """One AdamW step number ``t``: shrink ``param`` by ``1 - learning_rate * weight_decay``, then take the
     Adam step with the plain gradient; in place on ``param`` and ``state``. See :class:`AdamW` for the equations."""
     if weight_decay:
         param *= 1.0 - learning_rate * weight_decay
     return adam_update(param, grad, state, learning_rate=learning_rate, t=t, beta_1=beta_1, beta_2=beta_2,
-                       epsilon=epsilon, amsgrad=amsgrad)
+                       epsilon=epsilon, amsgrad=amsgrad, epsilon_hat=epsilon_hat)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -538,28 +552,34 @@ class RMSprop(Optimizer):
               \\quad\\text{(without momentum: } \\theta_t = \\theta_{t-1} - \\eta\\,\\frac{g_t}{\\sqrt{\\tilde v_t}
               + \\epsilon}\\text{)}
 
-    Keras uses rho=0.9, epsilon=1e-7 and defaults to learning_rate=0.001; Hinton's lecture slides use
-    rho=0.9. Some texts put :math:`\\epsilon` inside the root.
+    Keras uses rho=0.9, epsilon=1e-7, defaults to learning_rate=0.001 and puts :math:`\\epsilon` inside the root,
+    :math:`g_t / \\sqrt{\\tilde v_t + \\epsilon}` (``eps_inside_sqrt=True``, which ``optimizer="rmsprop"`` by name
+    uses); Hinton's lecture slides use rho=0.9. With its epsilon 1e-7 inside the root, Keras's denominator never
+    falls below :math:`\\sqrt{10^{-7}} \\approx 3.2 \\times 10^{-4}`, so parameters with tiny gradients take much
+    smaller steps than with PyTorch's form.
     """
 
     def __init__(self, learning_rate=0.01, rho=0.99, epsilon=1e-8, momentum=0.0, centered=False, *,
-                 clipnorm=None, clipvalue=None):
+                 eps_inside_sqrt=False, clipnorm=None, clipvalue=None):
         super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue)
         self.rho = _check_in_range("rho", rho, 0.0, 1.0, hint="; 0.9 or 0.99 are usual")
         self.epsilon = _check_positive("epsilon", epsilon)
         self.momentum = _check_in_range("momentum", momentum, 0.0, 1.0)
         self.centered = bool(centered)
+        self.eps_inside_sqrt = bool(eps_inside_sqrt)
 
     def _hyperparameters(self):
-        return {"learning_rate": self.learning_rate, "rho": self.rho, "epsilon": self.epsilon,
-                "momentum": self.momentum, "centered": self.centered}
+        items = {"learning_rate": self.learning_rate, "rho": self.rho, "epsilon": self.epsilon,
+                 "momentum": self.momentum, "centered": self.centered}
+        return {**items, "eps_inside_sqrt": True} if self.eps_inside_sqrt else items
 
     def _init_state(self, param):
         return rmsprop_init(param, self.momentum, self.centered)
 
     def _update(self, param, grad, state, learning_rate, t):
         return rmsprop_update(param, grad, state, learning_rate=learning_rate, rho=self.rho,
-                              epsilon=self.epsilon, momentum=self.momentum, centered=self.centered)
+                              epsilon=self.epsilon, momentum=self.momentum, centered=self.centered,
+                              eps_inside_sqrt=self.eps_inside_sqrt)
 
 
 class Adam(Optimizer):
@@ -594,24 +614,28 @@ class Adam(Optimizer):
     (AMSGrad replaces :math:`v_t` by :math:`\\max(v_{\\max}, v_t)` before the correction.)
     Keras instead folds the corrections into the learning rate,
     :math:`\\theta_t = \\theta_{t-1} - \\eta \\frac{\\sqrt{1-\\beta_2^t}}{1-\\beta_1^t} \\frac{m_t}{\\sqrt{v_t} +
-    \\hat\\epsilon}` with its "epsilon hat" :math:`\\hat\\epsilon` = 1e-7 added to the *uncorrected* root; the
-    two agree except in the first steps when :math:`\\sqrt{v_t}` is comparable to epsilon.
+    \\hat\\epsilon}` with its "epsilon hat" :math:`\\hat\\epsilon` = 1e-7 added to the *uncorrected* root
+    (``epsilon_hat=True``, which ``optimizer="adam"`` by name uses); the two agree except in the first steps
+    when :math:`\\sqrt{v_t}` is comparable to epsilon.
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, amsgrad=False, weight_decay=0.0,
-                 *, clipnorm=None, clipvalue=None):
+                 *, epsilon_hat=False, clipnorm=None, clipvalue=None):
         super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue)
         self.beta_1 = _check_in_range("beta_1", beta_1, 0.0, 1.0, hint="; the usual value is 0.9")
         self.beta_2 = _check_in_range("beta_2", beta_2, 0.0, 1.0, hint="; the usual value is 0.999")
         self.epsilon = _check_positive("epsilon", epsilon)
         self.amsgrad = bool(amsgrad)
         self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        self.epsilon_hat = bool(epsilon_hat)
 
     def _hyperparameters(self):
         items = {"learning_rate": self.learning_rate, "beta_1": self.beta_1, "beta_2": self.beta_2,
                  "epsilon": self.epsilon, "amsgrad": self.amsgrad}
         if self.weight_decay or isinstance(self, AdamW):
             items["weight_decay"] = self.weight_decay
+        if self.epsilon_hat:
+            items["epsilon_hat"] = True
         return items
 
     def _init_state(self, param):
@@ -620,7 +644,7 @@ class Adam(Optimizer):
     def _update(self, param, grad, state, learning_rate, t):
         return adam_update(param, grad, state, learning_rate=learning_rate, t=t, beta_1=self.beta_1,
                            beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad,
-                           weight_decay=self.weight_decay)
+                           weight_decay=self.weight_decay, epsilon_hat=self.epsilon_hat)
 
 
 class AdamW(Adam):
@@ -659,13 +683,14 @@ class AdamW(Adam):
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, amsgrad=False,
-                 weight_decay=0.01, *, clipnorm=None, clipvalue=None):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue)
+                 weight_decay=0.01, *, epsilon_hat=False, clipnorm=None, clipvalue=None):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, epsilon_hat=epsilon_hat,
+                         clipnorm=clipnorm, clipvalue=clipvalue)
 
     def _update(self, param, grad, state, learning_rate, t):
         return adamw_update(param, grad, state, learning_rate=learning_rate, t=t, weight_decay=self.weight_decay,
-                            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad)
+                            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad,
+                            epsilon_hat=self.epsilon_hat)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -676,11 +701,15 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad":
 
 
 KERAS_DEFAULTS = {
-    "rmsprop": {"learning_rate": 0.001, "rho": 0.9},
+    "rmsprop": {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7, "eps_inside_sqrt": True},
     "adagrad": {"learning_rate": 0.001, "initial_accumulator_value": 0.1},
-    "adamw": {"weight_decay": 0.004},
+    "adam": {"epsilon": 1e-7, "epsilon_hat": True},
+    "adamw": {"weight_decay": 0.004, "epsilon": 1e-7, "epsilon_hat": True},
 }
 """Keras's defaults for optimizers chosen by name, where they differ from the classes' (PyTorch's) defaults."""
+
+KERAS_ONLY = ("adadelta", "adafactor", "adamax", "ftrl", "lion", "muon", "nadam", "schedulefreeadamw")
+"""Optimizer names Keras 3 accepts that gdkit does not implement (an error says so)."""
 
 
 def get(identifier, **kwargs):
@@ -690,15 +719,19 @@ def get(identifier, **kwargs):
     ----------
     identifier : Optimizer or str
         A name is case-insensitive: 'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'.
+        Keras's other names (:data:`KERAS_ONLY`) raise an error saying gdkit lacks them.
     **kwargs
         Passed to the optimizer's constructor when ``identifier`` is a name, e.g. ``learning_rate=0.1``.
 
     Notes
     -----
-    A name gives Keras's defaults where they differ from PyTorch's (see :data:`KERAS_DEFAULTS`): 'rmsprop' is
-    ``RMSprop(learning_rate=0.001, rho=0.9)`` and 'adagrad' ``Adagrad(learning_rate=0.001,
-    initial_accumulator_value=0.1)``, and 'adamw' ``AdamW(weight_decay=0.004)``, as ``optimizer="rmsprop"`` means in a
-    Keras tutorial. ``**kwargs`` override them.
+    A name gives Keras's optimizer, so that ``compile(optimizer="rmsprop")`` trains as in a Keras tutorial (see
+    :data:`KERAS_DEFAULTS`): 'rmsprop' is ``RMSprop(learning_rate=0.001, rho=0.9, epsilon=1e-7,
+    eps_inside_sqrt=True)``, 'adam' ``Adam(epsilon=1e-7, epsilon_hat=True)``, 'adamw' ``AdamW(weight_decay=0.004,
+    epsilon=1e-7, epsilon_hat=True)`` and 'adagrad' ``Adagrad(learning_rate=0.001, initial_accumulator_value=0.1)``
+    (whose epsilon, 1e-10 outside the root against Keras's 1e-7 inside, changes a step by less than 1e-6
+    relative once the accumulator starts at 0.1). ``**kwargs`` override them. The classes themselves keep
+    PyTorch's equations and defaults.
     """
     if isinstance(identifier, Optimizer):
         if kwargs:
@@ -706,9 +739,11 @@ def get(identifier, **kwargs):
                              f"not with the optimizer object {identifier!r}")
         return identifier
     if isinstance(identifier, str):
-        cls = OPTIMIZERS.get(identifier.lower())
+        key = identifier.lower()
+        cls = OPTIMIZERS.get(key)
         if cls is None:
-            raise ValueError(f"unknown optimizer {identifier!r}; known names: {', '.join(OPTIMIZERS)}")
-        return cls(**{**KERAS_DEFAULTS.get(identifier.lower(), {}), **kwargs})
+            keras = f"; Keras has {identifier!r} but gdkit does not implement it" if key in KERAS_ONLY else ""
+            raise ValueError(f"unknown optimizer {identifier!r}{keras}; known names: {', '.join(OPTIMIZERS)}")
+        return cls(**{**KERAS_DEFAULTS.get(key, {}), **kwargs})
     raise TypeError(f"expected an optimizer object or one of the names {', '.join(OPTIMIZERS)}, "
                     f"got {identifier!r} of type {type(identifier).__name__}")

@@ -306,9 +306,12 @@ def test_get_registry():
     assert get(opt) is opt
     assert type(get("AdamW")) is AdamW and get("adamw").weight_decay == 0.004  # Keras's default by name
     assert AdamW().weight_decay == 0.01  # torch's default for the class
-    with pytest.raises(ValueError, match="unknown optimizer 'adamax'; known names: sgd, momentum, nesterov, "
+    with pytest.raises(ValueError, match="unknown optimizer 'adamax'; Keras has 'adamax' but gdkit does not "
+                                         "implement it; known names: sgd, momentum, nesterov, "
                                          "adagrad, rmsprop, adam, adamw"):
         get("adamax")
+    with pytest.raises(ValueError, match="unknown optimizer 'adamm'; known names"):
+        get("adamm")
     with pytest.raises(TypeError, match="42"):
         get(42)
 

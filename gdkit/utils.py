@@ -1,0 +1,42 @@
+"""Keras's ``keras.utils`` helpers that tutorials call (chapter: training in practice): :func:`to_categorical`."""
+import numpy as np
+
+__all__ = ["to_categorical"]
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot rows for integer class labels, as ``keras.utils.to_categorical``.
+
+    Parameters
+    ----------
+    x : array-like of int, shape (N,) (or (N, 1), or any shape)
+        Class labels in ``0 .. num_classes - 1``.
+    num_classes : int, optional
+        Number of classes K; by default ``max(x) + 1``.
+
+    Returns
+    -------
+    ndarray, shape (N, K) (in general ``x.shape + (K,)``, with a trailing axis of length 1 dropped first), float64
+
+    Examples
+    --------
+    >>> to_categorical([0, 2, 1])
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]])
+    """
+    x = np.asarray(x)
+    if x.size and not np.all(np.mod(x, 1) == 0):
+        raise ValueError(f"to_categorical expects integer class labels, got values such as {x[np.mod(x, 1) != 0][0]!r}.")
+    labels = x.astype(np.int64)
+    shape = labels.shape[:-1] if labels.ndim > 1 and labels.shape[-1] == 1 else labels.shape
+    labels = labels.reshape(-1)
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"to_categorical: class labels must be >= 0, got {labels.min()}.")
+    k = int(labels.max(initial=-1)) + 1 if num_classes is None else int(num_classes)
+    if labels.size and labels.max() >= k:
+        raise ValueError(f"to_categorical: num_classes={k} but the labels go up to {labels.max()}; labels must lie in "
+                         f"0..{k - 1}.")
+    categorical = np.zeros((labels.size, k))
+    categorical[np.arange(labels.size), labels] = 1.0
+    return categorical.reshape(shape + (k,))
