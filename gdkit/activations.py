@@ -5,7 +5,9 @@ Every activation comes as a pair: ``f(z)`` and ``f_grad(z)``, the derivative wit
 All functions are element-wise on arrays of any shape, except :func:`softmax`, which works along the
 last axis. They are numerically stable: no overflow warning for ``|z|`` up to 1e4 and beyond.
 
-Use :func:`get` to look an activation up by name, as ``Dense(..., activation="relu")`` does.
+Use :func:`get` to look an activation up by name, as ``Dense(..., activation="relu")`` does. The name
+``"leaky_relu"`` means Keras's leaky ReLU, slope 0.2 for negative inputs (:data:`KERAS_LEAKY_RELU_SLOPE`); the
+function :func:`leaky_relu` itself defaults to PyTorch's 0.01.
 """
 from typing import Callable, NamedTuple
 
@@ -186,11 +188,24 @@ class Activation(NamedTuple):
         return f"Activation({self.name!r})"
 
 
+KERAS_LEAKY_RELU_SLOPE = 0.2
+"""Negative slope of the activation *named* ``"leaky_relu"`` (``Dense(..., activation="leaky_relu")``), Keras's
+default, so that a Keras tutorial behaves the same; :func:`leaky_relu` called directly defaults to 0.01 (PyTorch's)."""
+
+
+def _keras_leaky_relu(z):
+    return leaky_relu(z, alpha=KERAS_LEAKY_RELU_SLOPE)
+
+
+def _keras_leaky_relu_grad(z):
+    return leaky_relu_grad(z, alpha=KERAS_LEAKY_RELU_SLOPE)
+
+
 ACTIVATIONS = {
     "sigmoid": Activation("sigmoid", sigmoid, sigmoid_grad),
     "tanh": Activation("tanh", tanh, tanh_grad),
     "relu": Activation("relu", relu, relu_grad),
-    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_grad),
+    "leaky_relu": Activation("leaky_relu", _keras_leaky_relu, _keras_leaky_relu_grad),  # slope 0.2, as Keras
     "elu": Activation("elu", elu, elu_grad),
     "linear": Activation("linear", linear, linear_grad),
     "softmax": Activation("softmax", softmax, None, elementwise=False),
@@ -201,6 +216,8 @@ def get(identifier):
     """Look an activation up by name (``"relu"``), or pass an :class:`Activation` through.
 
     ``None`` means ``"linear"``, as in Keras. An unknown name raises ``ValueError`` listing the known ones.
+    ``"leaky_relu"`` has Keras's negative slope 0.2 (:data:`KERAS_LEAKY_RELU_SLOPE`); for another slope pass
+    ``Activation("leaky_relu", lambda z: leaky_relu(z, a), lambda z: leaky_relu_grad(z, a))``.
     """
     if identifier is None:
         return ACTIVATIONS["linear"]

@@ -456,11 +456,13 @@ class Sequential:
         """The network's outputs for inputs ``x`` (N, D): shape (N, units of the last layer), in inference mode
         (``training=False``: no dropout, batch normalisation with its running averages).
 
-        ``batch_size`` (default 32, as Keras) only sets how many rows go through at once; ``verbose=1`` or 2
-        shows Keras's progress bar (Keras shows it by default; gdkit stays quiet unless asked).
+        ``batch_size`` only sets how many rows go through at once, without changing the outputs; by default
+        (``None``) all of them, so that every layer's ``output`` afterwards holds its activations for the whole
+        of ``x`` (Keras uses batches of 32; its progress bar then counts ceil(N / 32) steps, gdkit's one).
+        ``verbose=1`` or 2 shows Keras's progress bar (Keras shows it by default; gdkit stays quiet unless asked).
         """
         x = self._prepare_x(x)
-        step = _check_batch_size(batch_size, "predict")
+        step = len(x) if batch_size is None else _check_batch_size(batch_size, "predict")
         progress = _Progress(_check_verbose(verbose), 1, -(-len(x) // step))
         progress.start_epoch(0)
         outputs = []

@@ -96,7 +96,7 @@ def test_proximal_sgd_reaches_the_lasso_solution_with_exact_zeros():
         model = Sequential([Dense(1, use_bias=False, input_dim=6,
                                   kernel_regularizer=regularizers.l1(lam, proximal=proximal))], rng=0)
         model.compile(optimizer=optimizers.SGD(0.2), loss="mse")
-        model.fit(X, y, batch_size=None, epochs=400, verbose=0)
+        model.fit(X, y, batch_size=len(X), epochs=400, verbose=0)
         weights[proximal] = model.get_weights()[0].ravel()
     w = weights[True]
     smooth_grad = 2 * X.T @ (X @ w - y) / len(X)
