@@ -16,7 +16,7 @@ import numpy as np
 __all__ = [
     "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad",
     "leaky_relu", "leaky_relu_grad", "elu", "elu_grad", "linear", "linear_grad",
-    "softmax", "softmax_backward", "Activation", "get", "ACTIVATIONS",
+    "softmax", "softmax_backward", "Activation", "get", "ACTIVATIONS", "KERAS_LEAKY_RELU_SLOPE",
 ]
 
 

@@ -27,7 +27,7 @@ __all__ = [
     "categorical_crossentropy", "categorical_crossentropy_grad",
     "categorical_crossentropy_from_logits", "categorical_crossentropy_from_logits_grad",
     "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad",
-    "Loss", "get", "LOSSES", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
+    "Loss", "get", "LOSSES", "KERAS_ONLY", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
 ]
 

@@ -37,7 +37,7 @@ __all__ = [
     "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam", "AdamW",
     "SGDState", "AdagradState", "RMSpropState", "AdamState",
     "sgd_init", "sgd_update", "adagrad_init", "adagrad_update", "rmsprop_init", "rmsprop_update",
-    "adam_init", "adam_update", "adamw_update", "bias_correction", "get", "KERAS_DEFAULTS",
+    "adam_init", "adam_update", "adamw_update", "bias_correction", "get", "KERAS_DEFAULTS", "KERAS_ONLY",
 ]
 
 LearningRate = Union[float, Callable[[int], float]]
