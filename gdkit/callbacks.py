@@ -147,7 +147,7 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.monitor not in logs:
-            if getattr(self.model, "validation_pending", False) and self.monitor.startswith("val_"):
+            if getattr(self.model, "validation_skipped", False) and self.monitor.startswith("val_"):
                 return  # fit(validation_freq=k) validates only every k-th epoch
             raise KeyError(f"EarlyStopping monitors {self.monitor!r} but fit logged only {sorted(logs)}; "
                            "pass validation_data or validation_split to get 'val_loss'.")
