@@ -260,7 +260,7 @@ def test_divergence_stops_with_a_warning_naming_the_epoch_and_the_learning_rate(
     model = Sequential([Dense(8, "relu", input_dim=3), Dense(1)], rng=0)
     model.compile(optimizer=optimizers.SGD(learning_rate=1.0), loss="mse")
     with pytest.warns(TrainingDivergedWarning) as record:
-        history = model.fit(x, y, epochs=50, batch_size=None, verbose=0)
+        history = model.fit(x, y, epochs=50, batch_size=len(x), verbose=0)
     message = str(record[0].message)
     epochs_run = len(history.epoch)
     assert epochs_run < 50
@@ -306,7 +306,7 @@ def test_diagnostics_detect_a_saturated_sigmoid_layer():
     model.compile(optimizer="sgd", loss="binary_crossentropy")
     model.build(4)
     model.layers[0].W *= 200.0  # huge pre-activations: outputs pinned at 0 or 1
-    history = model.fit(x, y, epochs=2, batch_size=None, verbose=0, diagnostics=True)
+    history = model.fit(x, y, epochs=2, batch_size=len(x), verbose=0, diagnostics=True)
     saturated = history.diagnostics["saturated_fraction"]
     assert saturated["dense"][-1] > 0.9
     assert saturated["dense_1"][-1] < 0.5
@@ -336,7 +336,7 @@ def test_optimizers_and_losses_by_name_or_object(optimizer, loss):
     x, y = binary_data(60)
     model = Sequential([Dense(8, activations.get("tanh"), input_dim=4), Dense(1, "sigmoid")], rng=0)
     model.compile(optimizer=optimizer, loss=loss)
-    history = model.fit(x, y, epochs=20, batch_size=None, verbose=0)
+    history = model.fit(x, y, epochs=20, batch_size=len(x), verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 
@@ -532,7 +532,7 @@ def test_twenty_full_batch_steps_agree_with_pytorch(kind, opt_name):
     else:
         loss_fn, yt = torch.nn.CrossEntropyLoss(), torch.from_numpy(y)
 
-    history = model.fit(x, y, epochs=20, batch_size=None, verbose=0)
+    history = model.fit(x, y, epochs=20, batch_size=len(x), verbose=0)
     torch_losses = []
     for _ in range(20):
         t_opt.zero_grad()
@@ -557,7 +557,7 @@ def test_diagnostics_record_gradient_norms_before_clipping():
     for clipnorm in (None, 1e-3):
         model = Sequential([Dense(4, input_dim=3, activation="tanh"), Dense(1)], rng=0)
         model.compile(optimizer=optimizers.SGD(0.0, clipnorm=clipnorm), loss="mse")
-        history = model.fit(X, y, epochs=1, batch_size=None, verbose=0, diagnostics=True)
+        history = model.fit(X, y, epochs=1, batch_size=len(X), verbose=0, diagnostics=True)
         norms[clipnorm] = history.diagnostics["grad_norm"]["dense_1"][0]
     assert norms[None] > 1.0
     assert norms[1e-3] == pytest.approx(norms[None], rel=1e-12)
