@@ -65,6 +65,7 @@ class Sequential:
             raise ValueError(f"Sequential: dtype must be float32 or float64, got {self.dtype}.")
         self.rng = np.random.default_rng(rng)
         self.layers, self.optimizer, self.loss, self.metrics = [], None, None, []
+        self._weighted_metric = []
         self.stop_training, self.stop_reason = False, None
         self._params = []  # filled by build()
         self._input_shape = None  # the shape of one example, known once built (or from Input(shape=...))
@@ -131,11 +132,13 @@ class Sequential:
         """``(None, units of the last layer)`` once built, as Keras's ``model.output_shape``."""
         return (None, self.layers[-1].output_dim) if self.built else None
 
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None):
         """Choose the optimizer, the loss and the metrics (names or objects), as in Keras.
 
-        An optimizer given by name has Keras's default hyperparameters (``"rmsprop"``: learning rate 0.001,
-        rho 0.9; see :func:`gdkit.optimizers.get`); pass an object, e.g. ``gdkit.optimizers.Adam(0.01)``, to choose.
+        An optimizer given by name is Keras's (``"rmsprop"``: learning rate 0.001, rho 0.9, epsilon 1e-7 inside the
+        root; see :func:`gdkit.optimizers.get`); pass an object, e.g. ``gdkit.optimizers.Adam(0.01)``, to choose.
+        As in Keras, ``metrics`` ignore ``sample_weight``/``class_weight`` and ``weighted_metrics`` are weighted
+        means (a name given in both is logged as ``weighted_<name>`` the second time).
         """
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='mse', 'binary_crossentropy' or "
@@ -143,6 +146,13 @@ class Sequential:
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         self.metrics = [metrics_module.get(m) for m in (metrics or [])]
+        self._weighted_metric = [False] * len(self.metrics)
+        for metric in weighted_metrics or []:
+            name, function = metrics_module.get(metric)
+            if name in {existing for existing, _ in self.metrics}:
+                name = f"weighted_{name}"
+            self.metrics.append((name, function))
+            self._weighted_metric.append(True)
 
     # ---- inputs ---------------------------------------------------------------------------------------
     def _prepare_x(self, x):
@@ -295,8 +305,9 @@ class Sequential:
         class_weight : dict {class index: weight}, optional
             Weight of each class's examples in the training loss (classes not listed: 1.0), as Keras.
         sample_weight : ndarray, shape (N,), optional
-            Weight of each example in the training loss: ``loss = sum_n w_n l_n / N`` per batch, and in the
-            metrics (weighted means), as Keras. Not with ``class_weight``.
+            Weight of each example in the training loss, ``loss = sum_n w_n l_n / N`` per batch, and in
+            ``compile(weighted_metrics=...)`` (weighted means; plain ``metrics`` stay unweighted), as Keras. Not
+            with ``class_weight``.
         initial_epoch : int
             Epoch at which to start (to resume a run): ``history.epoch`` starts there.
         steps_per_epoch, validation_steps : None
@@ -369,7 +380,8 @@ class Sequential:
             self.validation_skipped = validation_data is not None and not validate
             if validate:
                 val_logs = self._evaluate_logs(*validation_data, validation_batch_size)
-                logs.update({f"val_{key}": value for key, value in sorted(val_logs.items())})
+                logs.update({f"val_{key}": value for key, value in val_logs.items()})
+                logs = dict(sorted(logs.items()))  # Keras 3's logs: all keys in alphabetical order
             history.record(epoch, logs)
             if recorder:
                 with np.errstate(over="ignore", invalid="ignore"):
@@ -424,7 +436,7 @@ class Sequential:
         # Shuffle by gathering each batch through a permutation, rather than copying the whole data set once
         # per epoch (a fresh 376 MB array for 60,000 MNIST images in float64: page faults, about 10% of an epoch).
         order = rng.permutation(n) if shuffle and batch_size < n else None
-        totals = _Totals(self.metrics)
+        totals = _Totals(self.metrics, self._weighted_metric)
         for batch, start in enumerate(range(0, n, batch_size)):
             rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
             xb, yb = x[rows], y[rows]
@@ -486,7 +498,7 @@ class Sequential:
         """Loss and metrics of prepared ``x``, ``y`` in batches (loss from logits when the output is fused, as in
         training), in Keras's alphabetical order."""
         step = len(x) if batch_size is None else batch_size
-        totals = _Totals(self.metrics)
+        totals = _Totals(self.metrics, self._weighted_metric)
         penalty = self._penalty()
         for batch, start in enumerate(range(0, len(x), step)):
             xb, yb = x[start:start + step], y[start:start + step]
@@ -510,7 +522,7 @@ class Sequential:
         verbose : {0, 1, 2, "auto"}
             Keras prints a progress bar by default; gdkit only when asked (1 or 2, Keras 3's format).
         sample_weight : ndarray, shape (N,), optional
-            Weighted loss and metrics, as in :meth:`fit`.
+            Weighted loss and weighted metrics, as in :meth:`fit`.
         return_dict : bool
             Return ``{"accuracy": ..., "loss": ...}`` (Keras's alphabetical order) instead of a list.
         """
@@ -716,28 +728,29 @@ def _per_example_metric(metric, y, A):
 
 
 class _Totals:
-    """Running means of the loss and the metrics over the batches of an epoch (Keras's weighting: the loss by
-    batch size, the metrics by sample weight when there are weights)."""
+    """Running means of the loss and the metrics over the batches of an epoch, weighted as Keras weights them:
+    the loss by batch size, plain metrics by batch size, weighted metrics by the sample weights."""
 
-    def __init__(self, metrics):
-        self.metrics, self.count, self.loss_sum = metrics, 0, 0.0
+    def __init__(self, metrics, weighted):
+        self.metrics, self.weighted, self.count, self.loss_sum = metrics, weighted, 0, 0.0
         self.sums, self.weight_sum = [0.0] * len(metrics), 0.0
 
     def add(self, loss_value, y, A, weights=None):
         self.count += len(y)
         self.loss_sum += loss_value * len(y)
         for i, (_, metric) in enumerate(self.metrics):
-            if weights is None:
-                self.sums[i] += metric(y, A) * len(y)
-            else:
+            if weights is not None and self.weighted[i]:
                 self.sums[i] += float(weights @ _per_example_metric(metric, y, A))
+            else:
+                self.sums[i] += metric(y, A) * len(y)
         self.weight_sum += len(y) if weights is None else float(weights.sum())
 
     def logs(self):
         """``{name: mean}``, sorted by name as Keras 3's logs are."""
         logs = {"loss": self.loss_sum / self.count}
-        for (name, _), total in zip(self.metrics, self.sums):
-            logs[name] = total / self.weight_sum if self.weight_sum > 0 else 0.0
+        for (name, _), total, weighted in zip(self.metrics, self.sums, self.weighted):
+            denominator = self.weight_sum if weighted else self.count
+            logs[name] = total / denominator if denominator > 0 else 0.0
         return dict(sorted(logs.items()))
 
 

@@ -126,17 +126,21 @@ def test_sample_weight_gives_keras_weighted_loss_and_its_exact_gradient(loss, la
         np.testing.assert_allclose((b - a) / 0.1, g, rtol=1e-6, atol=1e-9)
 
 
-def test_class_weight_is_sample_weight_by_class_and_metrics_are_weighted():
+def test_class_weight_is_sample_weight_by_class_and_only_weighted_metrics_are_weighted():
     x, y = binary_data()
     a, b = binary_model(), binary_model()
     ha = a.fit(x, y, class_weight={0: 1.0, 1: 4.0}, epochs=2, batch_size=16, shuffle=False, verbose=0)
     hb = b.fit(x, y, sample_weight=np.where(y == 1, 4.0, 1.0), epochs=2, batch_size=16, shuffle=False, verbose=0)
     assert ha.history == hb.history
-    # metrics are weighted means, sum(w * correct) / sum(w), as Keras's
+    # Keras 3: `metrics` ignore the weights, `weighted_metrics` are sum(w * correct) / sum(w)
+    a.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"])
     w = np.where(y == 1, 4.0, 1.0)
     correct = ((a.predict(x) > 0.5).ravel() == (y > 0.5))
-    assert a.evaluate(x, y, sample_weight=w, return_dict=True)["accuracy"] == pytest.approx(
-        np.dot(w, correct) / w.sum(), rel=1e-12)
+    logs = a.evaluate(x, y, sample_weight=w, return_dict=True)
+    assert list(logs) == ["accuracy", "loss", "weighted_accuracy"] and a.metrics_names[1:] == ["accuracy",
+                                                                                                "weighted_accuracy"]
+    assert logs["accuracy"] == pytest.approx(correct.mean(), rel=1e-12)
+    assert logs["weighted_accuracy"] == pytest.approx(np.dot(w, correct) / w.sum(), rel=1e-12)
     with pytest.raises(ValueError, match="either sample_weight or class_weight"):
         binary_model().fit(x, y, class_weight={0: 1.0}, sample_weight=np.ones(len(y)), verbose=0)
     with pytest.raises(ValueError, match=r"one weight per example, shape \(60,\)"):

@@ -1,0 +1,150 @@
+"""gdkit against Keras 3 itself (torch backend), side by side: same data, Keras's initial weights copied into gdkit,
+shuffle=False. Optional: skipped when keras (and torch) are not installed; CI does not install them.
+
+Keras computes in float32 (on the torch backend even with floatx='float64', see the parity review), gdkit in
+float64, so numbers agree to float32 rounding accumulated over the epochs, not exactly. Largest relative
+differences of the per-epoch logs measured here (Keras 3.15.1, torch 2.13.0, 5 epochs of 6 batches): 'sgd'
+1.7e-7, 'rmsprop' 8.1e-8, 'adam' 5.8e-7, 'adamw' 4.3e-7, 'adagrad' 9.3e-8 by name; with PyTorch's epsilon
+placement instead, 'rmsprop' 1.5e-5 and 'adam' 1.7e-6 on the same run. validation_split, sample_weight,
+class_weight and weighted metrics: at most 6.8e-7. The assertions allow 5e-6.
+"""
+import os
+import re
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+keras = pytest.importorskip("keras")
+if keras.backend.backend() != "torch":
+    pytest.skip("the cross-check runs Keras on its torch backend", allow_module_level=True)
+
+import gdkit  # noqa: E402
+from gdkit import layers  # noqa: E402
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def screen(out):
+    """The lines a terminal shows at the end: ANSI colours, backspaces and overwritten bar states removed, times
+    replaced by T."""
+    lines = [ANSI.sub("", line.replace("\b", "")).split("\r")[-1].rstrip() for line in out.split("\n")]
+    return [re.sub(r"\d+(s|ms|us)/step", "T/step", re.sub(r" \d+s ", " Ts ", line)) for line in lines if line]
+
+
+def binary_data(n=96, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    return x, (x[:, 0] - x[:, 1] + 0.5 * rng.normal(size=n) > 0).astype(np.float32)
+
+
+def twin_models(hidden=(8,), d=5, units=1, activation="tanh", last="sigmoid", seed=0, inputs=None):
+    """A Keras model and a gdkit model of the same architecture, with Keras's initial weights in both."""
+    keras.utils.set_random_seed(seed)
+    shape = inputs or (d,)
+    k_layers = [keras.Input(shape=shape)] + ([keras.layers.Flatten()] if inputs else [])
+    g_layers = [gdkit.Input(shape=shape)] + ([layers.Flatten()] if inputs else [])
+    for h in hidden:
+        k_layers.append(keras.layers.Dense(h, activation=activation))
+        g_layers.append(layers.Dense(h, activation=activation))
+    k_layers.append(keras.layers.Dense(units, activation=last))
+    g_layers.append(layers.Dense(units, activation=last))
+    k_model, g_model = keras.Sequential(k_layers), gdkit.Sequential(g_layers)
+    g_model.set_weights(k_model.get_weights())
+    return k_model, g_model
+
+
+def relative_difference(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-12)))
+
+
+@pytest.mark.parametrize("name", ["sgd", "rmsprop", "adam", "adamw", "adagrad"])
+def test_optimizers_by_name_reproduce_keras(name):
+    x, y = binary_data()
+    histories = []
+    for model in twin_models():
+        model.compile(optimizer=name, loss="binary_crossentropy", metrics=["accuracy"])
+        histories.append(model.fit(x, y, epochs=5, batch_size=16, shuffle=False, verbose=0).history)
+    k, g = histories
+    assert list(k) == list(g)
+    assert relative_difference(g["loss"], k["loss"]) < 5e-6
+    np.testing.assert_allclose(g["accuracy"], k["accuracy"], atol=1e-6)
+
+
+def test_validation_split_and_weights_reproduce_keras():
+    """validation_split=0.33 of 76 holds out 26 (Keras's rule; round(76 * 0.33) would be 25); sample_weight
+    and class_weight weight the loss and the weighted metrics, not the plain ones, as in Keras."""
+    x, y = binary_data(76)
+    weights = np.linspace(0.2, 2.0, 76).astype(np.float32)
+    for kwargs in ({"validation_split": 0.33}, {"sample_weight": weights}, {"class_weight": {0: 1.0, 1: 3.0}},
+                   {"sample_weight": weights, "validation_split": 0.25}):
+        histories = []
+        for model in twin_models():
+            model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"],
+                          weighted_metrics=["accuracy", "mae"])
+            histories.append(model.fit(x, y, epochs=4, batch_size=10, shuffle=False, verbose=0, **kwargs))
+        k, g = histories
+        assert g.params == k.params, kwargs
+        assert list(g.history) == list(k.history)
+        for key in k.history:
+            assert relative_difference(g.history[key], k.history[key]) < 5e-6, (kwargs, key)
+
+
+def test_early_stopping_on_val_accuracy_reproduces_keras():
+    """No mode given: both maximise val_accuracy, stop after the same epoch and end with the best weights."""
+    x, y = binary_data(120, seed=3)
+    runs = []
+    for model in twin_models(hidden=(16,), activation="relu", seed=1):
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        stopper = (keras if isinstance(model, keras.Model) else gdkit).callbacks.EarlyStopping(
+            monitor="val_accuracy", patience=2, restore_best_weights=True)
+        history = model.fit(x, y, epochs=40, batch_size=16, shuffle=False, validation_split=0.3, verbose=0,
+                            callbacks=[stopper])
+        runs.append((history.epoch, history.history["val_accuracy"], model.get_weights()))
+    (k_epochs, k_acc, k_weights), (g_epochs, g_acc, g_weights) = runs
+    assert g_epochs == k_epochs and len(k_epochs) < 40
+    np.testing.assert_allclose(g_acc, k_acc, atol=1e-6)
+    for ours, theirs in zip(g_weights, k_weights):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+
+
+def test_flatten_and_sparse_logits_reproduce_keras():
+    data = gdkit.datasets.load_digits()
+    images, labels = (data[0][:400] / 16.0).reshape(-1, 8, 8).astype(np.float32), data[1][:400]
+    histories = []
+    for model in twin_models(hidden=(32,), d=None, units=10, activation="relu", last=None, inputs=(8, 8)):
+        loss = (keras if isinstance(model, keras.Model) else gdkit).losses.SparseCategoricalCrossentropy(
+            from_logits=True)
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+        histories.append(model.fit(images, labels, epochs=3, shuffle=False, verbose=0).history)
+    k, g = histories
+    assert relative_difference(g["loss"], k["loss"]) < 5e-6
+    np.testing.assert_allclose(g["accuracy"], k["accuracy"], atol=1e-6)
+
+
+def test_leaky_relu_by_name_is_keras():
+    z = np.linspace(-3, 3, 13).astype(np.float32).reshape(-1, 1)
+    k_model, g_model = twin_models(hidden=(), d=1, units=1, last="leaky_relu")
+    np.testing.assert_allclose(g_model.predict(z), k_model.predict(z, verbose=0), rtol=1e-6, atol=1e-7)
+
+
+def test_what_the_student_sees_is_keras(capsys):
+    """fit (verbose 2 and 1), evaluate (verbose 2 and 1): the same lines with the same 4-decimal numbers, up to the
+    step times; and the same History.params, history keys and evaluate(return_dict=True) keys."""
+    x, y = binary_data(40)
+    outputs, results = [], []
+    for model in twin_models():
+        model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy", "mae"])
+        history = model.fit(x, y, epochs=2, shuffle=False, validation_split=0.25, verbose=2)
+        model.fit(x, y, epochs=2, shuffle=False, verbose=1)
+        model.evaluate(x, y, verbose=2)
+        model.evaluate(x, y, verbose=1)
+        outputs.append(screen(capsys.readouterr().out))
+        results.append((history.params, list(history.history), model.evaluate(x, y, verbose=0),
+                        model.evaluate(x, y, verbose=0, return_dict=True)))
+    assert outputs[1] == outputs[0]
+    (k_params, k_keys, k_list, k_dict), (g_params, g_keys, g_list, g_dict) = results
+    assert g_params == k_params and g_keys == k_keys and list(g_dict) == list(k_dict)
+    np.testing.assert_allclose(g_list, k_list, rtol=1e-5)
+    np.testing.assert_allclose(list(g_dict.values()), list(k_dict.values()), rtol=1e-5)
