@@ -313,7 +313,8 @@ class Sequential:
         steps_per_epoch, validation_steps : None
             For data generators in Keras; gdkit trains on arrays, whose epoch is ``ceil(N / batch_size)`` steps.
         validation_batch_size : int, optional
-            Batch size of the validation pass (default ``batch_size``); does not change the numbers.
+            Batch size of the validation pass; by default all validation examples at once (Keras uses
+            ``batch_size``; the numbers are the same up to rounding, and one pass is faster in NumPy).
         validation_freq : int or list of int
             Validate every ``validation_freq`` epochs (or after the listed epochs, counted from 1); the
             ``val_...`` lists of the history then have one entry per validation, as in Keras.
@@ -355,8 +356,8 @@ class Sequential:
             validation_data = self._prepare_validation_data(validation_data)
         n = len(x)
         batch_size = _check_batch_size(batch_size, "fit")
-        validation_batch_size = batch_size if validation_batch_size is None else \
-            _check_batch_size(validation_batch_size, "fit(validation_batch_size=...)")
+        if validation_batch_size is not None:
+            validation_batch_size = _check_batch_size(validation_batch_size, "fit(validation_batch_size=...)")
         should_validate = _validation_schedule(validation_freq)
         initial_epoch, epochs = int(initial_epoch), int(epochs)
         rng = self.rng if rng is None else np.random.default_rng(rng)
