@@ -108,6 +108,7 @@ class Submission:
     seconds_late: float | None = None
     submitted_notebook: str = ""
     recorded: bool = True
+    fingerprint: str = ""  # SHA-256 of the notebook file, as the grader recorded it
 
 
 @dataclass
@@ -177,7 +178,8 @@ def load_class(db_url, assignments=(), registry=None):
                     student, float(submitted.score or 0.0), float(submitted.max_score or 0.0), parts,
                     status=record.get("status", "graded"), flags=record.get("flags", []),
                     isolation=record.get("isolation", "bwrap"), seconds_late=late,
-                    submitted_notebook=record.get("submitted_notebook", ""), recorded=bool(record)))
+                    submitted_notebook=record.get("submitted_notebook", ""), recorded=bool(record),
+                    fingerprint=record.get("fingerprint", "") if record.get("status") == "graded" else ""))
             submissions.sort(key=lambda s: s.student)
             result.append(AssignmentData(name, float(assignment.max_score or 0.0), order, known, submissions,
                                          roster, assignment.duedate))
@@ -283,6 +285,18 @@ def overview(ax, classes):
 
 
 # ---- similarity -------------------------------------------------------------------------------------------
+def identical_notebooks(data):
+    """Groups (lists of students, sorted) whose submitted notebook files are byte for byte the same (the
+    grader's SHA-256), leaving out groups where nobody scored (several students handing in the untouched
+    release notebook)."""
+    groups = {}
+    for s in data.submissions:
+        if s.fingerprint:
+            groups.setdefault(s.fingerprint, []).append(s)
+    return sorted(sorted(s.student for s in group) for group in groups.values()
+                  if len(group) > 1 and any(s.score > 0 for s in group))
+
+
 def _source_layout(path):
     """``({solution grade id: cell id}, {solution grade id: code})`` of a source or release notebook."""
     from .similarity import solution_cells
@@ -410,6 +424,10 @@ def assignment_page(data, stats, groups, threshold):
         body.append("<p>None.</p>")
 
     body.append("<h2>Similar solution code, for a human look</h2>")
+    same = identical_notebooks(data)
+    if same:
+        body.append("<p>Byte-identical notebook files (the same SHA-256): " + "; ".join(
+            ", ".join(_member(m) for m in group) for group in same) + ".</p>")
     if groups is None:
         body.append("<p class=\"note\">Not compared: pass <code>--submitted</code> (the collected submissions) and "
                     "<code>--source</code> (the source notebooks).</p>")
