@@ -17,7 +17,7 @@ import pytest
 from conftest import require
 from gdkit.grading import get_part
 from gdkit.grading.report import flag_kinds, reason
-from gdkit.grading.similarity import normalise, similar_groups
+from gdkit.grading.compare_submissions import normalise, similar_groups
 
 REPO = Path(__file__).resolve().parent.parent
 A = "01_forward"

@@ -299,7 +299,7 @@ def identical_notebooks(data):
 
 def _source_layout(path):
     """``({solution grade id: cell id}, {solution grade id: code})`` of a source or release notebook."""
-    from .similarity import solution_cells
+    from .compare_submissions import solution_cells
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))
     ids = {}
     for cell in notebook.get("cells", []):
@@ -311,10 +311,10 @@ def _source_layout(path):
 
 def find_similar(data, submitted, source, release=None, threshold=0.9):
     """Groups of students of ``data`` whose solution cells are identical or nearly so (see
-    :mod:`gdkit.grading.similarity`); the course's reference solution takes part as a member named
+    :mod:`gdkit.grading.compare_submissions`); the course's reference solution takes part as a member named
     ``"\\0reference"``. None when the source notebook or the submissions cannot be found."""
     from .notebooks import read_notebook
-    from .similarity import similar_groups, solution_cells
+    from .compare_submissions import similar_groups, solution_cells
     folder = Path(source) / data.name
     notebook = folder / f"{data.name}.ipynb"
     if not notebook.is_file() or submitted is None or not Path(submitted).is_dir():
