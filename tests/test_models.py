@@ -710,7 +710,7 @@ from gdkit.layers import BatchNormalization, Dropout  # noqa: E402
 def _bn_model(seed=0):
     model = Sequential([Dense(5, use_bias=False, input_dim=3), BatchNormalization(momentum=0.9), Activation("tanh"),
                         Dense(4, "softmax")], rng=seed)
-    model.compile(optimizer=optimizers.SGD(0.1), loss="categorical_crossentropy")
+    model.compile(optimizer=optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
     return model
 
 
