@@ -264,6 +264,13 @@ class BatchNormalization(Layer):
         trained ones; the running averages are saved and restored with them)."""
         return [self.gamma, self.beta, self.moving_mean, self.moving_variance] if self.built else []
 
+    @property
+    def weights(self):
+        """``[gamma, beta, moving_mean, moving_variance]``, live, as Keras's ``get_weights()`` order: the running
+        averages are saved, restored (``EarlyStopping(restore_best_weights=True)``) and loaded with the rest, but
+        only ``gamma`` and ``beta`` are trained (``params``)."""
+        return [self.gamma, self.beta, self.moving_mean, self.moving_variance] if self.built else []
+
     def forward(self, X, training=False):
         """Normalise with the batch's statistics and update the running averages (``training=True``), or
         normalise with the running averages (``training=False``)."""

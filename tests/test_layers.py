@@ -307,3 +307,15 @@ def test_dropout_layer_masks_change_per_call_and_follow_the_seed():
 def test_dropout_rate_must_be_a_fraction(rate):
     with pytest.raises(ValueError, match=r"fraction of units dropped.*\[0, 1\)"):
         Dropout(rate)
+
+
+def test_batchnorm_weights_are_keras_four_arrays_of_which_two_are_trained():
+    layer = built_bn(3)
+    layer.moving_mean[...] = [1.0, 2.0, 3.0]
+    weights = layer.get_weights()
+    assert len(weights) == 4 and layer.params == [layer.gamma, layer.beta] and layer.count_params() == 6
+    np.testing.assert_array_equal(weights[2], [1.0, 2.0, 3.0])
+    layer.set_weights([np.full(3, 2.0), np.full(3, -1.0), np.zeros(3), np.full(3, 4.0)])
+    np.testing.assert_array_equal(layer.gamma, 2.0)
+    np.testing.assert_array_equal(layer.moving_variance, 4.0)
+    assert BatchNormalization().get_weights() == []

@@ -785,3 +785,28 @@ def test_dropout_model_predict_and_evaluate_are_deterministic_training_is_not():
 def test_batchnorm_and_dropout_names_follow_keras():
     model = Sequential([Dense(3, input_dim=2), BatchNormalization(), Dropout(0.1), Dropout(0.2)])
     assert [layer.name for layer in model.layers] == ["dense", "batch_normalization", "dropout", "dropout_1"]
+
+
+def test_restoring_the_best_weights_also_restores_batchnorm_running_averages():
+    """EarlyStopping(restore_best_weights=True) puts back the running averages of the best epoch too: the restored
+    model predicts exactly as the model did at that epoch."""
+    from gdkit.callbacks import Callback, EarlyStopping
+
+    class Snapshots(Callback):
+        def on_train_begin(self, logs=None):
+            self.predictions = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.predictions.append(self.model.predict(x_val))
+
+    rng = np.random.default_rng(0)
+    x, labels = rng.normal(loc=1.0, size=(40, 3)), rng.integers(0, 4, size=40)
+    x_val, labels_val = rng.normal(loc=1.0, size=(40, 3)), rng.integers(0, 4, size=40)  # noise: val loss rises
+    model = _bn_model()
+    snapshots = Snapshots()
+    stopper = EarlyStopping(patience=3, restore_best_weights=True)
+    history = model.fit(x, labels, epochs=40, batch_size=8, verbose=0, validation_data=(x_val, labels_val),
+                        callbacks=[snapshots, stopper])
+    best = int(np.argmin(history.history["val_loss"]))
+    assert best < len(history.history["val_loss"]) - 1
+    np.testing.assert_allclose(model.predict(x_val), snapshots.predictions[best], rtol=1e-12)
