@@ -22,8 +22,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-from .feedback import _cell, _safe  # CSV cells no spreadsheet runs as formulas; feedback/'s file names
-
 __all__ = ["export_all", "gradebook_scores", "write_wide", "write_canvas", "write_moodle", "feedback_zips",
            "add_parser"]
 
@@ -59,6 +57,12 @@ def gradebook_scores(db_url, assignments=()):
 
 def _number(value):
     return f"{value:g}"
+
+
+def _cell(value):
+    """A CSV cell that spreadsheets will not run as a formula (names are chosen by people)."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _score(scores, student, name, missing_zero):
@@ -110,13 +114,14 @@ def write_moodle(path, students, names, maxima, scores, missing_zero=False):
 
 def feedback_zips(out, dest, names):
     """``feedback-<assignment>.zip`` per assignment: ``<student>.html`` for every feedback page the grader wrote
-    in ``<out>/feedback/<student>/<assignment>.html``. Returns ``{zip path: number of pages}``."""
+    in ``<out>/feedback/<student>/<assignment>.html`` (``<student>`` as the grader named the folder: the student
+    id, made safe for a file name). Returns ``{zip path: number of pages}``."""
     written = {}
-    for name in names:
-        pages = sorted(Path(out, "feedback").glob(f"*/{_safe(name)}.html"))
+    for name in names:  # assignment names are folder names of solutions/: safe as file names
+        pages = sorted(p for p in Path(out, "feedback").glob(f"*/{name}.html") if p.is_file() and not p.is_symlink())
         if not pages:
             continue
-        path = Path(dest) / f"feedback-{_safe(name)}.zip"
+        path = Path(dest) / f"feedback-{name}.zip"
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for page in pages:
                 archive.write(page, f"{page.parent.name}.html")
