@@ -41,7 +41,7 @@ def mean_squared_error(y_true, y_pred):
 
 
 METRICS = {"accuracy": accuracy, "acc": accuracy, "binary_accuracy": binary_accuracy,
-           "categorical_accuracy": categorical_accuracy, "mae": mean_absolute_error,
+           "categorical_accuracy": categorical_accuracy, "sparse_categorical_accuracy": categorical_accuracy, "mae": mean_absolute_error,
            "mean_absolute_error": mean_absolute_error, "mse": mean_squared_error,
            "mean_squared_error": mean_squared_error}
 
@@ -52,7 +52,13 @@ def get(identifier):
         return identifier.__name__, identifier
     if isinstance(identifier, str) and identifier.lower() in METRICS:
         return identifier, METRICS[identifier.lower()]
-    raise ValueError(f"Unknown metric {identifier!r}. Known metrics: {', '.join(sorted(METRICS))}.")
+    keras = (" Keras has it, but gdkit does not implement it." if isinstance(identifier, str) and
+             identifier.lower() in _KERAS_ONLY else "")
+    raise ValueError(f"Unknown metric {identifier!r}.{keras} Known metrics: {', '.join(sorted(METRICS))}.")
+
+
+_KERAS_ONLY = ("auc", "precision", "recall", "f1_score", "top_k_categorical_accuracy", "root_mean_squared_error",
+               "rmse", "mape", "r2_score", "sparse_top_k_categorical_accuracy", "mean_absolute_percentage_error")
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None):

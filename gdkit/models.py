@@ -12,7 +12,37 @@ layers, the gradient of the loss with respect to the output, a backward pass in 
 optimizer step. When the last activation is a sigmoid (softmax) and the loss binary (categorical)
 cross-entropy, the two are folded together and the output gradient is simply ``(A - Y) / N`` (divided by
 ``N * K``, the number of entries, for a sigmoid output with K columns, as the mean in the BCE loss is): the
-same numbers, computed stably, as Keras and PyTorch do.
+numbers of PyTorch's ``BCEWithLogitsLoss`` / ``CrossEntropyLoss``, computed stably. Keras (torch backend) agrees
+until a unit saturates: it clips the probability at 1e-7, so beyond ``|z|`` of about 16 its loss stops at 16.1
+and its gradient is 0, where gdkit's keeps pulling the unit back.
+
+**Keras 3, behaviour by behaviour.** ``fit``, ``evaluate``, ``predict``, the callbacks, the loss objects and the
+optimizer names behave as Keras 3's: ``batch_size=None`` means 32; ``validation_split`` holds out the last
+``N - floor(N (1 - s))`` examples; ``sample_weight``, ``class_weight``, ``weighted_metrics``, ``initial_epoch``,
+``validation_freq`` and ``evaluate(return_dict=True)`` as in Keras; logs and ``history.history`` in alphabetical
+order; the progress lines are Keras 3's (``━`` bar, ``Epoch i/E`` only when E > 1); ``EarlyStopping`` has
+Keras's defaults (``patience=0``, ``mode="auto"``) and restores the best weights at the end of training;
+``optimizer="rmsprop"`` / ``"adam"`` / ``"adamw"`` by name are Keras's optimizers (epsilon placement included);
+``activation="leaky_relu"`` has Keras's slope 0.2. What differs, on purpose:
+
+- real float64 (Keras on torch computes in float32 even with ``floatx="float64"``), so numbers agree with
+  Keras's to float32 rounding, not exactly; ``dtype="float32"`` is available;
+- ``evaluate`` and ``predict`` print nothing unless ``verbose`` is given (Keras prints a bar), and
+  ``predict(batch_size=None)`` runs all rows at once (its bar shows one step); the validation pass of ``fit``
+  too, unless ``validation_batch_size`` is given;
+- the progress bar is not coloured outside a terminal and is redrawn at most every 0.1 s;
+- errors name the layer, the shapes and the fix; a NaN in the data or a diverging loss stops training with a
+  message (Keras trains on to ``nan``); ``EarlyStopping`` without validation data raises an error saying what
+  to add (Keras warns every epoch);
+- integer labels with ``loss="categorical_crossentropy"`` are accepted, with a :class:`KerasPortabilityWarning`
+  (Keras needs ``"sparse_categorical_crossentropy"``);
+- ``summary()`` and ``count_params()`` count the model's parameters only (Keras 3 adds the optimizer's slots
+  after training); layer names restart at ``dense`` in every model (Keras numbers them per session);
+- ``metrics_names`` lists every metric (Keras 3 says ``["loss", "compile_metrics"]``);
+- weights are saved as ``.npz`` (:meth:`Sequential.save_weights`), not ``.weights.h5``, and whole models are not
+  saved (``model.save`` says so);
+- the optimizer *classes* (``RMSprop()``, ``Adam()``, ...) keep PyTorch's equations and defaults (see
+  :mod:`gdkit.optimizers`); only the names give Keras's.
 """
 import math
 import re
@@ -30,6 +60,15 @@ __all__ = ["Sequential", "KerasPortabilityWarning", "load_model"]
 
 _SPARSE = ("sparse_categorical_crossentropy", "sparse_categorical_crossentropy_from_logits")
 _CATEGORICAL = ("categorical_crossentropy", "categorical_crossentropy_from_logits") + _SPARSE
+
+
+class _Seeds:
+    """Set by :func:`gdkit.utils.set_random_seed`: models made without ``rng`` then draw their seeds from it."""
+
+    sequence = None
+
+
+_seeds = _Seeds()
 
 
 class KerasPortabilityWarning(UserWarning):
@@ -63,6 +102,8 @@ class Sequential:
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"Sequential: dtype must be float32 or float64, got {self.dtype}.")
+        if rng is None and _seeds.sequence is not None:  # gdkit.utils.set_random_seed was called
+            rng = np.random.default_rng(_seeds.sequence.spawn(1)[0])
         self.rng = np.random.default_rng(rng)
         self.layers, self.optimizer, self.loss, self.metrics = [], None, None, []
         self._weighted_metric = []
@@ -617,12 +658,23 @@ class Sequential:
         return sum(layer.count_params() for layer in self.layers)
 
     def summary(self, print_fn=print):
-        """Print a table of layers, output shapes and parameter counts."""
-        rows = [f'Model: "{self.name}"', f"{'Layer (type)':<28}{'Output Shape':<18}{'Param #':>10}", "-" * 56]
-        for layer in self.layers:
+        """Print a table of layers, output shapes and parameter counts.
+
+        As in Keras, a layer's ``Param #`` and the total include non-trainable arrays (batch normalisation's
+        running averages), listed apart as ``Non-trainable params``; :meth:`count_params` counts the trained ones.
+        """
+        names = [f"{layer.name} ({type(layer).__name__})" for layer in self.layers]
+        width = max([28] + [len(name) + 2 for name in names])
+        rule = "-" * (width + 28)
+        rows = [f'Model: "{self.name}"', f"{'Layer (type)':<{width}}{'Output Shape':<18}{'Param #':>10}", rule]
+        total = 0
+        for name, layer in zip(names, self.layers):
             shape = f"(None, {layer.output_dim})" if layer.built else "(unbuilt)"
-            rows.append(f"{layer.name + ' (' + type(layer).__name__ + ')':<28}{shape:<18}{layer.count_params():>10}")
-        rows += ["-" * 56, f"Total params: {self.count_params()}"]
+            count = int(sum(w.size for w in layer.weights))
+            total += count
+            rows.append(f"{name:<{width}}{shape:<18}{count:>10}")
+        rows += [rule, f"Total params: {total}", f"Trainable params: {self.count_params()}",
+                 f"Non-trainable params: {total - self.count_params()}"]
         print_fn("\n".join(rows))
 
     def __repr__(self):

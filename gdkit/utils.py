@@ -1,7 +1,26 @@
-"""Keras's ``keras.utils`` helpers that tutorials call (chapter: training in practice): :func:`to_categorical`."""
+"""Keras's ``keras.utils`` helpers that tutorials call (chapter: training in practice): :func:`to_categorical` and
+:func:`set_random_seed`."""
 import numpy as np
 
-__all__ = ["to_categorical"]
+__all__ = ["to_categorical", "set_random_seed"]
+
+
+def set_random_seed(seed):
+    """Make the following runs repeatable, as ``keras.utils.set_random_seed(seed)``.
+
+    Every ``Sequential`` made afterwards without its own ``rng`` takes its seed (initial weights, shuffling,
+    dropout masks) from a sequence started at ``seed``: the same program gives the same numbers. gdkit keeps no
+    other global random state (NumPy's global generator is left alone); passing ``rng=`` to ``Sequential`` is the
+    explicit way.
+
+    Parameters
+    ----------
+    seed : int >= 0, or None to go back to fresh randomness
+    """
+    from . import models
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"set_random_seed expects an integer >= 0, got {seed!r}.")
+    models._seeds.sequence = None if seed is None else np.random.SeedSequence(int(seed))
 
 
 def to_categorical(x, num_classes=None):

@@ -470,3 +470,50 @@ def test_keras_optimizer_names_gdkit_lacks_say_so():
         with pytest.raises(ValueError, match=f"Keras has '{name}' but gdkit does not implement it; known names"):
             optimizers.get(name)
     assert optimizers.get("adamw").weight_decay == 0.004 and optimizers.get("adamw").epsilon_hat
+
+
+def test_no_chapter_asks_for_full_batch_with_batch_size_none():
+    """fit(batch_size=None) means 32, as in Keras; chapters written when it meant the full batch would silently
+    train another way. Full-batch gradient descent is batch_size=len(X)."""
+    from pathlib import Path
+    book = Path(__file__).resolve().parents[1] / "book"
+    offenders = [f"{path.name}:{number}" for path in sorted(book.glob("*.md"))
+                 for number, line in enumerate(path.read_text().splitlines(), start=1) if "batch_size=None" in line]
+    assert not offenders, f"batch_size=None means 32 (Keras); write batch_size=len(X) for full batch: {offenders}"
+
+
+def test_set_random_seed_makes_models_without_rng_repeatable():
+    x, y = binary_data()
+
+    def run():
+        model = Sequential([Dense(6, activation="tanh"), gdkit.layers.Dropout(0.3), Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model.fit(x, y, epochs=2, verbose=0).history["loss"], model.get_weights()
+
+    try:
+        gdkit.utils.set_random_seed(7)
+        first = run()
+        gdkit.utils.set_random_seed(7)
+        again = run()
+        other = run()  # the next model of the sequence: other weights
+    finally:
+        gdkit.utils.set_random_seed(None)
+    assert first[0] == again[0] and all(np.array_equal(a, b) for a, b in zip(first[1], again[1]))
+    assert not np.array_equal(first[1][0], other[1][0])
+    with pytest.raises(ValueError, match="integer >= 0"):
+        gdkit.utils.set_random_seed(-1)
+
+
+def test_summary_counts_non_trainable_arrays_apart_as_keras(capsys):
+    model = Sequential([Input(shape=(4,)), Dense(3), gdkit.layers.BatchNormalization(), Dense(1)])
+    model.summary()
+    out = capsys.readouterr().out
+    assert re.search(r"batch_normalization \(BatchNormalization\)\s+\(None, 3\)\s+12\b", out)  # 4 x 3, as Keras
+    assert "Total params: 31" in out and "Trainable params: 25" in out and "Non-trainable params: 6" in out
+    assert model.count_params() == 25
+
+
+def test_metric_names_keras_has_and_gdkit_lacks_say_so():
+    assert gdkit.metrics.get("sparse_categorical_accuracy")[1] is gdkit.metrics.categorical_accuracy
+    with pytest.raises(ValueError, match="'AUC'. Keras has it, but gdkit does not implement it"):
+        gdkit.metrics.get("AUC")
