@@ -655,6 +655,7 @@ class Sequential:
             start += param.size
 
     def count_params(self):
+        """The number of trained parameters (weights and biases; not batch normalisation's running averages)."""
         return sum(layer.count_params() for layer in self.layers)
 
     def summary(self, print_fn=print):
