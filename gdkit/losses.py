@@ -1,9 +1,11 @@
 """Loss functions, their gradients, and weight penalties (chapters: loss, backpropagation, training in practice).
 
-Every loss takes ``(y_true, y_pred)`` in that order (as Keras and scikit-learn do), returns the **mean over
-the batch** as a float, and has a ``*_grad`` partner returning the gradient with respect to ``y_pred``, with
-the same shape as ``y_pred``. Because the loss is a mean over the ``N`` examples, every gradient carries a
-factor ``1/N``: forgetting it is the classic "learning rate secretly multiplied by N" bug.
+Every loss takes ``(y_true, y_pred)`` in that order (as Keras and scikit-learn do), returns a **mean** as a
+float, and has a ``*_grad`` partner returning the gradient with respect to ``y_pred``, with the same shape as
+``y_pred``. What the mean runs over decides the gradient's constant: the categorical cross-entropies average
+over the ``N`` examples (their gradients carry ``1/N``); the mean squared error and the binary cross-entropy
+average over all ``N*K`` entries of ``y_pred`` (their gradients carry ``1/(NK)``, and MSE's ``2/(NK)``).
+Forgetting the constant is the classic "learning rate secretly multiplied by N" bug.
 
 Cross-entropies exist twice: from probabilities (what a sigmoid or softmax layer outputs) and, stably, from
 logits (the scores before that last activation). Models that end in sigmoid/softmax use the logit versions
