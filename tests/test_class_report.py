@@ -83,6 +83,9 @@ def sample(tmp_path_factory):
                             "--last-name=Never", "--lms-user-id=4242", f"--CourseDirectory.db_url={db_url}"],
                            capture_output=True, text=True, cwd=root)
     assert added.returncode == 0, added.stdout + added.stderr
+    collected = subprocess.run([str(nbgrader), "db", "student", "add", "1001", f"--CourseDirectory.db_url={db_url}"],
+                               capture_output=True, text=True, cwd=root)  # an id zip_collect took from Canvas
+    assert collected.returncode == 0, collected.stdout + collected.stderr
     report = _cli("report", "--out", out, "--submitted", submitted, "--source", REPO / "solutions")
     assert report.returncode == 0, report.stdout + report.stderr
     export = _cli("export", "--out", out, "--lms-id", f"{A}=777")
@@ -140,16 +143,17 @@ def test_exports_use_the_gradebook_and_the_roster(sample):
     points = next(csv.reader((sample["export"] / "canvas.csv").open(encoding="utf-8").readlines()[1:2]))
     assert points[0].strip() == "Points Possible" and points[5] == "11"
     assert canvas["Never, Zoe"]["ID"] == "4242" and canvas["Never, Zoe"][f"{A} (777)"] == ""
+    assert (canvas["1001"]["ID"], canvas["ada_correct"]["ID"]) == ("1001", "")  # a Canvas user id, or nothing
     assert canvas["ben_partly_wrong"][f"{A} (777)"] == "9"  # 7 from the grader + the manual 2 for softmax
     header, moodle = _rows(sample["export"] / "moodle.csv", "ID number")
     assert header[:4] == ["First name", "Last name", "ID number", "Email address"]
     assert moodle["ada_correct"][f"Assignment: {A} (Real)"] == "11"
     assert (moodle["zoe_never"]["First name"], moodle["zoe_never"][f"Assignment: {A} (Real)"]) == ("Zoe", "")
     header, wide = _rows(sample["export"] / "wide.csv", "student")
-    assert len(wide) == 8 and wide["zoe_never"]["total"] == "0" and wide["zoe_never"][A] == ""
+    assert len(wide) == 9 and wide["zoe_never"]["total"] == "0" and wide["zoe_never"][A] == ""
     with zipfile.ZipFile(sample["export"] / f"feedback-{A}.zip") as archive:
         names = sorted(archive.namelist())
-        assert names == sorted(f"{s}.html" for s in wide if s != "zoe_never")
+        assert names == sorted(f"{s}.html" for s in wide if s not in ("zoe_never", "1001"))
         assert "Student: <b>ben_partly_wrong</b>" in archive.read("ben_partly_wrong.html").decode()
 
 

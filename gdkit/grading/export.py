@@ -5,7 +5,8 @@
 - ``wide.csv``: one row per student of the gradebook (the imported roster included), one column per
   assignment and the total; an empty cell is an assignment the student did not hand in.
 - ``canvas.csv``: Canvas's gradebook import format: ``Student`` ("Last, First"), ``ID`` (the Canvas user id:
-  nbgrader's ``lms_user_id``), ``SIS User ID`` (the nbgrader student id), ``SIS Login ID``, ``Section``, then one
+  nbgrader's ``lms_user_id``, else a student id made only of digits, which is what the course's zip_collect
+  expression makes of Canvas's file names), ``SIS User ID`` (the nbgrader student id), ``SIS Login ID``, ``Section``, then one
   column per assignment, ``<assignment>`` or ``<assignment> (<Canvas assignment id>)`` with ``--lms-id``, and a
   ``Points Possible`` row under the header.
 - ``moodle.csv``: for Moodle's "Import > CSV file": ``First name``, ``Last name``, ``ID number`` (the nbgrader
@@ -95,7 +96,8 @@ def write_canvas(path, students, names, maxima, scores, lms_ids=None, missing_ze
         writer.writerow(["    Points Possible", "", "", "", "", *[_number(maxima[name]) for name in names]])
         for s in students:
             display = ", ".join(part for part in (s["last_name"], s["first_name"]) if part) or s["id"]
-            writer.writerow([_cell(display), _cell(s["lms_user_id"]), _cell(s["id"]), "", "",
+            canvas_id = s["lms_user_id"] or (s["id"] if s["id"].isascii() and s["id"].isdigit() else "")
+            writer.writerow([_cell(display), _cell(canvas_id), _cell(s["id"]), "", "",
                              *[_score(scores, s["id"], name, missing_zero) for name in names]])
     return Path(path)
 
