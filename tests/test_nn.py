@@ -406,3 +406,43 @@ def test_dropout_keeps_float32_and_rejects_bad_rates():
     for rate in (1.0, -0.1, "0.5", True):
         with pytest.raises(ValueError, match=r"fraction of units dropped.*\[0, 1\)"):
             dropout_forward(X, rate)
+
+
+# --- properties over many inputs (hypothesis) ------------------------------------------------------------------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+_batches = hnp.arrays(np.float64, st.tuples(st.integers(2, 12), st.integers(1, 5)),
+                      elements=st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False))
+
+
+@given(_batches, st.floats(-5, 5), st.floats(0.1, 5))
+def test_batchnorm_output_ignores_a_shift_and_a_positive_scale_of_the_batch(X, shift, scale):
+    """Training mode: X and scale * X + shift give the same output when epsilon is negligible, and every column of
+    the output has mean beta."""
+    # no (nearly) constant column: each column spreads over a range comparable to its values
+    X = X + 0.1 * (1 + np.abs(X).max()) * np.arange(X.shape[0])[:, None] * (np.arange(X.shape[1]) + 1)
+    gamma, beta = np.linspace(0.5, 2, X.shape[1]), np.linspace(-1, 1, X.shape[1])
+    Y, _ = batchnorm_forward(X, gamma, beta, epsilon=1e-300)
+    Y2, _ = batchnorm_forward(scale * X + shift, gamma, beta, epsilon=1e-300)
+    np.testing.assert_allclose(Y2, Y, atol=1e-6 * (1 + np.abs(Y).max()))
+    np.testing.assert_allclose(Y.mean(axis=0), beta, atol=1e-9)
+
+
+@given(_batches, st.integers(0, 2 ** 32 - 1))
+def test_batchnorm_training_gradient_has_no_component_along_the_batch_mean(X, seed):
+    """sum over the batch of dX is 0 for any upstream gradient: shifting the whole batch changes nothing."""
+    dY = np.random.default_rng(seed).normal(size=X.shape)
+    _, cache = batchnorm_forward(X, np.ones(X.shape[1]), np.zeros(X.shape[1]))
+    dX, _, dbeta = batchnorm_backward(dY, cache)
+    np.testing.assert_allclose(dX.sum(axis=0), 0, atol=1e-9 * (1 + np.abs(dX).max() * X.shape[0]))
+    np.testing.assert_allclose(dbeta, dY.sum(axis=0), rtol=1e-12)
+
+
+@given(_batches, st.floats(0, 0.95), st.integers(0, 2 ** 32 - 1))
+def test_dropout_output_is_zero_or_the_rescaled_input(X, rate, seed):
+    Y, cache = dropout_forward(X, rate, rng=seed)
+    kept = cache.mask != 0 if cache.mask is not None else np.ones(X.shape, bool)
+    np.testing.assert_allclose(Y[kept], X[kept] / (1 - rate), rtol=1e-12)
+    assert np.all(Y[~kept] == 0)
