@@ -226,8 +226,8 @@ def plot_lr_range_test(ax, result, beta=0.9, mark_suggestion=True, label=None, c
     return ax
 
 
-def plot_gradient_norms(ax, norms, log_scale=True):
-    """Plot gradient norms per layer: lines over training, or bars by layer.
+def plot_gradient_norms(ax, norms, log_scale=True, ylabel="gradient norm"):
+    """Plot gradient norms (or any per-layer statistic) per layer: lines over training, or bars by layer.
 
     Parameters
     ----------
@@ -237,6 +237,8 @@ def plot_gradient_norms(ax, norms, log_scale=True):
         name -> one number (a bar per layer, in dict order: shows a gradient shrinking with depth).
     log_scale : bool
         Logarithmic y axis (vanishing gradients span orders of magnitude).
+    ylabel : str, default ``"gradient norm"``
+        The y-axis label: say what is plotted when it is another statistic (``"fraction of dead units"``).
 
     Returns
     -------
@@ -264,7 +266,7 @@ def plot_gradient_norms(ax, norms, log_scale=True):
         )
     if log_scale:
         ax.set_yscale("log")
-    ax.set_ylabel("gradient norm")
+    ax.set_ylabel(ylabel)
     return ax
 
 
@@ -698,7 +700,8 @@ def animate_descent(f, paths, extent=None, interval=50, frames=None, levels=30, 
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.legend(loc="upper right")
-    title = ax.set_title("")
+    title = ax.set_title("step 0")
+    fig.tight_layout()  # room for the axis labels (a frame is saved at the figure's size, labels included)
 
     def draw_frame(step):
         for label, path in paths.items():
@@ -727,7 +730,7 @@ _PLAYER_ICONS = {
 }
 
 
-def animation_to_html(animation, embed_limit_mb=20):
+def animation_to_html(animation, embed_limit_mb=20, frame_format="png"):
     """HTML for a Matplotlib animation that works offline: frames embedded, no CDN link.
 
     Parameters
@@ -736,6 +739,8 @@ def animation_to_html(animation, embed_limit_mb=20):
         For example from ``animate_descent``.
     embed_limit_mb : float
         Size limit of the embedded frames in MB (Matplotlib drops frames beyond it, with a warning).
+    frame_format : {"png", "jpeg"}, default "png"
+        Image format of the frames; ``"jpeg"`` makes a page with a large animation several times lighter.
 
     Returns
     -------
@@ -747,7 +752,9 @@ def animation_to_html(animation, embed_limit_mb=20):
 
     import matplotlib
 
-    with matplotlib.rc_context({"animation.embed_limit": embed_limit_mb}):
+    if frame_format not in ("png", "jpeg"):
+        raise ValueError(f"frame_format must be 'png' or 'jpeg', got {frame_format!r}.")
+    with matplotlib.rc_context({"animation.embed_limit": embed_limit_mb, "animation.frame_format": frame_format}):
         html = animation.to_jshtml()
     html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
     for icon, text in _PLAYER_ICONS.items():

@@ -334,6 +334,12 @@ def test_gradient_norms_bars_by_layer(ax):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["layer 1", "layer 2", "layer 3"]
 
 
+def test_gradient_norms_label_what_is_plotted(ax):
+    """Another per-layer statistic gets its own y label (the dead-unit figure plots fractions, not norms)."""
+    gp.plot_gradient_norms(ax, {"layer 1": [0.5, 0.2]}, log_scale=False, ylabel="fraction of dead units")
+    assert ax.get_ylabel() == "fraction of dead units"
+
+
 def test_gradient_norms_refuse_a_mix(ax):
     """Numbers and sequences in one dict is an error that says what to do."""
     with pytest.raises(ValueError, match="mixes"):
@@ -363,6 +369,11 @@ def test_animate_descent_frames_and_offline_html():
     html = gp.animation_to_html(animation)
     assert html.count("data:image/png;base64") == 4
     assert "http" not in html and "fa-play" not in html
+    fresh = gp.animate_descent(Bowl(), paths, frames=4, interval=10)  # Matplotlib caches an animation's HTML
+    jpeg = gp.animation_to_html(fresh, frame_format="jpeg")
+    assert jpeg.count("data:image/jpeg;base64") == 4 and "image/png" not in jpeg
+    with pytest.raises(ValueError, match="frame_format"):
+        gp.animation_to_html(animation, frame_format="gif")
 
 
 def test_animate_descent_frames_follow_the_steps():
