@@ -1,11 +1,11 @@
 """Reading a network's health from its statistics (chapter: gradient pathologies).
 
 :meth:`gdkit.models.Sequential.fit` with ``diagnostics=True`` records these statistics per layer and epoch;
-:func:`diagnose` turns them into a one-word verdict.
+:func:`diagnose` turns them into a one-word verdict; :func:`backward_norms` looks inside one backward pass.
 """
 import numpy as np
 
-__all__ = ["dead_fraction", "saturated_fraction", "diagnose", "DIAGNOSES"]
+__all__ = ["dead_fraction", "saturated_fraction", "diagnose", "DIAGNOSES", "backward_norms"]
 
 
 def dead_fraction(Z):
@@ -58,3 +58,54 @@ def diagnose(grad_norms, dead_fractions):
     if ratio > 1e3:
         return "exploding"
     return "healthy"
+
+
+def backward_norms(model, x, y):
+    r"""Per layer with weights, the norms of what one backward pass multiplies: input, ``dZ`` and ``dW``.
+
+    For a Dense layer :math:`l`, :math:`Z_l = A_{l-1} W_l + b_l` and :math:`dW_l = A_{l-1}^\top dZ_l`, so the size of
+    :math:`dW_l` is set by both the activations coming forward and the gradient coming back. This runs one
+    forward and one backward pass on ``(x, y)`` (as :meth:`~gdkit.models.Sequential.compute_gradients`: the
+    weights do not change) and records the three Frobenius norms per layer.
+
+    Parameters
+    ----------
+    model : gdkit.models.Sequential
+        Compiled (a loss is needed).
+    x : ndarray, shape (N, D)
+    y : ndarray
+        Targets, as for ``fit``.
+
+    Returns
+    -------
+    dict
+        ``{"input": {name: ||A_{l-1}||}, "dZ": {name: ||dL/dZ_l||}, "dW": {name: ||dW_l||}}`` for every layer
+        with weights, keyed by layer name in layer order (``A_0`` is ``x``).
+    """
+    if not model.built:
+        model.build(np.shape(x)[1])
+    layers = [layer for layer in model.layers if layer.params]
+    dZ_norms = {}
+
+    def record_dZ(layer):
+        backward_from_z = layer.backward_from_z   # the class's method; every backward pass goes through it
+
+        def backward_from_z_recording(dZ, need_dX=True):
+            dZ_norms[layer.name] = float(np.linalg.norm(dZ))
+            return backward_from_z(dZ, need_dX)
+        return backward_from_z_recording
+
+    for layer in layers:
+        layer.backward_from_z = record_dZ(layer)     # an instance attribute, removed below
+    try:
+        grads = model.compute_gradients(x, y)
+    finally:
+        for layer in layers:
+            del layer.backward_from_z
+    inputs, previous = {}, np.asarray(x, dtype=float)
+    for layer, layer_grads in zip(model.layers, grads):
+        if layer.params:
+            inputs[layer.name] = float(np.linalg.norm(previous))
+        previous = layer.output
+    dW = {layer.name: float(np.linalg.norm(g[0])) for layer, g in zip(model.layers, grads) if layer.params}
+    return {"input": inputs, "dZ": {layer.name: dZ_norms[layer.name] for layer in layers}, "dW": dW}

@@ -50,8 +50,11 @@ def glorot_normal(shape, rng=None, dtype=np.float64):
 
     Notes
     -----
-    Keeps the variance of activations (forward) and gradients (backward) roughly constant across layers of
-    tanh/sigmoid-like units. Keras draws from a truncated normal; this uses a plain normal with the same variance.
+    Glorot's derivation assumes an activation with slope 1 and outputs of mean 0 at the origin, like tanh: for tanh
+    layers it keeps the variance of activations (forward) and gradients (backward) roughly constant. It does not
+    do so for the sigmoid (slope 1/4 at 0, outputs of mean 1/2): each sigmoid layer still shrinks the gradient by
+    about 4, so deep sigmoid stacks vanish with this initialisation too (the gradient pathologies chapter
+    measures it). Keras draws from a truncated normal; this uses a plain normal with the same variance.
     """
     fan_in, fan_out = _fans(shape)
     return np.random.default_rng(rng).normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=shape).astype(dtype)
@@ -59,7 +62,8 @@ def glorot_normal(shape, rng=None, dtype=np.float64):
 
 def glorot_uniform(shape, rng=None, dtype=np.float64):
     r"""Glorot/Xavier uniform: :math:`U(-r, r)`, :math:`r = \sqrt{6 / (\text{fan\_in} + \text{fan\_out})}`
-    (variance :math:`2/(\text{fan\_in}+\text{fan\_out})`). Keras's default for ``Dense``."""
+    (variance :math:`2/(\text{fan\_in}+\text{fan\_out})`). Keras's default for ``Dense``; suited to tanh layers, not a
+    cure for deep sigmoid stacks (see :func:`glorot_normal`)."""
     fan_in, fan_out = _fans(shape)
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return np.random.default_rng(rng).uniform(-limit, limit, size=shape).astype(dtype)

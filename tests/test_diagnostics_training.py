@@ -33,6 +33,39 @@ def test_diagnose_labels(grad_norms, dead, label):
     assert diagnostics.diagnose(np.array(grad_norms), np.array(dead)) == label
 
 
+@pytest.mark.parametrize("loss, output", [("mse", None), ("binary_crossentropy", "sigmoid")])
+def test_backward_norms_match_a_hand_written_backward_pass(loss, output):
+    """||A_{l-1}||, ||dZ_l|| and ||dW_l|| of a 3-4-5-2 net equal those of a backward pass written out here."""
+    from gdkit import Sequential
+    from gdkit.layers import Dense
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((6, 3))
+    y = rng.integers(0, 2, size=(6, 2)).astype(float)
+    model = Sequential([Dense(4, activation="tanh"), Dense(5, activation="relu"), Dense(2, activation=output)],
+                       rng=1)
+    model.compile(optimizer="sgd", loss=loss)
+    norms = diagnostics.backward_norms(model, X, y)
+    (W1, b1), (W2, b2), (W3, b3) = [layer.params for layer in model.layers]
+    Z1 = X @ W1 + b1
+    A1 = np.tanh(Z1)
+    Z2 = A1 @ W2 + b2
+    A2 = np.maximum(Z2, 0)
+    Z3 = A2 @ W3 + b3
+    if loss == "mse":
+        dZ3 = 2 * (Z3 - y) / y.size
+    else:  # sigmoid + binary cross-entropy over all N*K entries: dL/dZ = (sigmoid(Z) - y) / (N K)
+        dZ3 = (1 / (1 + np.exp(-Z3)) - y) / y.size
+    dZ2 = (dZ3 @ W3.T) * (Z2 > 0)
+    dZ1 = (dZ2 @ W2.T) * (1 - A1 ** 2)
+    names = [layer.name for layer in model.layers]
+    expected = {"input": [X, A1, A2], "dZ": [dZ1, dZ2, dZ3], "dW": [X.T @ dZ1, A1.T @ dZ2, A2.T @ dZ3]}
+    for key, arrays in expected.items():
+        assert list(norms[key]) == names
+        np.testing.assert_allclose(list(norms[key].values()), [np.linalg.norm(a) for a in arrays], rtol=1e-10)
+    assert "backward_from_z" not in vars(model.layers[0])        # the recording is removed afterwards
+    np.testing.assert_array_equal(model.layers[0].W, W1)           # and the weights did not change
+
+
 def test_minibatch_epoch_matches_two_hand_computed_steps():
     """Batches [x=1, x=2] then [x=3]; y = 2x; W, b start at 0; learning rate 0.1."""
     X = np.array([[1.0], [2.0], [3.0]])
