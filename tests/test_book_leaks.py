@@ -36,9 +36,7 @@ BOOK = REPO / "book"
 # Chapters whose fix is pending in another branch (issue 8): name -> (checks that still fail, why). Each such
 # case is xfail(strict), so it fails (XPASS) as soon as the fix lands: then delete the entry. The slow check of
 # the built page skips a pending chapter (its executed output still holds the printed source).
-PENDING = {
-    "momentum": ({"getsource"}, "book-c (issue 8) replaces the getsource of sgd_update and adam_update"),
-}
+PENDING = {}
 
 # Names of the functions of announced parts (issue 9's plan: 08 batchnorm/dropout, AdamW, warm-up, training
 # loop), matched against every public function and class of gdkit outside gdkit.grading.
