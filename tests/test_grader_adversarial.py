@@ -618,8 +618,10 @@ def test_calling_the_reference_gets_no_credit_with_reason(graded):
 
 
 def test_reloading_the_reference_gets_no_credit(graded):
+    """The sandbox's gdkit is a view whose file holds only a stub of the part's reference: reloading the module
+    reloads the stub (tests/test_grader_hardening.py has the other ways round it)."""
     assert scores(graded, "t23_reload") == (0, 1, 2)
-    assert "reference tampering" in flags(graded, "t23_reload")
+    assert "calling gdkit&#x27;s own" in graded["feedback"]["t23_reload"]
 
 
 def test_shadow_module_beside_the_notebook_gives_nothing(graded):

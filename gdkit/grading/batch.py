@@ -34,9 +34,10 @@ import numpy as np
 from . import core, plain
 from .feedback import write_csv, write_feedback, write_nbgrader_feedback
 from .gradebook import GradebookWriter, GraderLock, default_db_url
-from .notebooks import (cells_before, find_submission_notebook, load_source, other_notebooks, read_notebook,
-                        read_timestamp, student_cells)
+from .notebooks import (cells_before, find_submission_notebook, fingerprint, load_source, other_notebooks,
+                        read_notebook_or_reason, read_timestamp, student_cells)
 from .sandbox import Limits, check_bwrap, kill_all, run_job
+from .views import ViewCache, earlier_parts, hook_name
 
 __all__ = ["Settings", "Assignment", "grade_class", "grade_submission", "part_seed", "load_parts", "grading_key",
            "regrade_reason", "clean_stale_job_folders", "WEAK_BANNER"]
@@ -78,6 +79,8 @@ class Assignment:
     expected: dict
     payloads: dict
     key: str = ""
+    hooks: dict = field(default_factory=dict)
+    views: dict = field(default_factory=dict)
 
 
 def part_seed(course_seed, part_id):
@@ -181,12 +184,22 @@ def _source_notebook(source_root, assignment):
     return notebooks[0]
 
 
-def prepare_assignment(name, parts, settings):
-    """Cases and reference answers of every part of assignment ``name``."""
+def prepare_assignment(name, parts, settings, registry=None, views=None):
+    """Cases and reference answers of every part of assignment ``name``, the names of its hooks and, with
+    ``views`` (a :class:`~gdkit.grading.views.ViewCache`), the sandbox's view of gdkit for each part (what the
+    part may use: the parts of ``registry``, ``{assignment: [Part, ...]}``, that come before it)."""
     source_path = _source_notebook(settings.source, name)
     source = load_source(source_path)
-    cases, expected, payloads = {}, {}, {}
+    cases, expected, payloads, hooks, part_views = {}, {}, {}, {}, {}
+    every = [p for group in (registry or {name: parts}).values() for p in group]
+    positions = {part.name: source.test_position(part.name) for part in parts}
     for part in parts:
+        try:
+            hooks[part.id] = (hook_name(part.prepare), hook_name(part.collect))
+        except ValueError as error:
+            raise SystemExit(f"error: part {part.id}: {error}") from None
+        if views is not None:
+            part_views[part.id] = views.view(part, earlier_parts(part, every, positions))
         cases[part.id] = part.cases(np.random.default_rng(part_seed(settings.seed, part.id)), True)
         expected[part.id] = core.answers(part, part.reference, cases[part.id])
         failed = [text for status, text in expected[part.id] if status != "ok"]
@@ -194,7 +207,7 @@ def prepare_assignment(name, parts, settings):
             raise SystemExit(f"error: the reference of {part.id} fails on its own cases: {failed[0]}")
         payloads[part.id] = plain.dumps([[tuple(c.args), dict(c.kwargs), c.label] for c in cases[part.id]])
     key = grading_key(name, parts, settings.seed, source_path, settings.parts_file)
-    return Assignment(name, source.name, source, parts, cases, expected, payloads, key)
+    return Assignment(name, source.name, source, parts, cases, expected, payloads, key, hooks, part_views)
 
 
 def _signal_name(number):
@@ -248,12 +261,11 @@ def _decode_result(data):
     return status[:200], answers, errors, stopped
 
 
-def _write_job(job_dir, cells, part, settings, limits, weak):
-    job = {"part_id": part.id, "cells": cells, "limits": limits.as_dict(), "parts_file": None}
-    if settings.parts_file is not None:
-        shutil.copy(settings.parts_file, job_dir / "parts.py")
-        (job_dir / "parts.py").chmod(0o644)
-        job["parts_file"] = str(job_dir / "parts.py") if weak else "/job/parts.py"
+def _write_job(job_dir, cells, part, hooks, limits):
+    """``job.json``: all the sandbox learns of the part (its function's name and hooks), the cells, the limits."""
+    prepare, collect = hooks
+    job = {"function": part.function, "prepare": prepare, "collect": collect, "cells": cells,
+           "limits": limits.as_dict()}
     (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
     (job_dir / "job.json").chmod(0o644)
 
@@ -299,13 +311,11 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
     if path is None:
         row["fingerprint"] = "missing"
         return finish("missing", zero("no notebook was submitted for this assignment"))
-    data = path.read_bytes()[:200 * 2**20]
-    row["fingerprint"] = hashlib.sha256(data).hexdigest()
-    cells = read_notebook(path)
+    row["fingerprint"] = fingerprint(path)
+    cells, reason = read_notebook_or_reason(path)
     if cells is None:
-        flags.append(f"unreadable notebook: {path.name} is not valid notebook JSON (empty, truncated or corrupted)")
-        return finish("unreadable", zero(f"unreadable notebook: {path.name} could not be read as a notebook "
-                                         "(empty, truncated or invalid JSON); nothing could be graded"))
+        flags.append(f"unreadable notebook: {reason}")
+        return finish("unreadable", zero(f"unreadable notebook: {reason}; nothing could be graded"))
     sources, notes = student_cells(cells, assignment.source)
     flags += notes
     results, spent, stop, ran = {}, 0.0, None, set()
@@ -327,10 +337,10 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
         job_dir = Path(tempfile.mkdtemp(prefix="job-" if jobs_dir is not None else "gdkit-grade-", dir=jobs_dir))
         job_dir.chmod(0o755)  # readable by the sandbox's unprivileged uid (it holds the cells only)
         try:
-            _write_job(job_dir, [(c.number, c.source) for c in part_cells], part, settings, part_limits,
-                       settings.weak)
+            _write_job(job_dir, [(c.number, c.source) for c in part_cells], part, assignment.hooks[part.id],
+                       part_limits)
             outcome = run_job(job_dir, part_limits, assignment.payloads[part.id], slot=slot, weak=settings.weak,
-                              bwrap=bwrap)
+                              bwrap=bwrap, view=assignment.views.get(part.id))
         finally:
             shutil.rmtree(job_dir, ignore_errors=True)
         spent += outcome.seconds
@@ -400,10 +410,6 @@ def _score_part(part, entry, status, answers, assignment, flags):
     """The result entry of a part whose runner came back with a readable record."""
     if status == "missing":
         return {**entry, "message": f"your notebook defines no function named {part.function}"}
-    if status == "tampered":
-        flags.append(f"reference tampering: {part.name}")
-        return {**entry, "message": f"this part asks you to write {part.function} yourself; your code reloaded, "
-                                    "replaced or restored gdkit's own implementation, which gets no credit"}
     if status != "ok":
         return {**entry, "message": f"{part.function} should be a function, but it is {status}"}
     result = core.evaluate(part, assignment.cases[part.id], answers, assignment.expected[part.id])
@@ -528,10 +534,11 @@ def grade_class(settings, stream=sys.stdout):
     with GraderLock(out, db_url):
         book = GradebookWriter(db_url)
         jobs_dir, alive = _private_jobs_dir()
+        views = ViewCache(jobs_dir)
         try:
             for name in names:
                 failures += _grade_assignment(name, registry[name], students, settings, book, bwrap, stream,
-                                              jobs_dir)
+                                              jobs_dir, registry, views)
             all_rows = [row for name in names for row in book.rows(name)]
             part_names = [f"{name}/{p.name}" for name in names for p in registry[name]]
             for row in all_rows:
@@ -547,17 +554,16 @@ def grade_class(settings, stream=sys.stdout):
     return 1 if failures else 0
 
 
-def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs_dir=None):
-    assignment = prepare_assignment(name, parts, settings)
+def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs_dir, registry, views):
+    assignment = prepare_assignment(name, parts, settings, registry, views)
     book.ensure_assignment(name, assignment.notebook, parts)
     recorded = book.recorded(name)
     todo, skipped, reasons = [], 0, {}
     for student in students:
         folder = Path(settings.submitted) / student / name
         path, _ = find_submission_notebook(folder, assignment.notebook)
-        fingerprint = hashlib.sha256(path.read_bytes()[:200 * 2**20]).hexdigest() if path else "missing"
         if student in recorded:
-            reason = regrade_reason(recorded[student], fingerprint, read_timestamp(folder)[0], assignment.key)
+            reason = regrade_reason(recorded[student], fingerprint(path), read_timestamp(folder)[0], assignment.key)
             if reason is None and not settings.force:
                 skipped += 1
                 continue

@@ -22,9 +22,11 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["Case", "Mistake", "Part", "PartResult", "answers", "evaluate", "check", "to_plain",
-           "forbid_references", "REFERENCE_CALL_MARKER", "WrongReturn"]
+           "forbid_references", "REFERENCE_CALL_MARKER", "WITHHELD_MARKER", "WrongReturn", "USES_ALL"]
 
 REFERENCE_CALL_MARKER = "GDKIT-REFERENCE-CALL"
+WITHHELD_MARKER = "GDKIT-WITHHELD"  # raised by gdkit functions that the sandbox's view of gdkit leaves out
+USES_ALL = "all"  # Part.uses: the part may use every gdkit function except its own reference (forbidden)
 WRONG_RETURN_MARKER = "WRONG-RETURN"
 
 
@@ -73,12 +75,22 @@ class Part:
     points : int
     forbidden : tuple of callables
         gdkit functions that the student's answer must not call (the reference itself and its aliases);
-        calling one gets no credit, with a message saying why.
+        calling one gets no credit, with a message saying why. In the sandbox their code does not exist.
+    uses : tuple of callables, or ``"all"``
+        What the student's code may use from gdkit beyond gdkit's versions of *earlier* parts (the references of
+        the parts before this one in the course: earlier assignments, and earlier test cells of this one), and
+        what those need. Everything else of gdkit exists in the sandbox only as a stub that raises
+        (:mod:`gdkit.grading.views`). ``"all"``: all of gdkit but ``forbidden`` and ``withheld``.
+    withheld : tuple of callables
+        gdkit functions or classes that compute this part's answer or trivially reduce to it, removed even when
+        ``uses`` or an earlier part would bring them in (e.g. ``leaky_relu`` for ``relu``).
     mistakes : tuple of Mistake
     prepare : callable, optional
-        ``prepare(args) -> args`` builds call arguments from plain values (e.g. a NamedTuple state).
+        ``prepare(args) -> args`` builds call arguments from plain values (e.g. a NamedTuple state). It runs in
+        the sandbox, so it must be defined in :mod:`gdkit.grading.hooks` (or another module of the sandbox's
+        gdkit), never in a parts module.
     collect : callable, optional
-        ``collect(returned, args) -> plain value``: what is compared (e.g. arrays updated in place).
+        ``collect(returned, args) -> plain value``: what is compared (e.g. arrays updated in place). Same rule.
     rtol, atol : float
         Tolerances of :func:`numpy.allclose`.
     compare : callable, optional
@@ -100,6 +112,8 @@ class Part:
     mistakes: tuple = ()
     prepare: Callable | None = None
     collect: Callable | None = None
+    uses: tuple | str = ()
+    withheld: tuple = ()
     rtol: float = 1e-6
     atol: float = 1e-9
     compare: Callable | None = None
@@ -282,8 +296,9 @@ def evaluate(part, cases, student_answers, expected_answers=None):
             raise RuntimeError(f"the reference failed on a case of {part.id}: {expected}")
         where = f" (test case: {case.label})" if case.label else ""
         if kind == "error":
-            if REFERENCE_CALL_MARKER in actual:
-                return _fail(part, actual.split(f"{REFERENCE_CALL_MARKER}: ", 1)[1].split("\n")[0])
+            for marker in (REFERENCE_CALL_MARKER, WITHHELD_MARKER):
+                if f"{marker}: " in actual:
+                    return _fail(part, actual.split(f"{marker}: ", 1)[1].split("\n")[0][:300])
             if actual.startswith(f"{WRONG_RETURN_MARKER}: "):
                 problem = actual[len(WRONG_RETURN_MARKER) + 2:]
                 named = problem if problem.startswith(part.function) else f"{part.function} {problem}"

@@ -4,8 +4,8 @@ Nothing here executes student code. The source notebook (``solutions/<assignment
 says which cells are tests; a submission's own nbgrader metadata (points, grade ids, kernelspec,
 schema_version) is never trusted, because grades come from the parts registry.
 """
-import ast
 import json
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -13,10 +13,10 @@ from pathlib import Path
 
 __all__ = ["Submission", "SourceNotebook", "StudentCell", "read_notebook", "find_submission_notebook",
            "other_notebooks", "read_timestamp", "student_cells", "cells_before", "load_source",
-           "MAX_NOTEBOOK_BYTES"]
+           "MAX_NOTEBOOK_BYTES", "MAX_CELLS", "read_notebook_or_reason", "fingerprint"]
 
-MAX_NOTEBOOK_BYTES = 50 * 2**20
-_CHECK_CALL = re.compile(r"gdkit\.grading|\bcheck\s*\(\s*['\"]")
+MAX_NOTEBOOK_BYTES = 100 * 2**20  # nbgrader's exchange: ExchangeSubmit.max_file_size = 100000 (kB)
+MAX_CELLS = 10_000
 
 
 def _source_text(cell):
@@ -31,34 +31,52 @@ def _normalise(source):
 
 
 def read_notebook(path):
-    """The list of cells (dicts) of the notebook at ``path``, or ``None`` if it cannot be read as one.
+    """The list of cells (dicts) of the notebook at ``path``, or ``None`` if it cannot be read as one
+    (:func:`read_notebook_or_reason` says why)."""
+    return read_notebook_or_reason(path)[0]
 
-    Tries ``nbformat.reads`` (any schema version, converted to 4), then plain JSON with a ``cells`` list,
-    so that invalid metadata, duplicate cell ids or an edited schema do not make a notebook unreadable.
+
+def read_notebook_or_reason(path):
+    """``(cells, "")`` for the notebook at ``path``, or ``(None, reason)`` saying truly why it cannot be graded.
+
+    What nbgrader's exchange accepts is accepted: up to :data:`MAX_NOTEBOOK_BYTES` (100 MB) and
+    :data:`MAX_CELLS` cells. The file is read once, with its size checked first (a huge sparse file is never read
+    whole). Plain JSON with a ``cells`` list (nbformat 4) is used as it is, so invalid metadata, duplicate cell ids
+    or an edited schema do not make a notebook unreadable; anything else (nbformat 3) goes through
+    ``nbformat.reads``.
     """
+    path = Path(path)
     try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            return None
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            return None, (f"{path.name} is {size / 2**20:.0f} MB, larger than the {MAX_NOTEBOOK_BYTES // 2**20} MB "
+                          "a notebook may have (nbgrader's exchange refuses larger files too)")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_NOTEBOOK_BYTES + 1)
+    except OSError as error:
+        return None, f"{path.name} could not be read ({error.strerror or error})"
+    if not raw.strip():
+        return None, f"{path.name} is empty"
+    text = raw.decode("utf-8", errors="replace")
+    del raw
     try:
-        import nbformat
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            notebook = nbformat.reads(text, as_version=4)
-        cells = notebook.get("cells")
-    except Exception:  # noqa: BLE001 - any failure falls back to plain JSON below
-        cells = None
-    if not isinstance(cells, list):
+        data = json.loads(text)
+    except (ValueError, RecursionError, MemoryError):
+        return None, f"{path.name} is not valid JSON (truncated or corrupted?)"
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list) and isinstance(data, dict) and len(text) <= 16 * 2**20:
         try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            return None
-        cells = data.get("cells") if isinstance(data, dict) else None
-        if not isinstance(cells, list):
-            return None
-    return [cell for cell in cells if isinstance(cell, dict)]
+            import nbformat
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cells = nbformat.reads(text, as_version=4).get("cells")
+        except Exception:  # noqa: BLE001 - not a notebook nbformat knows either
+            cells = None
+    if not isinstance(cells, list):
+        return None, f"{path.name} is JSON but not a notebook (no list of cells)"
+    if len(cells) > MAX_CELLS:
+        return None, f"{path.name} has {len(cells)} cells, more than the {MAX_CELLS} a notebook may have"
+    return [cell for cell in cells if isinstance(cell, dict)], ""
 
 
 @dataclass
@@ -128,25 +146,14 @@ def load_source(path):
     return source
 
 
-def _only_checks(text):
-    """Whether a cell calls the gdkit check helpers and defines nothing (a test cell that lost its metadata).
-    A cell that also defines functions or variables is run (the runner makes ``check`` a no-op)."""
-    if not _CHECK_CALL.search(text):
-        return False
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    defining = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign, ast.AugAssign)
-    return not any(isinstance(node, defining) for node in tree.body)
-
-
 def student_cells(cells, source):
     """The code cells a submission runs, without the assignment's test cells, in the source notebook's order.
 
-    A cell is a test cell if its cell id or grade id is one of the source's test cells, if its text equals a
-    source test cell's, or if it calls the gdkit check helpers. Test cells are never run: every registered
-    part is graded anyway, so deleting, editing or moving them changes nothing.
+    A cell is a test cell if its cell id or grade id is one of the source's test cells, or if its text equals a
+    source test cell's: only the source notebook says what a test cell is, never a guess from what the student's
+    cell contains (a first cell that imports ``check`` with numpy is the student's and runs). Test cells are
+    never run: every registered part is graded anyway, so deleting, editing or moving them changes nothing; an
+    edited copy the source does not know runs like any cell, and its ``check`` calls do nothing in the sandbox.
 
     Each remaining cell is placed where it stands in the source (solution cells by grade id, other cells by
     cell id or identical text); a cell the student added stays right after the cell it follows in the
@@ -167,10 +174,11 @@ def student_cells(cells, source):
         text = _source_text(cell)
         meta = (cell.get("metadata") or {}).get("nbgrader") or {}
         meta = meta if isinstance(meta, dict) else {}
-        grade_id = meta.get("grade_id")
-        position = source.position(cell.get("id"), grade_id, text)
-        if (cell.get("id") in source.test_ids or grade_id in source.test_grade_ids
-                or _normalise(text) in source.test_sources or _only_checks(text)):
+        grade_id = meta.get("grade_id") if isinstance(meta.get("grade_id"), str) else None
+        cell_id = cell.get("id") if isinstance(cell.get("id"), str) else None
+        position = source.position(cell_id, grade_id, text)
+        if (cell_id in source.test_ids or grade_id in source.test_grade_ids
+                or _normalise(text) in source.test_sources):
             if position is not None:
                 anchor = position
             continue
@@ -287,3 +295,25 @@ class Submission:
     folder: Path
     notebook: Path | None
     flag: str
+
+
+def fingerprint(path):
+    """SHA-256 of the notebook's size and first :data:`MAX_NOTEBOOK_BYTES` bytes, read in chunks (never the whole
+    of a huge file at once); "missing" for no file."""
+    import hashlib
+    if path is None:
+        return "missing"
+    hasher = hashlib.sha256()
+    try:
+        with open(path, "rb") as stream:
+            hasher.update(str(os.fstat(stream.fileno()).st_size).encode() + b"\n")
+            left = MAX_NOTEBOOK_BYTES
+            while left > 0:
+                chunk = stream.read(min(left, 2**20))
+                if not chunk:
+                    break
+                hasher.update(chunk)
+                left -= len(chunk)
+    except OSError:
+        return "unreadable"
+    return hasher.hexdigest()

@@ -1,17 +1,22 @@
 """The sandboxed side of the trusted grader: run a notebook's code, then answer one part's test cases.
 
 Invoked by :mod:`gdkit.grading.sandbox` as
-``python -m gdkit.grading.runner JOB_DIR RESULT_FD STATUS_FD PROGRESS_FD UID``, never by hand. In order, before
-any student code runs: set resource limits, drop to ``UID`` (when started as root), fork (the parent stays
-behind as a *supervisor* that only waits for the runner and reports how it ended on ``STATUS_FD``: if student
-code kills its parent, the supervisor's missing report says so), load the part and stub its forbidden gdkit
-references for the rest of the process's life. Then it executes the part's cells (magics transformed as
-IPython would, a stub ``get_ipython()``, an empty stdin; an exception in a cell is recorded and the next cell
-runs; ``SystemExit`` stops the cells there, as a kernel stops "run all"; each cell's number is written on
-``PROGRESS_FD`` before it runs, so a crash can be attributed to its cell), writes
-:data:`~gdkit.grading.sandbox.READY_MARKER` on ``RESULT_FD``, reads the test cases from the original stdin, and
-writes the plain answers as a :mod:`gdkit.grading.plain` record on ``RESULT_FD``. Only those plain values leave
-this process; the grader compares them with the reference.
+``python -m gdkit.grading.runner JOB_DIR RESULT_FD STATUS_FD PROGRESS_FD UID``, never by hand, inside the sandbox,
+where ``gdkit`` is the part's *view* (:mod:`gdkit.grading.views`): no parts registry, no grader, and every gdkit
+function the part may not use replaced by a stub. In order, before any student code runs: set resource limits,
+drop to ``UID`` (when started as root), give the process a keyring session of its own and empty the uid's
+keyrings (:func:`_fresh_keyrings`), fork (the parent stays behind as a *supervisor* that only waits for the runner
+and reports how it ended on ``STATUS_FD``: if student code kills its parent, the supervisor's missing report says
+so), and import the part's hooks. Then it executes the part's cells (magics transformed as IPython would, a stub
+``get_ipython()``, an empty stdin; an exception in a cell is recorded and the next cell runs; ``SystemExit`` stops
+the cells there, as a kernel stops "run all"; each cell's number is written on ``PROGRESS_FD`` before it runs, so
+a crash can be attributed to its cell), writes :data:`~gdkit.grading.sandbox.READY_MARKER` on ``RESULT_FD``, reads
+the test cases from the original stdin, and writes the plain answers as a :mod:`gdkit.grading.plain` record on
+``RESULT_FD``. Only those plain values leave this process; the grader compares them with the reference.
+
+``job.json`` holds ``function`` (the name the notebook defines), ``prepare`` and ``collect`` (``"module:name"`` of
+the part's hooks, or null), ``cells`` (``[number, source]`` pairs) and ``limits``. Nothing else of the part
+reaches the sandbox.
 """
 import builtins
 import json
@@ -32,6 +37,35 @@ def _confine(limits, uid):
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
+    _fresh_keyrings(clear_user=uid is not None)
+
+
+_KEYCTL = {"x86_64": 250, "aarch64": 219, "i686": 288, "armv7l": 311, "ppc64le": 250, "s390x": 280}
+_KEYCTL_JOIN_SESSION_KEYRING, _KEYCTL_CLEAR, _KEYCTL_GET_PERSISTENT = 1, 7, 22
+_KEY_SPEC_SESSION_KEYRING, _KEY_SPEC_USER_KEYRING, _KEY_SPEC_USER_SESSION_KEYRING = -3, -4, -5
+
+
+def _fresh_keyrings(clear_user):
+    """Kernel keyrings outlive a process and are shared by every process of a uid: a new anonymous session
+    keyring for this sandbox and, when it runs under a sandbox uid of its own (``clear_user``), the uid's user,
+    user-session and persistent keyrings emptied, so that nothing a previous sandbox of this uid stored (another
+    student's code, another part) can be found. A kernel without keyrings (ENOSYS) has nothing to isolate."""
+    import ctypes
+    import platform
+    number = _KEYCTL.get(platform.machine())
+    if number is None:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    keyctl = libc.syscall
+    keyctl.restype = ctypes.c_long
+    keyctl(number, _KEYCTL_JOIN_SESSION_KEYRING, None)
+    if clear_user:
+        for ring in (_KEY_SPEC_USER_KEYRING, _KEY_SPEC_USER_SESSION_KEYRING):
+            keyctl(number, _KEYCTL_CLEAR, ctypes.c_long(ring))
+        persistent = keyctl(number, _KEYCTL_GET_PERSISTENT, ctypes.c_long(-1),
+                            ctypes.c_long(_KEY_SPEC_SESSION_KEYRING))
+        if persistent > 0:
+            keyctl(number, _KEYCTL_CLEAR, ctypes.c_long(persistent))
 
 
 class _StubShell:
@@ -123,35 +157,13 @@ def _guarded(function):
     return guarded
 
 
-def _silence_checks():
-    """Visible-test calls left in the student's cells do nothing here (the grader checks every part itself)."""
-    import gdkit.grading
-    from gdkit.grading import core
-    gdkit.grading.check = core.check = lambda *args, **kwargs: None
-
-
-def _references_restored(stubs):
-    """Whether student code undid the stubbing of the forbidden references (restored their code, reloaded or
-    replaced them in their module): the part then gets no credit."""
-    for function, stub, module in stubs:
-        name = function.__name__
-        if function.__code__ is not stub or (module is not None and getattr(module, name, function) is not function):
-            return True
-    return False
-
-
-def _load_part(job):
-    from gdkit.grading import core
-    if job.get("parts_file"):
-        import importlib.util
-        spec = importlib.util.spec_from_file_location("gdkit_grading_extra_parts", job["parts_file"])
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        parts = {part.id: part for part in module.PARTS}
-    else:
-        from gdkit.grading import all_parts
-        parts = all_parts()
-    return core, parts[job["part_id"]]
+def _hook(name):
+    """The part's prepare/collect hook ``"module:name"`` (a module of the sandbox's gdkit), or None."""
+    if not name:
+        return None
+    import importlib
+    module, _, attribute = name.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 def main(argv):
@@ -174,12 +186,9 @@ def main(argv):
     os.dup2(devnull, 0)
     os.close(devnull)
 
-    core, part = _load_part(job)
-    from gdkit.grading import plain
-    forbidden = core.forbid_references(part.forbidden).__enter__()  # never exited: active for the whole process
-    stubs = [(f, f.__code__, sys.modules.get(f.__module__)) for f in forbidden.functions]
-    forbidden.saved = []  # the original code objects are not kept anywhere student code could find them
-    _silence_checks()
+    from gdkit.grading import core, plain
+    part = core.Part(assignment="", name="", function=job["function"], reference=None, cases=None,
+                     prepare=_hook(job.get("prepare")), collect=_hook(job.get("collect")))
 
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     shell = _StubShell(namespace)
@@ -203,8 +212,6 @@ def main(argv):
     else:
         status = "ok"
         answers = core.answers(part, _guarded(function), cases)
-        if _references_restored(stubs):
-            status = "tampered"
         answers = [(str(kind), value) if plain.is_plain_answer(value) else
                    ("error", "returned a value that is not an array, a number or a tuple of those")
                    for kind, value in answers]

@@ -113,10 +113,16 @@ class SandboxUnavailable(RuntimeError):
     """bubblewrap is missing or cannot create a sandbox here."""
 
 
-def _python_dirs():
-    """Directories the sandbox needs read-only: the base installation, the virtualenv, the gdkit package."""
+def gdkit_dir():
+    """Where the gdkit package is (its real path): the sandbox finds the part's view of gdkit there."""
     import gdkit
-    dirs = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(gdkit.__file__).resolve().parent]
+    return Path(gdkit.__file__).resolve().parent
+
+
+def _python_dirs():
+    """Directories the sandbox needs read-only: the base installation and the virtualenv (gdkit is bound
+    separately: the part's view, never the real package)."""
+    dirs = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()]
     executable = Path(sys.executable)
     if executable.is_symlink():
         dirs.append(executable.resolve().parent.parent)
@@ -139,8 +145,9 @@ def _ancestor_dirs(paths):
     return args
 
 
-def bwrap_command(job_dir, limits, bwrap="bwrap"):
-    """The ``bwrap`` argument list that runs the runner on ``job_dir`` (bound read-only at ``/job``)."""
+def bwrap_command(job_dir, limits, view, bwrap="bwrap"):
+    """The ``bwrap`` argument list that runs the runner on ``job_dir`` (bound read-only at ``/job``), with the
+    part's view of gdkit (:mod:`gdkit.grading.views`, a package folder) bound where the real package is."""
     binds = _python_dirs()
     args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv",
@@ -157,9 +164,11 @@ def bwrap_command(job_dir, limits, bwrap="bwrap"):
     args += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
              "--perms", "1777", "--size", size, "--tmpfs", "/home/student"]
-    args += _ancestor_dirs(binds)
+    package = gdkit_dir()
+    args += _ancestor_dirs(binds + [package])
     for path in binds:
         args += ["--ro-bind", str(path), str(path)]
+    args += ["--ro-bind", str(view), str(package)]  # after the venv's bind: it also hides an installed copy
     args += ["--ro-bind", str(job_dir), "/job", "--chdir", "/home/student"]
     for key, value in sandbox_env(home="/home/student").items():
         args += ["--setenv", key, value]
@@ -168,10 +177,9 @@ def bwrap_command(job_dir, limits, bwrap="bwrap"):
     return args
 
 
-def sandbox_env(home):
+def sandbox_env(home, package_parent=None):
     """The whole environment of student code: no secrets, one BLAS thread, no bytecode writes."""
-    import gdkit
-    package_parent = str(Path(gdkit.__file__).resolve().parent.parent)
+    package_parent = str(package_parent or gdkit_dir().parent)
     return {"PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": home, "TMPDIR": "/tmp",
             "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": package_parent,
             "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
@@ -238,13 +246,17 @@ def _set_limits(limits):
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
+def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap", view=None):
     """Run :mod:`gdkit.grading.runner` on ``job_dir`` in a sandbox and return its :class:`Outcome`.
 
     ``cases_payload`` (bytes) is written to the runner's stdin only once it reports that the notebook's cells
     have run, so the test inputs do not exist in the sandbox while the student's cells execute.
     ``slot`` (0, 1, ...) must be distinct for jobs running at the same time: it picks the unprivileged uid.
+    ``view`` is the part's copy of the gdkit package (:func:`gdkit.grading.views.build_view`): the only gdkit
+    the job can import.
     """
+    if view is None:
+        raise ValueError("run_job needs the part's view of gdkit (gdkit.grading.views)")
     result_r, result_w = os.pipe()
     output_r, output_w = os.pipe()
     stdin_r, stdin_w = os.pipe()
@@ -254,11 +266,11 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap"):
               str(result_w), str(status_w), str(progress_w),
               str(sandbox_uid(slot)) if (os.geteuid() == 0 and not weak) else "-"]
     if weak:
-        env = sandbox_env(home=str(job_dir))
+        env = sandbox_env(home=str(job_dir), package_parent=Path(view).parent)
         command, cwd = runner, str(job_dir)
         preexec = lambda: _set_limits(limits.as_dict())  # noqa: E731
     else:
-        command, env, cwd, preexec = bwrap_command(job_dir, limits, bwrap) + runner, {}, "/", None
+        command, env, cwd, preexec = bwrap_command(job_dir, limits, view, bwrap) + runner, {}, "/", None
     started = time.monotonic()
     process = subprocess.Popen(command, stdin=stdin_r, stdout=output_w, stderr=output_w,
                                pass_fds=(result_w, status_w, progress_w), cwd=cwd, env=env, start_new_session=True,

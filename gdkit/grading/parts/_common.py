@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..core import Case
+from ..hooks import describe
 
 __all__ = ["Case", "normal", "cases_from", "element_wise_cases", "describe"]
 
@@ -9,17 +10,6 @@ __all__ = ["Case", "normal", "cases_from", "element_wise_cases", "describe"]
 def normal(rng, *shape, scale=1.0, dtype=np.float64):
     """Normal random array of ``shape`` and ``dtype``."""
     return (scale * rng.standard_normal(shape)).astype(dtype)
-
-
-def describe(value):
-    """A few words on what a returned value is, for messages: "a single array of shape (4, 2)", "None"..."""
-    if value is None:
-        return "None"
-    if isinstance(value, np.ndarray):
-        return f"a single array of shape {value.shape}"
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)} value{'s' * (len(value) != 1)}"
-    return f"a {type(value).__name__}"
 
 
 def cases_from(visible, hidden_extra, hidden):

@@ -3,6 +3,8 @@ import numpy as np
 
 from ... import activations, gradcheck, nn
 from ..core import Mistake, Part
+from ..hooks import (dense_backward_prepare, mlp_backward_prepare, numerical_collect,
+                     numerical_prepare)
 from ._common import Case, cases_from, normal
 
 A = "03_backprop"
@@ -17,11 +19,6 @@ def _dense_backward_cases(rng, hidden):
     extra = [case(8, 5, 3, "N=8, D=5, M=3"), case(1, 3, 4, "a batch of one"), case(5, 4, 4, "square W"),
              case(6, 3, 2, "float32", np.float32), case(5, 2, 3, "need_dX=False", need_dX=False)]
     return cases_from(visible, extra, hidden)
-
-
-def _dense_backward_prepare(args):
-    dZ, X, W = args
-    return dZ, nn.DenseCache(X, W)
 
 
 def _dense_bug(dX_of, dW_of, db_of):
@@ -70,12 +67,6 @@ def _mlp_backward_cases(rng, hidden):
     return cases_from(visible, extra, hidden)
 
 
-def _mlp_backward_prepare(args):
-    dA, X, params, names = args
-    _, caches = nn.mlp_forward(X, params, names)
-    return dA, caches
-
-
 def _mlp_reversed(dA, caches):
     return nn.mlp_backward(dA, caches)[::-1]
 
@@ -100,14 +91,6 @@ def _mlp_grad_at_activation(dA, caches):
 
 
 # ---- numerical gradient ---------------------------------------------------------------------------------------
-_TEST_FUNCTIONS = {
-    "quadratic": lambda c: (lambda x: float(np.sum(c * x * x) + np.sum(x))),
-    "sin": lambda c: (lambda x: float(np.sum(np.sin(c * x)))),
-    "logsumexp": lambda c: (lambda x: float(np.log(np.sum(np.exp(c * x))))),
-    "cubic": lambda c: (lambda x: float(np.sum(c * x ** 3))),
-}
-
-
 def _numerical_cases(rng, hidden):
     def case(name, shape, label, **kwargs):
         return Case((name, normal(rng, *shape), normal(rng, *shape)), kwargs, label=label)
@@ -119,15 +102,6 @@ def _numerical_cases(rng, hidden):
              case("cubic", (1,), "one variable"),
              case("quadratic", (2, 2), "a large step h=1e-3", h=1e-3)]
     return cases_from(visible, extra, hidden)
-
-
-def _numerical_prepare(args):
-    name, c, x = args
-    return _TEST_FUNCTIONS[name](c), x
-
-
-def _numerical_collect(returned, args):
-    return returned, args[1]  # the gradient, and x after the call (it must be restored)
 
 
 def _forward_difference(f, x, h=1e-6):
@@ -187,7 +161,7 @@ def _by_b(a, b, floor=1e-12):
 
 PARTS = (
     Part(A, "test_dense_backward", "dense_backward", nn.dense_backward, _dense_backward_cases, points=3,
-         forbidden=(nn.dense_backward,), prepare=_dense_backward_prepare, rtol=1e-5,
+         forbidden=(nn.dense_backward,), prepare=dense_backward_prepare, rtol=1e-5,
          mistakes=(
              Mistake("dW_transposed", _dense_bug(_dX, lambda dZ, X, W: dZ.T @ X, _db),
                      "your dW is the transpose of the expected gradient: dW = X^T dZ has the shape of W"),
@@ -214,7 +188,7 @@ PARTS = (
                      "np.sum(dA * a, axis=-1, keepdims=True)"),
          )),
     Part(A, "test_mlp_backward", "mlp_backward", nn.mlp_backward, _mlp_backward_cases, points=4,
-         forbidden=(nn.mlp_backward,), prepare=_mlp_backward_prepare, rtol=1e-5,
+         forbidden=(nn.mlp_backward,), prepare=mlp_backward_prepare, rtol=1e-5,
          mistakes=(
              Mistake("reversed", _mlp_reversed,
                      "your gradients are in reverse order (last layer first); return them in the order of params"),
@@ -225,7 +199,7 @@ PARTS = (
          )),
     Part(A, "test_numerical_gradient", "numerical_gradient", gradcheck.numerical_gradient, _numerical_cases,
          points=2, forbidden=(gradcheck.numerical_gradient, gradcheck.numerical_gradient_array),
-         prepare=_numerical_prepare, collect=_numerical_collect, rtol=1e-6, atol=1e-8,
+         prepare=numerical_prepare, collect=numerical_collect, rtol=1e-6, atol=1e-8,
          mistakes=(
              Mistake("forward", _forward_difference,
                      "you used a one-sided difference (f(x+h) - f(x))/h; the centred difference "

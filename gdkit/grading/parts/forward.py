@@ -2,8 +2,9 @@
 import numpy as np
 
 from ... import activations, nn
-from ..core import Mistake, Part, WrongReturn, _generic_diagnosis, _same
-from ._common import Case, cases_from, describe, element_wise_cases, normal
+from ..core import Mistake, Part, _generic_diagnosis, _same
+from ..hooks import dense_collect, mlp_collect
+from ._common import Case, cases_from, element_wise_cases, normal
 
 A = "01_forward"
 
@@ -55,29 +56,6 @@ def _dense_cases(rng, hidden):
 
 
 _RTOL, _ATOL = 1e-6, 1e-9  # the tolerances of the dense_forward part
-_DENSE_RETURNS = "dense_forward must return the pair (Z, cache) with cache = (X, W), e.g. `return Z, (X, W)`"
-
-
-def _pair(value, message):
-    """``value`` if it is a pair (tuple or list of two), else a WrongReturn with ``message``."""
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise WrongReturn(message)
-    return value
-
-
-def _dense_collect(returned, args):
-    """Z and the cache's X and W, once the answer is known to have the structure (Z, (X, W))."""
-    Z, cache = _pair(returned, f"{_DENSE_RETURNS}; it returned {describe(returned)}")
-    if not isinstance(Z, np.ndarray):
-        raise WrongReturn(f"{_DENSE_RETURNS}; the first value it returned, Z, is {describe(Z)}, not an array")
-    _pair(cache, f"{_DENSE_RETURNS}; its cache is {describe(cache)}, not the pair (X, W)")
-    for position, value in zip(("first", "second"), cache):
-        if not isinstance(value, np.ndarray):
-            raise WrongReturn(f"{_DENSE_RETURNS}; the {position} value of its cache is {describe(value)}, "
-                              "not an array")
-    return Z, cache[0], cache[1]
-
-
 def _dense_explain(expected, actual):
     """Which of Z, the cache's X and the cache's W is wrong, and how (for answers matching no mistake)."""
     for name, e, a in zip(("Z", "the X in your cache", "the W in your cache"), expected, actual):
@@ -96,17 +74,6 @@ def _mlp_cases(rng, hidden):
              case([3, 2], ["linear"], 1, "one linear layer, a batch of one"),
              case([5, 8, 2], ["sigmoid", "tanh"], 9, "a 5-8-2 network")]
     return cases_from(visible, extra, hidden)
-
-
-_MLP_RETURNS = "mlp_forward must return the pair (A, caches): the network's output and the list of caches"
-
-
-def _mlp_collect(returned, args):
-    """The network's output, once the answer is known to be a pair (output array, caches)."""
-    A, _ = _pair(returned, f"{_MLP_RETURNS}; it returned {describe(returned)}")
-    if not isinstance(A, np.ndarray):
-        raise WrongReturn(f"{_MLP_RETURNS}; the first value it returned, A, is {describe(A)}, not an array")
-    return A
 
 
 def _mlp_no_last_activation(X, params, names):
@@ -188,7 +155,7 @@ PARTS = (
                      "axis=-1)"),
          )),
     Part(A, "test_dense_forward", "dense_forward", nn.dense_forward, _dense_cases, points=2,
-         forbidden=(nn.dense_forward,), collect=_dense_collect, explain=_dense_explain, rtol=_RTOL, atol=_ATOL,
+         forbidden=(nn.dense_forward,), collect=dense_collect, explain=_dense_explain, rtol=_RTOL, atol=_ATOL,
          mistakes=(
              Mistake("no_bias", lambda X, W, b: (X @ W, (X, W)), "your Z is missing the bias: Z = X @ W + b"),
              Mistake("cache_order", lambda X, W, b: (X @ W + b, (W, X)),
@@ -197,7 +164,7 @@ PARTS = (
                      "your cache holds Z instead of the input X; backward needs X (dW = X^T dZ)"),
          )),
     Part(A, "test_mlp_forward", "mlp_forward", nn.mlp_forward, _mlp_cases, points=2,
-         forbidden=(nn.mlp_forward,), collect=_mlp_collect,
+         forbidden=(nn.mlp_forward,), collect=mlp_collect,
          mistakes=(
              Mistake("no_last_activation", _mlp_no_last_activation,
                      "your last layer's activation is missing: every layer, the last included, applies its "

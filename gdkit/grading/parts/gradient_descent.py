@@ -6,24 +6,13 @@ import numpy as np
 
 from ... import landscapes, losses, optimizers, training
 from ..core import Mistake, Part
+from ..hooks import descent_prepare, epoch_collect, sgd_collect, sgd_prepare
 from ._common import Case, cases_from, normal
 
 A = "04_gradient_descent"
 
 
 # ---- sgd_update (shared with 05_momentum) --------------------------------------------------------------------
-def sgd_prepare(args):
-    """(param, grad[, momentum_buffer]) -> (param, grad, SGDState)."""
-    param, grad, *buffer = args
-    return param, grad, optimizers.SGDState(buffer[0] if buffer else None, np.empty_like(param))
-
-
-def sgd_collect(returned, args):
-    """The parameter after the call and, with momentum, the buffer: both must be updated in place."""
-    param, _, state = args
-    return param if state.momentum_buffer is None else (param, state.momentum_buffer)
-
-
 def _plain_sgd_cases(rng, hidden):
     def case(shape, lr, label, dtype=np.float64):
         return Case((normal(rng, *shape, dtype=dtype), normal(rng, *shape, dtype=dtype)), {"learning_rate": lr},
@@ -50,12 +39,6 @@ def _sgd_no_lr(param, grad, state, *, learning_rate, **kwargs):
 
 
 # ---- gradient descent on a landscape --------------------------------------------------------------------------
-_LANDSCAPES = {
-    "bowl": landscapes.QuadraticBowl, "ravine": landscapes.IllConditionedQuadratic,
-    "rosenbrock": landscapes.Rosenbrock, "parabola": landscapes.Parabola,
-}
-
-
 def _descent_cases(rng, hidden):
     def case(name, argument, x0, lr, steps, label):
         return Case((name, argument, np.asarray(x0, dtype=float), lr, steps), label=label)
@@ -66,12 +49,6 @@ def _descent_cases(rng, hidden):
              case("bowl", 3.0, normal(rng, 2), 0.5, 1, "a single step"),
              case("bowl", 1.0, [0.5, 0.5], 0.1, 0, "zero steps")]
     return cases_from(visible, extra, hidden)
-
-
-def _descent_prepare(args):
-    name, argument, x0, lr, steps = args
-    function = _LANDSCAPES[name](argument) if name != "rosenbrock" else landscapes.Rosenbrock(b=argument)
-    return function, x0, lr, steps
 
 
 def _descent_no_start(function, x0, learning_rate, steps):
@@ -104,10 +81,6 @@ def _epoch_cases(rng, hidden):
              case(7, 3, 2, 0.1, 10, "batch size larger than N"),
              case(12, 3, 1, 0.02, 5, "12 examples in batches of 5")]
     return cases_from(visible, extra, hidden)
-
-
-def _epoch_collect(returned, args):
-    return returned, args[2], args[3]
 
 
 def _epoch_drop_last(X, y, W, b, learning_rate, batch_size):
@@ -167,7 +140,7 @@ PARTS = (
              Mistake("no_lr", _sgd_no_lr, "the step ignores the learning rate: param -= learning_rate * grad"),
          )),
     Part(A, "test_gradient_descent", "gradient_descent", landscapes.gradient_descent, _descent_cases, points=2,
-         forbidden=(landscapes.descend, landscapes.gradient_descent), prepare=_descent_prepare, rtol=1e-6,
+         forbidden=(landscapes.descend, landscapes.gradient_descent), prepare=descent_prepare, rtol=1e-6,
          mistakes=(
              Mistake("no_start", _descent_no_start,
                      "your path lacks the starting point: row 0 is x0, then one row per step (steps + 1 rows)"),
@@ -177,7 +150,7 @@ PARTS = (
              Mistake("ascend", _descent_up, "the path moves up the gradient: x <- x - learning_rate * grad f(x)"),
          )),
     Part(A, "test_minibatch_epoch", "minibatch_epoch", training.minibatch_epoch, _epoch_cases, points=3,
-         forbidden=(training.minibatch_epoch,), collect=_epoch_collect, rtol=1e-6,
+         forbidden=(training.minibatch_epoch,), collect=epoch_collect, rtol=1e-6,
          mistakes=(
              Mistake("drop_last", _epoch_drop_last,
                      "the last, smaller batch was skipped: when N is not a multiple of batch_size the last batch "

@@ -4,8 +4,9 @@ import numpy as np
 
 from ... import optimizers
 from ..core import Mistake, Part
+from ..hooks import (adagrad_collect, adagrad_prepare, adam_collect, adam_prepare, rmsprop_collect,
+                     rmsprop_prepare, sgd_collect, sgd_prepare)
 from ._common import Case, cases_from, normal
-from .gradient_descent import sgd_collect, sgd_prepare
 
 A = "05_momentum"
 
@@ -108,33 +109,6 @@ def _adam_kwargs(i):
             "beta_1": [0.9, 0.9, 0.8, 0.9, 0.5, 0.9][i], "beta_2": [0.999, 0.999, 0.99, 0.9, 0.999, 0.999][i]}
 
 
-def _adagrad_prepare(args):
-    param, grad, total = args
-    return param, grad, optimizers.AdagradState(total, np.empty_like(param))
-
-
-def _adagrad_collect(returned, args):
-    return args[0], args[2].sum_of_squares
-
-
-def _rmsprop_prepare(args):
-    param, grad, square_avg = args
-    return param, grad, optimizers.RMSpropState(square_avg, None, None, np.empty_like(param))
-
-
-def _rmsprop_collect(returned, args):
-    return args[0], args[2].square_avg
-
-
-def _adam_prepare(args):
-    param, grad, m, v = args
-    return param, grad, optimizers.AdamState(m, v, None, np.empty_like(param))
-
-
-def _adam_collect(returned, args):
-    return args[0], args[2].m, args[2].v
-
-
 def _adagrad_bug(accumulate, step):
     def update(param, grad, state, *, learning_rate, epsilon=1e-10):
         G = state.sum_of_squares
@@ -199,7 +173,7 @@ PARTS = (
          )),
     Part(A, "test_adagrad", "adagrad_update", optimizers.adagrad_update,
          _adaptive_cases(_square_state, _adagrad_kwargs), points=2,
-         forbidden=(optimizers.adagrad_update,), prepare=_adagrad_prepare, collect=_adagrad_collect, rtol=1e-5,
+         forbidden=(optimizers.adagrad_update,), prepare=adagrad_prepare, collect=adagrad_collect, rtol=1e-5,
          mistakes=(
              Mistake("eps_inside", _adagrad_bug(lambda G, g: G + g * g, _EPS_INSIDE),
                      "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(G) + epsilon"),
@@ -211,7 +185,7 @@ PARTS = (
          )),
     Part(A, "test_rmsprop", "rmsprop_update", optimizers.rmsprop_update,
          _adaptive_cases(_square_state, _rmsprop_kwargs), points=2,
-         forbidden=(optimizers.rmsprop_update,), prepare=_rmsprop_prepare, collect=_rmsprop_collect, rtol=1e-5,
+         forbidden=(optimizers.rmsprop_update,), prepare=rmsprop_prepare, collect=rmsprop_collect, rtol=1e-5,
          mistakes=(
              Mistake("eps_inside", _rmsprop_bug(lambda v, g, rho: rho * v + (1 - rho) * g * g, _EPS_INSIDE),
                      "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(v) + epsilon"),
@@ -224,8 +198,8 @@ PARTS = (
                      "you divided by v + epsilon; divide by the root mean square, sqrt(v) + epsilon"),
          )),
     Part(A, "test_adam", "adam_update", optimizers.adam_update, _adaptive_cases(_adam_state, _adam_kwargs),
-         points=3, forbidden=(optimizers.adam_update, optimizers.bias_correction), prepare=_adam_prepare,
-         collect=_adam_collect, rtol=1e-5,
+         points=3, forbidden=(optimizers.adam_update, optimizers.bias_correction), prepare=adam_prepare,
+         collect=adam_collect, rtol=1e-5,
          mistakes=(
              Mistake("no_correction", _adam_bug(correct=False),
                      "Adam without bias correction: divide m by 1 - beta_1^t and v by 1 - beta_2^t"),

@@ -7,6 +7,7 @@ import numpy as np
 
 from ... import clipping, diagnostics, initializers
 from ..core import Mistake, Part
+from ..hooks import clip_collect
 from ._common import Case, cases_from, normal
 
 A = "06_pathologies"
@@ -27,10 +28,6 @@ def _gradient_lists(rng, hidden):
 
 def _global_norm_cases(rng, hidden):
     return [Case((case.args[0],), label=case.label) for case in _gradient_lists(rng, hidden)]
-
-
-def _clip_collect(returned, args):
-    return returned, tuple(args[0])
 
 
 def _per_array(grads, max_norm):
@@ -178,7 +175,7 @@ PARTS = (
                      "you returned the largest array's norm; take all arrays together"),
          )),
     Part(A, "test_clip_by_global_norm", "clip_by_global_norm", clipping.clip_by_global_norm, _gradient_lists,
-         points=3, forbidden=(clipping.clip_by_global_norm,), collect=_clip_collect, rtol=1e-5,
+         points=3, forbidden=(clipping.clip_by_global_norm,), collect=clip_collect, rtol=1e-5,
          mistakes=(
              Mistake("per_array", _per_array,
                      "you clipped each array by its own norm (Keras's clipnorm); clip all arrays together by their "

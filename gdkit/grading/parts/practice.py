@@ -1,12 +1,14 @@
 """Parts of assignment 07_practice (chapter: training in practice): L2 regularisation and an end-to-end training.
 
-The training part's answer is the predicted labels of hidden test inputs; it is checked against the true
-labels of the shipped data sets (looked up grader-side) with an accuracy threshold.
+The training part's answer is the predicted labels of the test inputs, checked against their true labels with an
+accuracy threshold. The visible case uses the Iris data shipped with gdkit; the hidden cases are classification
+problems drawn from the grading seed (:func:`synthetic_problem`), whose test labels exist only in the grader's
+process: nothing a student has (gdkit's data files, its code) gives them.
 """
 import numpy as np
 
 from ... import datasets, losses
-from ..core import Mistake, Part
+from ..core import USES_ALL, Mistake, Part
 from ._common import Case, cases_from, normal
 
 A = "07_practice"
@@ -30,33 +32,50 @@ def _penalty_grad_cases(rng, hidden):
 
 
 # ---- end-to-end training --------------------------------------------------------------------------------------------
-_LOADERS = {"iris": datasets.load_iris, "breast_cancer": datasets.load_breast_cancer}
-_LABELS = {}
+_LABELS = {}  # test inputs (bytes) -> their true labels, filled when the cases are drawn; grader-side only
 
 
-def _labels_by_row():
-    if not _LABELS:
-        for loader in _LOADERS.values():
-            data = loader()
-            for row, label in zip(data.X, data.y):
-                _LABELS[row.tobytes()] = int(label)
-    return _LABELS
+def _remember(X_test, y_test):
+    _LABELS[np.ascontiguousarray(X_test, dtype=np.float64).tobytes()] = np.asarray(y_test, dtype=np.int64)
 
 
 def true_test_labels(X_train, y_train, X_test):
-    """Reference answer of the training part: the true labels of the test rows, looked up in the shipped data
-    sets (the grader knows them; the student's notebook does not receive them)."""
-    labels = _labels_by_row()
-    return np.array([labels[np.ascontiguousarray(row, dtype=np.float64).tobytes()] for row in X_test])
+    """Reference answer of the training part: the true labels of ``X_test``, known to the process that drew the
+    case (:func:`_training_cases`); the student's function receives the inputs only."""
+    key = np.ascontiguousarray(X_test, dtype=np.float64).tobytes()
+    if key not in _LABELS:
+        raise KeyError("these test inputs were not drawn by this process's _training_cases")
+    return _LABELS[key].copy()
+
+
+def synthetic_problem(rng, n_train, n_test, n_features, n_classes):
+    """A classification problem drawn from ``rng``: Gaussian classes around random centres (well separated:
+    the best classifier is right on nearly every example), each feature then scaled by a factor between 0.01
+    and 1000 and shifted, so that unstandardised inputs train badly. Returns X_train, y_train, X_test, y_test."""
+    n = n_train + n_test
+    centres = rng.normal(scale=4.0, size=(n_classes, n_features))
+    y = np.concatenate([np.arange(n_classes), rng.integers(0, n_classes, n - n_classes)])
+    rng.shuffle(y)
+    X = centres[y] + rng.normal(size=(n, n_features))
+    scales = 10.0 ** rng.uniform(-2, 3, size=n_features)
+    X = X * scales + rng.normal(scale=5.0, size=n_features) * scales
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
 def _training_cases(rng, hidden):
-    def case(name, seed, label):
-        data = _LOADERS[name]()
-        X_train, X_test, y_train, _ = datasets.train_test_split(data.X, data.y, test_size=0.25, rng=seed)
+    def iris(seed, label):
+        data = datasets.load_iris()
+        X_train, X_test, y_train, y_test = datasets.train_test_split(data.X, data.y, test_size=0.25, rng=seed)
+        _remember(X_test, y_test)
         return Case((X_train, y_train, X_test), label=label)
-    visible = [case("iris", 0, "Iris, one train/test split")]
-    extra = [case("iris", 11, "Iris, another split"), case("breast_cancer", 12, "breast cancer data (30 features)")]
+
+    def drawn(n_train, n_test, n_features, n_classes, label):
+        X_train, y_train, X_test, y_test = synthetic_problem(rng, n_train, n_test, n_features, n_classes)
+        _remember(X_test, y_test)
+        return Case((X_train, y_train, X_test), label=label)
+    visible = [iris(0, "Iris, one train/test split")]
+    extra = [drawn(150, 50, 4, 3, "a hidden data set: 4 features on very different scales, 3 classes"),
+             drawn(300, 100, 12, 2, "a hidden data set: 12 features, 2 classes")]
     return cases_from(visible, extra, hidden)
 
 
@@ -107,7 +126,7 @@ PARTS = (
                      "you returned lambda·sign(W), the L1 subgradient; L2's gradient is 2·lambda·W"),
          )),
     Part(A, "test_train_and_predict", "train_and_predict", true_test_labels, _training_cases, points=4,
-         forbidden=(true_test_labels, *_LOADERS.values()), compare=accurate_enough, explain=_explain_accuracy,
+         forbidden=(true_test_labels,), uses=USES_ALL, compare=accurate_enough, explain=_explain_accuracy,
          mistakes=(
              Mistake("constant", _constant_prediction,
                      "your network predicts (almost) the same class for every test example: it did not learn. "
