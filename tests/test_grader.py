@@ -135,7 +135,7 @@ def test_changed_points_or_seed_regrade(bwrap, tmp_path):
 
     same = build.run_grader(submitted, out, "--parts-file", parts_file)
     assert "2 submission(s) already recorded" in same.stdout and "regraded" not in same.stdout
-    reseeded = build.run_grader(submitted, out, "--parts-file", parts_file, "--seed", 12345)
+    reseeded = build.run_grader(submitted, out, "--parts-file", parts_file, "--seed", "another-seed-0123456789abcdef")
     assert reseeded.stdout.count("(regraded: parts or seed changed)") == 2, reseeded.stdout
 
 

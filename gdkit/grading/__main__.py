@@ -45,8 +45,9 @@ def build_parser():
     grade.add_argument("--nbgrader-feedback", type=Path, metavar="DIR",
                        help="also write each feedback page where `nbgrader release_feedback` finds it: "
                             "DIR/<student>/<assignment>/<notebook>.html (DIR: the course's feedback/ folder)")
-    grade.add_argument("--seed", type=int, default=int(os.environ.get("GDKIT_GRADING_SEED", "0")),
-                       help="course-level seed of the hidden cases (default: $GDKIT_GRADING_SEED or 0)")
+    grade.add_argument("--seed", default=os.environ.get("GDKIT_GRADING_SEED") or None,
+                       help="course-level secret of the hidden cases, at least 16 characters (default: "
+                            "$GDKIT_GRADING_SEED, else the one stored in <out>/.grading-seed, generated on first use)")
     grade.add_argument("--part-timeout", type=float, default=DEFAULTS.wall_seconds,
                        help=f"wall-clock seconds per part, cells included (default {DEFAULTS.wall_seconds:g})")
     grade.add_argument("--notebook-timeout", type=float, default=120.0,
@@ -72,23 +73,42 @@ def main(argv=None):
     if args.command != "grade":
         return args.run(args)
     from .batch import Settings, grade_class
-    from .gradebook import GraderBusy
+    from .gradebook import GradebookError, GraderBusy
+    from .seeds import SeedError, course_seed
     limits = Limits(wall_seconds=args.part_timeout, cpu_seconds=max(1, int(args.part_timeout) + 1),
                     memory_mb=args.memory_mb)
-    settings = Settings(submitted=args.submitted, out=args.out, assignments=tuple(args.assignment),
-                        workers=min(64, max(1, args.workers)), db_url=args.db_url, force=args.force,
-                        weak=args.weak_isolation, limits=limits, notebook_seconds=args.notebook_timeout,
-                        seed=args.seed, source=args.source or _default_source(), parts_file=args.parts_file,
-                        nbgrader_feedback=args.nbgrader_feedback)
-    if args.seed == 0:
-        print("note: the hidden test cases use the public default seed 0, which students can reproduce from the "
-              "gdkit they have; pass --seed (or set GDKIT_GRADING_SEED) to a private number for each term.",
-              file=sys.stderr)
     try:
-        return grade_class(settings)
-    except (SandboxUnavailable, GraderBusy) as error:
+        out = _usable_out(args.out)
+        seed, note = course_seed(args.seed, out)
+    except (SeedError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    settings = Settings(submitted=args.submitted, out=out, assignments=tuple(args.assignment),
+                        workers=min(64, max(1, args.workers)), db_url=args.db_url, force=args.force,
+                        weak=args.weak_isolation, limits=limits, notebook_seconds=args.notebook_timeout,
+                        seed=seed, source=args.source or _default_source(), parts_file=args.parts_file,
+                        nbgrader_feedback=args.nbgrader_feedback)
+    try:
+        return grade_class(settings)
+    except (SandboxUnavailable, GraderBusy, GradebookError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _usable_out(out):
+    """``out`` as a folder this process can write, created if needed; an OSError saying what is wrong if not."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OSError(f"--out {out} exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"cannot create the output folder --out {out}: {error.strerror or error}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OSError(f"the output folder --out {out} is not writable by this user")
+    return out
 
 
 if __name__ == "__main__":

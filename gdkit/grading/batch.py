@@ -32,11 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from . import core, plain
-from .feedback import write_csv, write_feedback, write_nbgrader_feedback
+from .feedback import feedback_path, write_csv, write_feedback, write_nbgrader_feedback
 from .gradebook import GradebookWriter, GraderLock, default_db_url
 from .notebooks import (cells_before, find_submission_notebook, fingerprint, load_source, other_notebooks,
                         read_notebook_or_reason, read_timestamp, student_cells)
-from .sandbox import Limits, check_bwrap, kill_all, run_job
+from .sandbox import Limits, SandboxUnavailable, check_bwrap, choose_uid_block, kill_all, run_job
+from .similarity import copied_reference
 from .views import ViewCache, earlier_parts, hook_name
 
 __all__ = ["Settings", "Assignment", "grade_class", "grade_submission", "part_seed", "load_parts", "grading_key",
@@ -60,7 +61,7 @@ class Settings:
     weak: bool = False
     limits: Limits = field(default_factory=Limits)
     notebook_seconds: float = 120.0
-    seed: int = 0
+    seed: str = ""
     source: Path = Path("solutions")
     parts_file: Path | None = None
     nbgrader_feedback: Path | None = None
@@ -137,20 +138,23 @@ def _gdkit_digest():
     return _digest(gdkit.__version__, *(f"{p.relative_to(package)}\n".encode() + p.read_bytes() for p in files))
 
 
-def grading_key(name, parts, seed, source_path, parts_file=None):
+def grading_key(name, parts, seed, source_path, parts_file=None, limits=None, notebook_seconds=120.0):
     """What the grades of assignment ``name`` are computed from, as ``"parts=... gdkit=... source=..."``.
 
     ``parts`` hashes the course seed, every part's id and points, and the source of the parts' module(s);
-    ``gdkit`` the package's version and modules; ``source`` the source notebook (which cells are tests). A
+    ``gdkit`` the package's version and modules; ``limits`` the sandbox's limits (too small ones make honest code
+    fail: raising them regrades); ``source`` the source notebook (which cells are tests). A
     recorded submission whose key differs is regraded (:func:`regrade_reason`). The seed is never stored alone.
     """
     parts_digest = _digest(seed, *(f"{part.id}:{part.points!r}" for part in sorted(parts, key=lambda p: p.id)),
                            *(path.read_bytes() for path in _parts_files(name, parts_file)))
-    return (f"parts={parts_digest[:16]} gdkit={_gdkit_digest()[:16]} "
+    limits_digest = _digest(repr(sorted((limits or Limits()).as_dict().items())), notebook_seconds)
+    return (f"parts={parts_digest[:16]} gdkit={_gdkit_digest()[:16]} limits={limits_digest[:16]} "
             f"source={hashlib.sha256(Path(source_path).read_bytes()).hexdigest()[:16]}")
 
 
-_KEY_CHANGES = {"parts": "parts or seed changed", "gdkit": "gdkit changed", "source": "source notebook changed"}
+_KEY_CHANGES = {"parts": "parts or seed changed", "gdkit": "gdkit changed", "limits": "limits changed",
+                "source": "source notebook changed"}
 
 
 def regrade_reason(record, fingerprint, timestamp, key):
@@ -169,7 +173,7 @@ def regrade_reason(record, fingerprint, timestamp, key):
     elif record["grading_key"] != key:
         old = dict(item.split("=", 1) for item in record["grading_key"].split() if "=" in item)
         new = dict(item.split("=", 1) for item in key.split())
-        reasons += [text for component, text in _KEY_CHANGES.items() if old.get(component) != new[component]]
+        reasons += [text for component, text in _KEY_CHANGES.items() if old.get(component) != new.get(component)]
     return ", ".join(reasons) or None
 
 
@@ -206,7 +210,8 @@ def prepare_assignment(name, parts, settings, registry=None, views=None):
         if failed:
             raise SystemExit(f"error: the reference of {part.id} fails on its own cases: {failed[0]}")
         payloads[part.id] = plain.dumps([[tuple(c.args), dict(c.kwargs), c.label] for c in cases[part.id]])
-    key = grading_key(name, parts, settings.seed, source_path, settings.parts_file)
+    key = grading_key(name, parts, settings.seed, source_path, settings.parts_file, settings.limits,
+                      settings.notebook_seconds)
     return Assignment(name, source.name, source, parts, cases, expected, payloads, key, hooks, part_views)
 
 
@@ -228,37 +233,53 @@ def _crash_reason(outcome, limits):
         why = {"SIGXCPU": f"it used more than {limits.cpu_seconds} s of CPU time",
                "SIGXFSZ": f"it wrote a file larger than {limits.file_mb} MB",
                "SIGSEGV": "it crashed (segmentation fault)",
-               "SIGKILL": "it was killed (memory exhausted?)"}.get(name, f"it was killed by {name}")
+               "SIGKILL": (f"it used more than {limits.memory_mb} MB of memory in total" if outcome.memory_exceeded
+                           else "it was killed (memory exhausted?)")}.get(name, f"it was killed by {name}")
         return why
     return f"it ended the process early (exit status {code}: os._exit, sys.exit outside a cell, or a crash)"
 
 
-def _decode_result(data):
-    """The runner's record as (status, answers, cell_errors, stopped), or None if it is not a well-formed record.
+MAX_CELL_ERRORS, ERROR_EXCERPT = 10, 160  # what of the student's own error messages reaches the feedback
+
+
+def excerpt(text, limit=ERROR_EXCERPT):
+    """One line of at most ``limit`` characters of a message student code chose (it may carry test inputs)."""
+    line = str(text).split("\n", 1)[0]
+    return line if len(line) <= limit else line[:limit - 3] + "..."
+
+
+def _decode_result(data, n_cases=None):
+    """The runner's record as (status, answers, cell_errors, stopped), or None if it is not a well-formed record
+    (whatever the bytes: the runner shares its process with student code, so this never raises).
     ``stopped`` is None or ``(cell number, message)``: a cell called exit and the later cells did not run."""
     try:
         record = plain.loads(data)
-    except plain.PlainError:
-        return None
-    if not isinstance(record, dict) or not isinstance(record.get("answers"), list):
-        return None
-    answers = []
-    for item in record["answers"]:
-        if not (isinstance(item, tuple) and len(item) == 2 and item[0] in ("ok", "error")):
+        if not isinstance(record, dict) or not isinstance(record.get("answers"), list):
             return None
-        kind, value = item
-        if kind == "error" and type(value) is not str or kind == "ok" and not plain.is_plain_answer(value):
+        if n_cases is not None and len(record["answers"]) > n_cases:
             return None
-        if kind == "error":  # one short line: a raised message must not carry the hidden inputs into feedback
-            value = value.split("\n", 1)[0][:400 if core.REFERENCE_CALL_MARKER in value else 160]
-        answers.append((kind, value))
-    errors = [str(e)[:500] for e in record.get("cell_errors", [])[:20] if isinstance(e, str)]
-    status = record.get("status") if isinstance(record.get("status"), str) else "?"
-    stopped = None
-    if type(record.get("stopped_at")) is int:  # the runner's own words, rebuilt here from the number alone
-        number = record["stopped_at"]
-        stopped = (number, f"cell {number} called exit(); later cells were not run")
-    return status[:200], answers, errors, stopped
+        answers = []
+        for item in record["answers"]:
+            if not (type(item) is tuple and len(item) == 2 and type(item[0]) is str and item[0] in ("ok", "error")):
+                return None
+            kind, value = item
+            if kind == "error" and type(value) is not str or kind == "ok" and not plain.is_plain_answer(value):
+                return None
+            if kind == "error":  # one short line: a raised message must not carry the hidden inputs into feedback
+                marked = core.REFERENCE_CALL_MARKER in value or core.WITHHELD_MARKER in value
+                value = excerpt(value, 400 if marked else ERROR_EXCERPT)
+            answers.append((kind, value))
+        cell_errors = record.get("cell_errors")
+        cell_errors = cell_errors if type(cell_errors) is list else []
+        errors = [excerpt(e) for e in cell_errors[:MAX_CELL_ERRORS] if type(e) is str]
+        status = record.get("status") if type(record.get("status")) is str else "?"
+        stopped = None
+        if type(record.get("stopped_at")) is int:  # the runner's own words, rebuilt here from the number alone
+            number = record["stopped_at"]
+            stopped = (number, f"cell {number} called exit(); later cells were not run")
+        return status[:200], answers, errors, stopped
+    except Exception:  # noqa: BLE001 - a forged record is the student's problem, never the grader's
+        return None
 
 
 def _write_job(job_dir, cells, part, hooks, limits):
@@ -334,22 +355,15 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
             results[part.name] = {**entry, "message": stop}
             continue
         part_limits = dataclasses.replace(limits, wall_seconds=min(limits.wall_seconds, remaining))
-        job_dir = Path(tempfile.mkdtemp(prefix="job-" if jobs_dir is not None else "gdkit-grade-", dir=jobs_dir))
-        job_dir.chmod(0o755)  # readable by the sandbox's unprivileged uid (it holds the cells only)
-        try:
-            _write_job(job_dir, [(c.number, c.source) for c in part_cells], part, assignment.hooks[part.id],
-                       part_limits)
-            outcome = run_job(job_dir, part_limits, assignment.payloads[part.id], slot=slot, weak=settings.weak,
-                              bwrap=bwrap, view=assignment.views.get(part.id))
-        finally:
-            shutil.rmtree(job_dir, ignore_errors=True)
+        outcome = run_part_job([(c.number, c.source) for c in part_cells], part, assignment, part_limits, settings,
+                               slot, bwrap, jobs_dir)
         spent += outcome.seconds
         entry["seconds"] = round(outcome.seconds, 3)  # the class report's slowest parts
         if log_dir is not None and outcome.output:
             log = Path(log_dir) / f"{part.name}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             log.write_bytes(outcome.output + (b"\n[... output truncated]\n" if outcome.output_truncated else b""))
-        decoded = _decode_result(outcome.result) if outcome.result else None
+        decoded = _decode_result(outcome.result, len(assignment.cases[part.id])) if outcome.result else None
         if outcome.parent_killed:  # os.kill(os.getppid(), ...): nothing honest does that; the runner may live on
             flags.append("the notebook's code killed the grading supervisor (its parent process)")
             stop = (f"your notebook's code{_where(outcome, part_cells, ran, trust_last=False)} killed the process "
@@ -399,11 +413,69 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
             row["cell_errors"] = cell_errors  # the latest part ran the most cells
         if stopped is not None and stopped[1] not in flags:
             flags.append(stopped[1])
-        results[part.name] = _score_part(part, entry, status, answers, assignment, flags)
+        try:
+            results[part.name] = _score_part(part, entry, status, answers, assignment, flags)
+        except Exception as error:  # noqa: BLE001 - an answer the checks cannot handle: 0 here, the rest recorded
+            results[part.name] = {**entry, "message": f"the answers of {part.function} could not be compared with "
+                                                      f"the expected ones ({type(error).__name__}); this part gets "
+                                                      "no credit"}
+            flags.append(f"malformed answers: {part.name}")
         if stopped is not None and results[part.name]["score"] < part.points:
             results[part.name]["message"] += f" ({stopped[1]})"
+    for part in order:  # pasted gdkit code: flagged for a human, never zeroed (gdkit.grading.similarity)
+        copied = copied_reference([c.source for c in cells_before(sources, assignment.source, part.name)],
+                                  part.function, (part.reference, *part.forbidden), assignment.source.code)
+        if copied:
+            flags.append(f"{part.name}: {part.function} is gdkit's {copied} up to names and formatting "
+                         "(copied? check by hand)")
     parts = [results[part.name] for part in assignment.parts]
     return finish("graded", parts)
+
+
+class GraderFault(RuntimeError):
+    """A job failed for a reason of the grader's or the machine's (no sandbox could start: fork failing on the
+    grader's side, the sandbox uid busy, ...), not of the student's: the submission is not recorded, so that
+    the next run grades it."""
+
+
+RETRIES = 3
+
+
+def run_part_job(cells, part, assignment, limits, settings, slot, bwrap, jobs_dir):
+    """Run one part's job in a fresh sandbox and return its :class:`~gdkit.grading.sandbox.Outcome`.
+
+    A job whose runner never reached the student's code (it reports "started" on its progress pipe just before
+    the first cell) failed for the grader's reasons: it is retried up to :data:`RETRIES` times, then
+    :class:`GraderFault` is raised. A runner killed by SIGKILL that neither the grader nor the sandbox's memory
+    cap killed (the host's out-of-memory killer) is retried once.
+    """
+    host_killed, problem = 0, ""
+    for attempt in range(RETRIES + 1):
+        if attempt:
+            time.sleep(0.5 * attempt)
+        job_dir = Path(tempfile.mkdtemp(prefix="job-" if jobs_dir is not None else "gdkit-grade-", dir=jobs_dir))
+        job_dir.chmod(0o755)  # readable by the sandbox's unprivileged uid (it holds the cells only)
+        try:
+            _write_job(job_dir, cells, part, assignment.hooks[part.id], limits)
+            outcome = run_job(job_dir, limits, assignment.payloads[part.id], slot=slot, weak=settings.weak,
+                              bwrap=bwrap, view=assignment.views.get(part.id))
+        except OSError as error:  # fork failing on the grader's side (EAGAIN), the sandbox uid busy, ...
+            problem = f"{type(error).__name__}: {error}"
+            continue
+        finally:
+            shutil.rmtree(job_dir, ignore_errors=True)
+        if outcome.interrupted:
+            return outcome
+        if not outcome.started and not outcome.corrupt:
+            lines = outcome.output.decode("utf-8", "replace").strip().splitlines() or ["no output"]
+            problem = f"the sandbox did not start (exit status {outcome.returncode}): {excerpt(lines[-1], 300)}"
+            continue
+        if outcome.runner_status == -9 and not outcome.timed_out and not outcome.memory_exceeded \
+                and host_killed == 0:
+            host_killed += 1  # killed by nobody we know of: the host's out-of-memory killer? once more
+            continue
+        return outcome
+    raise GraderFault(f"{part.id}: {problem} (tried {RETRIES + 1} times)")
 
 
 def _score_part(part, entry, status, answers, assignment, flags):
@@ -436,14 +508,37 @@ def _discover(settings, registry):
     submitted = Path(settings.submitted)
     if not submitted.is_dir():
         raise SystemExit(f"error: {submitted} is not a folder (expected <dir>/<student>/<assignment>/*.ipynb)")
-    students = sorted(p.name for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+    students, refused = [], []
+    for entry in sorted(submitted.iterdir()):
+        if entry.name.startswith(".") or not entry.is_dir():
+            continue
+        why = student_name_problem(entry.name)
+        if entry.is_symlink():
+            why = "the student's folder is a symbolic link (not followed)"
+        if why:
+            refused.append((entry.name, why))
+        else:
+            students.append(entry.name)
     names = settings.assignments or sorted({a.name for s in students for a in (submitted / s).iterdir()
                                             if a.is_dir() and a.name in registry})
     unknown = [a for a in names if a not in registry]
     if unknown:
         raise SystemExit(f"error: no registered parts for assignment(s) {', '.join(unknown)}; "
                          f"known: {', '.join(sorted(registry)) or 'none'}")
-    return students, list(names)
+    return students, list(names), refused
+
+
+MAX_NAME = 128  # nbgrader's gradebook: student ids are VARCHAR(128)
+
+
+def student_name_problem(name):
+    """Why a student folder's name cannot be an nbgrader student id (empty when it can): the gradebook would
+    refuse it (longer than 128 characters, control characters, undecodable bytes)."""
+    if len(name) > MAX_NAME:
+        return f"the folder name is {len(name)} characters long; nbgrader's gradebook takes at most {MAX_NAME}"
+    if any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in name):
+        return "the folder name has control characters or bytes that are not UTF-8"
+    return ""
 
 
 JOBS_PREFIX = "gdkit-grading-"  # <tmp>/gdkit-grading-<pid>-<random>/: one grader's job folders (mode 0700)
@@ -527,10 +622,14 @@ def grade_class(settings, stream=sys.stdout):
         print("=" * 100 + f"\n{WEAK_BANNER}\n" + "=" * 100, file=stream, flush=True)
     else:
         bwrap = check_bwrap()
+        if os.geteuid() == 0:
+            choose_uid_block()
     registry = load_parts(settings.parts_file)
-    students, names = _discover(settings, registry)
+    students, names, refused = _discover(settings, registry)
+    for student, why in refused:
+        print(f"{student[:60]!r}: NOT GRADED: {why}", file=stream, flush=True)
     db_url = settings.db_url or default_db_url(out)
-    failures = 0
+    failures = len(refused)
     with GraderLock(out, db_url):
         book = GradebookWriter(db_url)
         jobs_dir, alive = _private_jobs_dir()
@@ -539,11 +638,7 @@ def grade_class(settings, stream=sys.stdout):
             for name in names:
                 failures += _grade_assignment(name, registry[name], students, settings, book, bwrap, stream,
                                               jobs_dir, registry, views)
-            all_rows = [row for name in names for row in book.rows(name)]
-            part_names = [f"{name}/{p.name}" for name in names for p in registry[name]]
-            for row in all_rows:
-                row["parts"] = [{**p, "name": f"{row['assignment']}/{p['name']}"} for p in row["parts"]]
-            csv_path = write_csv(out / "grades.csv", all_rows, part_names)
+            csv_path = _write_outputs(settings, book, registry, stream)
         finally:
             book.close()
             shutil.rmtree(jobs_dir, ignore_errors=True)
@@ -554,8 +649,63 @@ def grade_class(settings, stream=sys.stdout):
     return 1 if failures else 0
 
 
+def _write_outputs(settings, book, registry, stream):
+    """grades.csv with every submission the gradebook records (every assignment, not only this run's), and the
+    feedback pages that are missing (a grader killed between recording a submission and writing its page):
+    each page is written from the gradebook's record."""
+    out = Path(settings.out)
+    all_rows, part_names = [], []
+    for name in book.assignments():
+        rows = book.rows(name)
+        known = [p.name for p in registry.get(name, ())]
+        extra = [p["name"] for row in rows for p in row["parts"] if p["name"] not in known]
+        part_names += [f"{name}/{part}" for part in dict.fromkeys(known + extra)]
+        for row in rows:
+            if not feedback_path(out, row).exists():
+                write_feedback(out, row)
+                print(f"{row['student']} {name}: feedback page written from the gradebook (it was missing)",
+                      file=stream, flush=True)
+            if settings.nbgrader_feedback is not None:
+                page = Path(settings.nbgrader_feedback) / str(row["student"]) / name
+                if not any(page.glob("*.html")):
+                    write_nbgrader_feedback(settings.nbgrader_feedback, row,
+                                            Path(settings.submitted) / str(row["student"]) / name)
+            all_rows.append({**row, "parts": [{**p, "name": f"{name}/{p['name']}"} for p in row["parts"]]})
+    return write_csv(out / "grades.csv", all_rows, part_names)
+
+
+def calibrate(assignment, settings, bwrap, jobs_dir):
+    """Run a trivial job (define a function, answer one case) with the run's limits; raise
+    SandboxUnavailable with the reason if it fails: limits too small for Python, NumPy and gdkit to start, or a
+    sandbox that cannot run here. Every student would otherwise get the grader's failure as a zero."""
+    part = assignment.parts[0]
+    probe = core.Part(assignment.name, "calibration", "_gdkit_probe", None, None)
+    probe_assignment = dataclasses.replace(
+        assignment, hooks={probe.id: (None, None)}, views={probe.id: assignment.views.get(part.id)},
+        payloads={probe.id: plain.dumps([[(np.arange(3.0),), {}, "probe"]])})
+    cells = [(1, "import numpy as np\nimport gdkit\n\ndef _gdkit_probe(x):\n    return np.asarray(x) * 2")]
+    limits = dataclasses.replace(settings.limits, wall_seconds=max(settings.limits.wall_seconds, 10.0))
+    try:
+        outcome = run_part_job(cells, probe, probe_assignment, limits, settings, 0, bwrap, jobs_dir)
+    except GraderFault as error:
+        raise SandboxUnavailable(
+            f"a trivial job cannot run in the sandbox with these limits (--memory-mb {settings.limits.memory_mb}, "
+            f"--part-timeout {settings.limits.wall_seconds:g}): {error}; raise the limits (Python, NumPy and gdkit "
+            "need about 300 MB of address space to start), or check that bubblewrap works here") from None
+    decoded = _decode_result(outcome.result, 1) if outcome.result else None
+    if decoded is None or decoded[0] != "ok" or decoded[2] or not decoded[1] or decoded[1][0][0] != "ok":
+        output = excerpt(outcome.output.decode("utf-8", "replace").strip().replace("\n", " | "), 400)
+        raise SandboxUnavailable(
+            f"a trivial job fails in the sandbox with these limits (--memory-mb {settings.limits.memory_mb}, "
+            f"--part-timeout {settings.limits.wall_seconds:g}): {output or 'no output'}; raise the limits (Python, "
+            "NumPy and gdkit need about 300 MB of address space to start) and run again")
+
+
 def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs_dir, registry, views):
     assignment = prepare_assignment(name, parts, settings, registry, views)
+    if not getattr(settings, "_calibrated", False):
+        calibrate(assignment, settings, bwrap, jobs_dir)
+        settings._calibrated = True
     book.ensure_assignment(name, assignment.notebook, parts)
     recorded = book.recorded(name)
     todo, skipped, reasons = [], 0, {}
@@ -592,12 +742,24 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs
             student = futures[future]
             try:
                 row = future.result()
+            except GraderFault as error:  # the machine's fault, not the student's: the next run grades it
+                failures += 1
+                print(f"[{done:>{width}}/{total}] {student} {name} NOT RECORDED (the grader's problem, not the "
+                      f"student's; run again): {error}", file=stream, flush=True)
+                continue
             except Exception as error:  # noqa: BLE001 - a grader bug: report, record nothing, carry on
                 failures += 1
                 print(f"[{done:>{width}}/{total}] {student} {name} NOT RECORDED: internal grader error "
-                      f"{type(error).__name__}: {error}", file=stream, flush=True)
+                      f"{type(error).__name__}: {excerpt(error, 300)}", file=stream, flush=True)
                 continue
-            book.record(row)
+            try:
+                book.record(row)
+            except Exception as error:  # noqa: BLE001 - e.g. a value the database refuses: this submission only
+                book.rollback()
+                failures += 1
+                print(f"[{done:>{width}}/{total}] {student} {name} NOT RECORDED: the gradebook refused it "
+                      f"({type(error).__name__}: {excerpt(error, 200)})", file=stream, flush=True)
+                continue
             write_feedback(settings.out, row)
             if settings.nbgrader_feedback is not None and write_nbgrader_feedback(
                     settings.nbgrader_feedback, row, Path(settings.submitted) / student / name) is None:

@@ -5,11 +5,13 @@ cells. It never shows test code, test inputs or expected values, nor any line of
 every piece of text that student code could influence is HTML-escaped.
 """
 import csv
+import hashlib
 import html
-import shutil
+import os
+import stat
 from pathlib import Path
 
-__all__ = ["feedback_html", "write_feedback", "write_nbgrader_feedback", "write_csv"]
+__all__ = ["feedback_html", "write_feedback", "write_nbgrader_feedback", "write_csv", "feedback_path", "safe_name"]
 
 NBGRADER_SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
 
@@ -55,12 +57,33 @@ def feedback_html(row):
     return "\n".join(lines) + "\n"
 
 
+def feedback_path(out, row):
+    """``<out>/feedback/<student>/<assignment>.html``, folder names made safe by :func:`safe_name`."""
+    return Path(out) / "feedback" / safe_name(row["student"]) / f"{safe_name(row['assignment'])}.html"
+
+
 def write_feedback(out, row):
-    """Write ``<out>/feedback/<student>/<assignment>.html`` and return its path."""
-    path = Path(out) / "feedback" / _safe(row["student"]) / f"{_safe(row['assignment'])}.html"
+    """Write the feedback page of ``row`` (see :func:`feedback_path`) and return its path."""
+    path = feedback_path(out, row)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(feedback_html(row), encoding="utf-8")
     return path
+
+
+def _read_submission_file(folder_fd, name, limit=4096):
+    """The bytes of the regular file ``name`` in the open folder ``folder_fd``, never through a symbolic link
+    (O_NOFOLLOW), at most ``limit`` bytes; None if it is a link, not a regular file, missing or larger."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder_fd)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        return os.read(fd, limit + 1)[:limit]
+    finally:
+        os.close(fd)
 
 
 def write_nbgrader_feedback(feedback_dir, row, submission_folder):
@@ -72,24 +95,39 @@ def write_nbgrader_feedback(feedback_dir, row, submission_folder):
     which is how ``nbgrader fetch_feedback`` finds it for the student. The notebook id is the name of the
     notebook the student submitted (``row["submitted_notebook"]``), not the assignment's: fetch_feedback
     hashes the names of the notebooks in the student's own submission, so a page named after the source
-    notebook would never reach a student who renamed theirs.
+    notebook would never reach a student who renamed theirs. Nothing is read through a symbolic link: the
+    submission folder, its student folder and the two files must be real (a link could point at any file the
+    grader can read, and the copy would reach the student).
 
     Returns
     -------
     Path or None
         The page written, or None when the submission has no ``timestamp.txt``/``submission_secret.txt``
-        (not collected by nbgrader: release_feedback could not deliver it).
+        that are plain files (not collected by nbgrader: release_feedback could not deliver it).
     """
     submission_folder = Path(submission_folder)
-    if not all((submission_folder / name).is_file() for name in NBGRADER_SUBMISSION_FILES):
-        return None
     student, assignment = str(row["student"]), str(row["assignment"])
-    if {student, assignment} & {"", ".", ".."} or "/" in student + assignment:
+    if {student, assignment} & {"", ".", ".."} or "/" in student + assignment or "\0" in student + assignment:
+        return None
+    if submission_folder.is_symlink() or submission_folder.parent.is_symlink():
+        return None
+    try:
+        folder_fd = os.open(submission_folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        copies = {name: _read_submission_file(folder_fd, name) for name in NBGRADER_SUBMISSION_FILES}
+    finally:
+        os.close(folder_fd)
+    if any(data is None for data in copies.values()):
         return None
     folder = Path(feedback_dir) / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
-    for name in NBGRADER_SUBMISSION_FILES:
-        shutil.copyfile(submission_folder / name, folder / name)
+    for name, data in copies.items():
+        target = folder / name
+        if target.is_symlink():
+            target.unlink()
+        target.write_bytes(data)
     path = folder / f"{Path(_submitted_name(row)).stem}.html"
     path.write_text(feedback_html(row), encoding="utf-8")
     return path
@@ -104,8 +142,15 @@ def _submitted_name(row):
     return name
 
 
-def _safe(name):
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name)).lstrip(".") or "_"
+def safe_name(name):
+    """A file name for ``name``: itself when it is already safe (letters, digits, ``-_.``, no leading dot),
+    else a sanitised form plus 8 hex digits of its hash, so that two ids never share a folder (``a b`` and
+    ``a_b``)."""
+    name = str(name)
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in name).lstrip(".")[:100] or "_"
+    if safe == name:
+        return name
+    return f"{safe}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
 def _cell(value):

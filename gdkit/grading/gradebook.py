@@ -19,11 +19,25 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-__all__ = ["GradebookWriter", "GraderLock", "GraderBusy", "default_db_url"]
+__all__ = ["GradebookWriter", "GraderLock", "GraderBusy", "GradebookError", "default_db_url", "sqlite_path"]
+
+_ADVISORY_KEY = 5172023  # PostgreSQL advisory lock of "a gdkit grader runs on this database"
 
 
 class GraderBusy(RuntimeError):
     """Another grader holds the lock on this output folder or gradebook."""
+
+
+class GradebookError(RuntimeError):
+    """The gradebook URL cannot be used (malformed, unreachable, not a database)."""
+
+
+def sqlite_path(db_url):
+    """The real path (symbolic links resolved) of a SQLite gradebook URL, or None for another database."""
+    if not db_url.startswith("sqlite:///"):
+        return None
+    path = db_url[len("sqlite:///"):].split("?", 1)[0]
+    return Path(os.path.realpath(path))
 
 
 def default_db_url(out):
@@ -39,9 +53,10 @@ class GraderLock:
     """
 
     def __init__(self, out, db_url):
-        self.paths = [Path(out) / ".grader.lock"]
-        if db_url.startswith("sqlite:///"):
-            self.paths.append(Path(db_url[len("sqlite:///"):] + ".lock"))
+        self.paths = [Path(os.path.realpath(out)) / ".grader.lock"]
+        database = sqlite_path(db_url)
+        if database is not None:  # one lock per real file, however the URL reaches it (symbolic links)
+            self.paths.append(database.with_name(database.name + ".lock"))
         self.files = []
 
     def __enter__(self):
@@ -81,7 +96,8 @@ _CREATE = """CREATE TABLE IF NOT EXISTS gdkit_grading_record (
 # grading key makes the next run regrade those submissions once).
 _ADDED = {"grading_key": "VARCHAR(256) NOT NULL DEFAULT ''",
           "submitted_notebook": "VARCHAR(256) NOT NULL DEFAULT ''",
-          "submitted_at": "VARCHAR(40) NOT NULL DEFAULT ''"}
+          "submitted_at": "VARCHAR(40) NOT NULL DEFAULT ''",
+          "cell_errors": "TEXT NOT NULL DEFAULT '[]'"}
 _COLUMNS = ("student", "assignment", "notebook", "status", "score", "max_score", "parts", "flags", "isolation",
             "fingerprint", "graded_at", *_ADDED)
 
@@ -99,12 +115,22 @@ class GradebookWriter:
         from nbgrader.api import Gradebook
         if shutil.which("alembic") is None:  # nbgrader runs `alembic heads` when it creates a gradebook
             os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-        self.gb = Gradebook(db_url)
+        self.lock = None
+        try:
+            if db_url.startswith(("postgresql", "postgres")):
+                self.lock = self._advisory_lock(db_url)  # before nbgrader creates any table: no race
+            database = sqlite_path(db_url)
+            if database is not None and not database.parent.is_dir():
+                raise GradebookError(f"the folder of the SQLite gradebook {database} does not exist")
+            self.gb = Gradebook(db_url)
+        except (GraderBusy, GradebookError):
+            self._unlock()
+            raise
+        except Exception as error:  # noqa: BLE001 - a bad URL or an unreachable server: say so, no traceback
+            self._unlock()
+            raise GradebookError(f"cannot open the gradebook {db_url!r}: {type(error).__name__}: "
+                                 f"{str(error).splitlines()[0][:300] if str(error) else ''}") from None
         self.db = self.gb.db
-        if db_url.startswith(("postgresql", "postgres")):
-            got = self.db.execute(text("SELECT pg_try_advisory_lock(5172023)")).scalar()
-            if not got:
-                raise GraderBusy("another grader holds the gradebook's advisory lock; wait for it to finish")
         self.db.execute(text(_CREATE))
         from sqlalchemy import inspect
         present = {column["name"] for column in inspect(self.db.connection()).get_columns("gdkit_grading_record")}
@@ -113,8 +139,32 @@ class GradebookWriter:
                 self.db.execute(text(f"ALTER TABLE gdkit_grading_record ADD COLUMN {name} {kind}"))
         self.db.commit()
 
+    @staticmethod
+    def _advisory_lock(db_url):
+        """A connection holding PostgreSQL's session advisory lock of this database (one per real database,
+        whatever URL reaches it); GraderBusy if another grader holds it."""
+        from sqlalchemy import create_engine
+        engine = create_engine(db_url)
+        connection = engine.connect()
+        if not connection.execute(text(f"SELECT pg_try_advisory_lock({_ADVISORY_KEY})")).scalar():
+            connection.close()
+            engine.dispose()
+            raise GraderBusy("another grader holds the gradebook's advisory lock (on this PostgreSQL database); "
+                             "wait for it to finish")
+        return engine, connection
+
+    def _unlock(self):
+        if self.lock is not None:
+            engine, connection = self.lock
+            connection.close()
+            engine.dispose()
+            self.lock = None
+
     def close(self):
-        self.gb.close()
+        try:
+            self.gb.close()
+        finally:
+            self._unlock()
 
     def ensure_assignment(self, assignment, notebook, parts):
         """Create (or update) the assignment, its notebook and one grade cell per part, points from the
@@ -155,12 +205,22 @@ class GradebookWriter:
                                             "isolation", "fingerprint")}
         values.update(parts=json.dumps(row["parts"]), flags=json.dumps(row["flags"]),
                       graded_at=time.strftime("%Y-%m-%dT%H:%M:%S"), grading_key=row.get("grading_key", ""),
-                      submitted_notebook=row.get("submitted_notebook", ""), submitted_at=row.get("timestamp", ""))
+                      submitted_notebook=row.get("submitted_notebook", ""), submitted_at=row.get("timestamp", ""),
+                      cell_errors=json.dumps(row.get("cell_errors") or []))
         self.db.execute(text("DELETE FROM gdkit_grading_record WHERE student = :s AND assignment = :a"),
                         {"s": student, "a": assignment})
         self.db.execute(text(f"INSERT INTO gdkit_grading_record ({', '.join(_COLUMNS)}) "
                              f"VALUES ({', '.join(':' + name for name in _COLUMNS)})"), values)
         self.db.commit()
+
+    def rollback(self):
+        """Undo a :meth:`record` that failed half-way (the database refused a value)."""
+        self.db.rollback()
+
+    def assignments(self):
+        """The assignments with at least one recorded submission, by name."""
+        return [name for (name,) in self.db.execute(text("SELECT DISTINCT assignment FROM gdkit_grading_record "
+                                                         "ORDER BY assignment"))]
 
     def recorded(self, assignment):
         """What the recorded submissions of ``assignment`` were graded from: ``{student: {"fingerprint": ...,
@@ -189,6 +249,7 @@ class GradebookWriter:
         for values in result:
             row = dict(values._mapping)
             row["parts"], row["flags"] = json.loads(row["parts"]), json.loads(row["flags"])
+            row["cell_errors"] = json.loads(row["cell_errors"] or "[]")
             row["timestamp"] = row.pop("submitted_at")
             row["seconds_late"] = None
             if duedate is not None and row["timestamp"]:

@@ -83,13 +83,14 @@ def read_notebook_or_reason(path):
 class SourceNotebook:
     """What the grader needs from the source notebook: its file name, how to recognise its test cells, and
     where each code cell stands in it (``positions``: ``("grade_id" | "id" | "text", value) -> index`` of the
-    cell in the source; ``test_positions``: test grade id -> index)."""
+    cell in the source; ``test_positions``: test grade id -> index; ``code``: the text of its code cells)."""
 
     name: str
     test_ids: set = field(default_factory=set)
     test_grade_ids: set = field(default_factory=set)
     test_sources: set = field(default_factory=set)
     solution_grade_ids: list = field(default_factory=list)
+    code: list = field(default_factory=list)
     positions: dict = field(default_factory=dict)
     test_positions: dict = field(default_factory=dict)
 
@@ -129,6 +130,7 @@ def load_source(path):
             continue
         meta = (cell.get("metadata") or {}).get("nbgrader") or {}
         text = _normalise(_source_text(cell))
+        source.code.append(_source_text(cell))
         for key in (("grade_id", meta.get("grade_id")), ("id", cell.get("id")), ("text", text)):
             if isinstance(key[1], str) and key[1]:
                 source.positions.setdefault(key, index)

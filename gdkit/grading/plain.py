@@ -75,31 +75,42 @@ def _decode(node, arrays, depth):
     raise PlainError(f"unknown node kind {kind!r}")
 
 
-def loads(data, max_bytes=64 * 2**20):
-    """The plain value in ``data`` (from :func:`dumps`); raises :class:`PlainError` if malformed or too big.
+MAX_ARRAYS = 4096  # arrays in one record: decoding each costs the reader's CPU, so their number is bounded first
+MAX_TREE_BYTES = 4 * 2**20
 
-    Arrays are loaded with ``allow_pickle=False`` from a zip whose members are checked first: stored
-    (uncompressed) ``.npy`` members only, their total size at most ``max_bytes``.
+
+def loads(data, max_bytes=64 * 2**20, max_arrays=MAX_ARRAYS):
+    """The plain value in ``data`` (from :func:`dumps`); raises :class:`PlainError` if malformed or too big, and
+    nothing else, whatever the bytes (a record is written by a process student code runs in).
+
+    The record's shape is checked before anything is decoded: its size (``max_bytes``), the size of its JSON tree
+    (:data:`MAX_TREE_BYTES`) and the number of arrays (``max_arrays``). Arrays are loaded with
+    ``allow_pickle=False`` from a zip whose members are checked first: stored (uncompressed, unencrypted)
+    ``.npy`` members only, their total size at most ``max_bytes``.
     """
-    if len(data) > max_bytes or not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 8:
+    if not isinstance(data, (bytes, bytearray)) or len(data) > max_bytes or not data.startswith(_MAGIC) \
+            or len(data) < len(_MAGIC) + 8:
         raise PlainError("not a plain-value record (or larger than the cap)")
     start = len(_MAGIC) + 8
     (tree_size,) = struct.unpack("<Q", data[len(_MAGIC):start])
-    if tree_size > len(data) - start:
-        raise PlainError("truncated record")
+    if tree_size > len(data) - start or tree_size > MAX_TREE_BYTES:
+        raise PlainError("truncated record, or its tree is too large")
     try:
+        if data.count(b"PK\x03\x04", start + tree_size) > max_arrays:
+            raise PlainError(f"more than {max_arrays} arrays in the record")
         tree = json.loads(data[start:start + tree_size])
         with zipfile.ZipFile(io.BytesIO(data[start + tree_size:])) as archive:
             members = archive.infolist()
-            if any(m.compress_type != zipfile.ZIP_STORED or not m.filename.endswith(".npy") for m in members) \
-                    or sum(m.file_size for m in members) > max_bytes:
+            if len(members) > max_arrays or any(
+                    m.compress_type != zipfile.ZIP_STORED or not m.filename.endswith(".npy") or m.flag_bits & 0x1
+                    for m in members) or sum(m.file_size for m in members) > max_bytes:
                 raise PlainError("unexpected archive members")
         with np.load(io.BytesIO(data[start + tree_size:]), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
         return _decode(tree, arrays, 0)
     except PlainError:
         raise
-    except (ValueError, KeyError, TypeError, OSError, RecursionError, zipfile.BadZipFile, MemoryError) as error:
+    except Exception as error:  # noqa: BLE001 - any failure to decode is a malformed record, never a grader crash
         raise PlainError(f"malformed record ({type(error).__name__})") from None
 
 

@@ -194,6 +194,7 @@ def main(argv):
     shell = _StubShell(namespace)
     namespace["get_ipython"] = lambda: shell
     write = os.write
+    write(progress_fd, b"0\n")  # started: from here on student code runs (cells are numbered from 1)
     cell_errors, stopped = run_cells([(number, source) for number, source in job["cells"]], namespace,
                                      progress=lambda number: write(progress_fd, b"%d\n" % number))
     os.close(progress_fd)

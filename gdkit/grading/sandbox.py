@@ -19,8 +19,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["Limits", "Outcome", "SandboxUnavailable", "check_bwrap", "run_job", "kill_all", "BWRAP_HINT",
-           "READY_MARKER"]
+__all__ = ["Limits", "Outcome", "SandboxUnavailable", "SandboxBusy", "check_bwrap", "run_job", "kill_all",
+           "BWRAP_HINT", "READY_MARKER", "MemoryCgroup", "choose_uid_block", "uids_in_use"]
 
 _RUNNING = set()  # Popen objects of the jobs running now (for kill_all)
 _RUNNING_LOCK = threading.Lock()
@@ -36,12 +36,53 @@ SANDBOX_UID_BASE = 61000  # a root grader's sandboxes run as uids from here on (
 SANDBOX_UID_SPAN = 64 * 4096  # per grader process 64 slots, 4096 disjoint ranges chosen by the grader's pid
 
 
+_UID_BLOCK = None  # this grader's block of 64 sandbox uids, chosen unused by choose_uid_block()
+
+
+class SandboxBusy(OSError):
+    """The sandbox uid of a worker slot is used by a process that is not ours (another grader, a leftover)."""
+
+
+def uids_in_use(low, high):
+    """The uids in ``[low, high)`` that some process of this machine runs as (from /proc)."""
+    found = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/status", "rb") as stream:
+                    for line in stream:
+                        if line.startswith(b"Uid:"):
+                            found.update(u for u in map(int, line.split()[1:]) if low <= u < high)
+                            break
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def choose_uid_block():
+    """Pick this grader's block of 64 sandbox uids: the first, from the one its pid suggests, that no process
+    uses now (another grader's sandboxes, leftovers), so that no two running sandboxes share a uid. Returns
+    the block's first uid; SandboxBusy if every block is in use."""
+    global _UID_BLOCK
+    busy = {(uid - SANDBOX_UID_BASE) // 64 for uid in uids_in_use(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SANDBOX_UID_SPAN)}
+    start = os.getpid() % 4096
+    for offset in range(4096):
+        block = (start + offset) % 4096
+        if block not in busy:
+            _UID_BLOCK = block
+            return SANDBOX_UID_BASE + 64 * block
+    raise SandboxBusy(f"every sandbox uid from {SANDBOX_UID_BASE} to {SANDBOX_UID_BASE + SANDBOX_UID_SPAN - 1} is "
+                      "in use by some process")
+
+
 def sandbox_uid(slot):
-    """The uid of worker slot ``slot`` of this grader process: distinct from its other slots (and, most
-    likely, from another grader's), so that no two sandboxes share an ``RLIMIT_NPROC`` budget."""
+    """The uid of worker slot ``slot`` of this grader process: distinct from its other slots and from the
+    uids that were in use when the grader started (:func:`choose_uid_block`), so that no two sandboxes share
+    an ``RLIMIT_NPROC`` budget or the uid's kernel state."""
     if not 0 <= slot < 64:
         raise ValueError(f"worker slot {slot} out of range 0..63; use at most 64 workers")
-    return SANDBOX_UID_BASE + (os.getpid() % 4096) * 64 + slot
+    block = _UID_BLOCK if _UID_BLOCK is not None else os.getpid() % 4096
+    return SANDBOX_UID_BASE + block * 64 + slot
 
 
 @dataclass(frozen=True)
@@ -94,7 +135,9 @@ class Outcome:
     None if unknown), whether that supervisor, the runner's parent, was killed while the runner was still
     running (``parent_killed``: student code killed the process ``os.getppid()`` names), and the number of the
     last cell the runner started (``last_cell``, None if none; student code could forge it, which would only
-    mislabel its own crash message)."""
+    mislabel its own crash message), whether the runner reached the student's code at all (``started``: if not,
+    the failure is the grader's or the machine's), whether the grader was interrupted (``interrupted``), and
+    whether the sandbox hit its total memory cap (``memory_exceeded``, with a memory cgroup only)."""
 
     returncode: int
     timed_out: bool
@@ -107,6 +150,9 @@ class Outcome:
     runner_status: int | None = None
     parent_killed: bool = False
     last_cell: int | None = None
+    started: bool = True
+    interrupted: bool = False
+    memory_exceeded: bool = False
 
 
 class SandboxUnavailable(RuntimeError):
@@ -262,9 +308,14 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap", v
     stdin_r, stdin_w = os.pipe()
     status_r, status_w = os.pipe()  # the runner's supervisor reports on it how the runner ended
     progress_r, progress_w = os.pipe()  # the runner writes each cell's number on it before running the cell
+    uid = sandbox_uid(slot) if (os.geteuid() == 0 and not weak) else None
+    if uid is not None and uids_in_use(uid, uid + 1):
+        for fd in (result_r, result_w, output_r, output_w, stdin_r, stdin_w, status_r, status_w, progress_r,
+                   progress_w):
+            os.close(fd)
+        raise SandboxBusy(f"the sandbox uid {uid} is in use by a process that is not this grader's")
     runner = [sys.executable, "-P", "-s", "-m", "gdkit.grading.runner", "/job" if not weak else str(job_dir),
-              str(result_w), str(status_w), str(progress_w),
-              str(sandbox_uid(slot)) if (os.geteuid() == 0 and not weak) else "-"]
+              str(result_w), str(status_w), str(progress_w), str(uid) if uid is not None else "-"]
     if weak:
         env = sandbox_env(home=str(job_dir), package_parent=Path(view).parent)
         command, cwd = runner, str(job_dir)
@@ -272,9 +323,20 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap", v
     else:
         command, env, cwd, preexec = bwrap_command(job_dir, limits, view, bwrap) + runner, {}, "/", None
     started = time.monotonic()
-    process = subprocess.Popen(command, stdin=stdin_r, stdout=output_w, stderr=output_w,
-                               pass_fds=(result_w, status_w, progress_w), cwd=cwd, env=env, start_new_session=True,
-                               preexec_fn=preexec)
+    cgroup = MemoryCgroup.create(limits.memory_mb) if not weak else None
+    if cgroup is not None:
+        preexec = cgroup.enter
+    try:
+        process = subprocess.Popen(command, stdin=stdin_r, stdout=output_w, stderr=output_w,
+                                   pass_fds=(result_w, status_w, progress_w), cwd=cwd, env=env,
+                                   start_new_session=True, preexec_fn=preexec)
+    except OSError:
+        for fd in (result_r, result_w, output_r, output_w, stdin_r, stdin_w, status_r, status_w, progress_r,
+                   progress_w):
+            os.close(fd)
+        if cgroup is not None:
+            cgroup.remove()
+        raise
     for fd in (result_w, output_w, stdin_r, status_w, progress_w):
         os.close(fd)
     with _RUNNING_LOCK:
@@ -328,11 +390,90 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap", v
     record = bytes(result) if result and len(result) <= limits.result_mb * 2**20 else None
     runner_status = _runner_status(bytes(status))
     killed_by_us = timed_out or corrupt.is_set() or _interrupted.is_set()
-    return Outcome(returncode=process.returncode, timed_out=timed_out and not corrupt.is_set(), ready=ready.is_set(),
+    memory_exceeded = cgroup.exceeded() if cgroup is not None else False
+    if cgroup is not None:
+        cgroup.remove()
+    return Outcome(started=bool(progress), interrupted=_interrupted.is_set(), memory_exceeded=memory_exceeded,returncode=process.returncode, timed_out=timed_out and not corrupt.is_set(), ready=ready.is_set(),
                    result=record, output=bytes(output[:cap]), output_truncated=len(output) > cap, seconds=seconds,
                    corrupt=corrupt.is_set(), runner_status=runner_status,
                    parent_killed=runner_status is None and not killed_by_us,
                    last_cell=int(progress) if progress.isdigit() and len(progress) < 9 else None)
+
+
+class MemoryCgroup:
+    """A memory cgroup around one sandbox, capping all its processes together at ``memory_mb`` (RLIMIT_AS
+    caps each process only). cgroup v2 (``memory.max``) where this process's cgroup delegates the memory
+    controller, else cgroup v1's memory controller (``memory.limit_in_bytes``, swap included when the kernel
+    accounts it); :meth:`create` returns None where neither is writable (then the per-process limits are all
+    there is: see docs/grading-design.md)."""
+
+    def __init__(self, path, version):
+        self.path, self.version = path, version
+
+    @classmethod
+    def create(cls, memory_mb):
+        limit = str(memory_mb * 2**20)
+        for version, base, files in cls._candidates():
+            path = base / f"gdkit-sandbox-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
+            try:
+                path.mkdir()
+            except OSError:
+                continue
+            try:
+                for name in files:
+                    if (path / name).exists():
+                        (path / name).write_text(limit)
+                return cls(path, version)
+            except OSError:
+                cls(path, version).remove()
+        return None
+
+    @staticmethod
+    def _candidates():
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return []
+        found = []
+        for line in lines:
+            number, controllers, relative = line.split(":", 2)
+            relative = relative.lstrip("/")
+            if number == "0" and Path("/sys/fs/cgroup/cgroup.controllers").exists():
+                base = Path("/sys/fs/cgroup") / relative
+                try:
+                    if "memory" in (base / "cgroup.subtree_control").read_text().split():
+                        found.append(("v2", base, ("memory.max", "memory.swap.max")))
+                except OSError:
+                    pass
+            elif "memory" in controllers.split(","):
+                found.append(("v1", Path("/sys/fs/cgroup/memory") / relative,
+                              ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes")))
+        return found
+
+    def enter(self):
+        """Called in the child before exec: move it (and so the whole sandbox) into the cgroup."""
+        with open(self.path / "cgroup.procs", "w") as stream:
+            stream.write(str(os.getpid()))
+
+    def exceeded(self):
+        """Whether the sandbox ran into the cap (an allocation failed or the OOM killer acted in the cgroup)."""
+        try:
+            if self.version == "v2":
+                events = dict(line.split() for line in (self.path / "memory.events").read_text().splitlines())
+                return int(events.get("oom_kill", 0)) > 0 or int(events.get("max", 0)) > 0
+            return int((self.path / "memory.failcnt").read_text()) > 0
+        except (OSError, ValueError):
+            return False
+
+    def remove(self):
+        for _ in range(50):  # the killed processes leave the cgroup a moment after they die
+            try:
+                self.path.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.02)
 
 
 def _runner_status(report):

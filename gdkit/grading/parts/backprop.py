@@ -188,7 +188,7 @@ PARTS = (
                      "np.sum(dA * a, axis=-1, keepdims=True)"),
          )),
     Part(A, "test_mlp_backward", "mlp_backward", nn.mlp_backward, _mlp_backward_cases, points=4,
-         forbidden=(nn.mlp_backward,), prepare=mlp_backward_prepare, rtol=1e-5,
+         forbidden=(nn.mlp_backward,), uses=(nn.activation_backward,), prepare=mlp_backward_prepare, rtol=1e-5,
          mistakes=(
              Mistake("reversed", _mlp_reversed,
                      "your gradients are in reverse order (last layer first); return them in the order of params"),

@@ -164,7 +164,7 @@ PARTS = (
                      "your cache holds Z instead of the input X; backward needs X (dW = X^T dZ)"),
          )),
     Part(A, "test_mlp_forward", "mlp_forward", nn.mlp_forward, _mlp_cases, points=2,
-         forbidden=(nn.mlp_forward,), collect=mlp_collect,
+         forbidden=(nn.mlp_forward,), uses=(activations.get,), collect=mlp_collect,
          mistakes=(
              Mistake("no_last_activation", _mlp_no_last_activation,
                      "your last layer's activation is missing: every layer, the last included, applies its "
