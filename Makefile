@@ -18,7 +18,7 @@ help:
 	@echo "make test-exercises  the tests an exercise change can break (notebooks, registry, catalogue; 1-3 min)"
 	@echo "make book-strict  build the book as CI does: warnings are errors, every page rebuilt"
 	@echo "make exercises    regenerate exercises/ from solutions/ with nbgrader (after editing a solution notebook)"
-	@echo "make grade SUBMITTED=dir SEED=<private number> [ASSIGNMENT=01_forward] [WORKERS=2] [OUT=grading-output]"
+	@echo "make grade SUBMITTED=dir [SEED=<long secret>] [ASSIGNMENT=01_forward] [WORKERS=2] [OUT=grading-output]"
 	@echo "           [DB_URL=postgresql+psycopg2://...] [NBGRADER_FEEDBACK=feedback] [FORCE=1] [SOURCE=solutions]"
 	@echo "           [PART_TIMEOUT=30] [NOTEBOOK_TIMEOUT=120] [MEMORY_MB=1024] [WEAK_ISOLATION=1]"
 	@echo "                  grade collected submissions in a sandbox: OUT/grades.csv, feedback/, the gradebook"

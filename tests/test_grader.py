@@ -135,7 +135,7 @@ def test_changed_points_or_seed_regrade(bwrap, tmp_path):
 
     same = build.run_grader(submitted, out, "--parts-file", parts_file)
     assert "2 submission(s) already recorded" in same.stdout and "regraded" not in same.stdout
-    reseeded = build.run_grader(submitted, out, "--parts-file", parts_file, "--seed", "another-seed-0123456789abcdef")
+    reseeded = build.run_grader(submitted, out, "--parts-file", parts_file, "--seed", "another-seed-0123456789")
     assert reseeded.stdout.count("(regraded: parts or seed changed)") == 2, reseeded.stdout
 
 
@@ -370,19 +370,20 @@ def postgres(tmp_path):
 
 def test_postgresql_gradebook_and_its_lock(bwrap, postgres, tmp_path):
     submitted = make_class(tmp_path / "submitted", slow=1.0)
-    first = _spawn(submitted, tmp_path / "out1", "--workers", 1, "--db-url", postgres)
+    seed = ("--seed", "one-seed-for-both-output-folders")  # else each --out would generate its own seed
+    first = _spawn(submitted, tmp_path / "out1", "--workers", 1, "--db-url", postgres, *seed)
     try:
         line = first.stdout.readline()
         while line and not line.startswith("["):
             line = first.stdout.readline()
-        second = build.run_grader(submitted, tmp_path / "out2", "--workers", 1, "--db-url", postgres)
+        second = build.run_grader(submitted, tmp_path / "out2", "--workers", 1, "--db-url", postgres, *seed)
         assert second.returncode == 2 and "advisory lock" in second.stderr
     finally:
         first.communicate(timeout=300)
     assert first.returncode == 0
     grades = build.read_grades(tmp_path / "out1")
     assert (grades["alice"]["total"], grades["bob"]["total"], grades["carol"]["total"]) == ("5", "0", "2")
-    rerun = build.run_grader(submitted, tmp_path / "out2", "--workers", 1, "--db-url", postgres)
+    rerun = build.run_grader(submitted, tmp_path / "out2", "--workers", 1, "--db-url", postgres, *seed)
     assert rerun.returncode == 0 and "4 submission(s) already recorded" in rerun.stdout
     from nbgrader.api import Gradebook
     with Gradebook(postgres) as gb:

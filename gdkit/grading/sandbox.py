@@ -64,7 +64,8 @@ def choose_uid_block():
     uses now (another grader's sandboxes, leftovers), so that no two running sandboxes share a uid. Returns
     the block's first uid; SandboxBusy if every block is in use."""
     global _UID_BLOCK
-    busy = {(uid - SANDBOX_UID_BASE) // 64 for uid in uids_in_use(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SANDBOX_UID_SPAN)}
+    in_use = uids_in_use(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SANDBOX_UID_SPAN)
+    busy = {(uid - SANDBOX_UID_BASE) // 64 for uid in in_use}
     start = os.getpid() % 4096
     for offset in range(4096):
         block = (start + offset) % 4096
@@ -393,7 +394,8 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap", v
     memory_exceeded = cgroup.exceeded() if cgroup is not None else False
     if cgroup is not None:
         cgroup.remove()
-    return Outcome(started=bool(progress), interrupted=_interrupted.is_set(), memory_exceeded=memory_exceeded,returncode=process.returncode, timed_out=timed_out and not corrupt.is_set(), ready=ready.is_set(),
+    return Outcome(started=bool(progress), interrupted=_interrupted.is_set(), memory_exceeded=memory_exceeded,
+                   returncode=process.returncode, timed_out=timed_out and not corrupt.is_set(), ready=ready.is_set(),
                    result=record, output=bytes(output[:cap]), output_truncated=len(output) > cap, seconds=seconds,
                    corrupt=corrupt.is_set(), runner_status=runner_status,
                    parent_killed=runner_status is None and not killed_by_us,
