@@ -83,7 +83,8 @@ class GdkitIndex:
 
     ``defs[name]`` is ``(module name, AST node)``; ``deps[name]`` the set of gdkit definitions its code refers to
     (by name, ``module.attribute``, an import inside it, or through a module-level table such as a registry
-    of activations), found from the source and resolved against the modules as the grader imported them.
+    of activations), found from the source and resolved against the modules as the grader imported them;
+    ``import_time`` the definitions that module-level statements call (a view must keep them to import at all).
     """
 
     def __init__(self, root=None):
@@ -102,6 +103,15 @@ class GdkitIndex:
                     self.defs[f"{name}.{node.name}"] = (name, node)
         for qualname, (module_name, node) in self.defs.items():
             self.deps[qualname] = self._references(importlib.import_module(module_name), node)
+        self.import_time = set()  # what the modules call while they are imported: every view keeps it
+        for module_name, (_, tree) in self.modules.items():
+            module = importlib.import_module(module_name)
+            for statement in tree.body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
+                for child in ast.walk(statement):
+                    if isinstance(child, ast.Call):
+                        self.import_time |= self._names_of(self._resolve(module, child.func))
 
     def _references(self, module, node):
         found = set()
@@ -190,7 +200,7 @@ def stubs_for(part, earlier, index):
     for hook in (part.prepare, part.collect):
         if hook is not None and _qualname(hook) in index.defs:
             base.add(_qualname(hook))
-    base |= index.always_available()
+    base |= index.always_available() | index.import_time
     allowed = index.closure(base, stop=stop)
     stubs = {name: "withheld" for name in index.defs if name not in allowed and not name.startswith(HOOKS_MODULE)}
     stubs.update({name: "forbidden" for name in forbidden})
