@@ -23,7 +23,9 @@ optimizer names behave as Keras 3's: ``batch_size=None`` means 32; ``validation_
 order; the progress lines are Keras 3's (``━`` bar, ``Epoch i/E`` only when E > 1); ``EarlyStopping`` has
 Keras's defaults (``patience=0``, ``mode="auto"``) and restores the best weights at the end of training;
 ``optimizer="rmsprop"`` / ``"adam"`` / ``"adamw"`` by name are Keras's optimizers (epsilon placement included);
-``activation="leaky_relu"`` has Keras's slope 0.2. What differs, on purpose:
+``activation="leaky_relu"`` has Keras's slope 0.2; callbacks get Keras's hooks in Keras's order, and
+:mod:`gdkit.callbacks` has ``LearningRateScheduler``, ``ReduceLROnPlateau``, ``ModelCheckpoint`` (weights),
+``CSVLogger``, ``LambdaCallback`` and ``TerminateOnNaN``. What differs, on purpose:
 
 - real float64 (Keras on torch computes in float32 even with ``floatx="float64"``), so numbers agree with
   Keras's to float32 rounding, not exactly; ``dtype="float32"`` is available;
@@ -409,13 +411,17 @@ class Sequential:
         for callback in callbacks:
             callback.set_model(self)
             callback.set_params(dict(history.params))
-            callback.on_train_begin()
+            callback.on_train_begin(None)
         progress = _Progress(verbose, epochs, steps)
         recorder = _Diagnostics(self, x[:1000], history) if diagnostics else None
+        last_logs = None
         for epoch in range(initial_epoch, epochs):
+            for callback in callbacks:
+                callback.on_epoch_begin(epoch, None)
             progress.start_epoch(epoch)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, in words
-                logs = self._train_epoch(epoch, x, y, weights, batch_size, shuffle, rng, progress, recorder, history)
+                logs = self._train_epoch(epoch, x, y, weights, batch_size, shuffle, rng, progress, recorder, history,
+                                         callbacks)
             if logs is None:  # diverged
                 break
             validate = validation_data is not None and should_validate(epoch)
@@ -424,20 +430,21 @@ class Sequential:
                 val_logs = self._evaluate_logs(*validation_data, validation_batch_size)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
                 logs = dict(sorted(logs.items()))  # Keras 3's logs: all keys in alphabetical order
+            for callback in callbacks:  # first, as in Keras: they may add to the logs (e.g. "learning_rate")
+                callback.on_epoch_end(epoch, logs)
+            last_logs = logs
             history.record(epoch, logs)
             if recorder:
                 with np.errstate(over="ignore", invalid="ignore"):
                     recorder.end_epoch()
             progress.end_epoch(logs)
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, logs)
             if self.stop_training:
-                history.stopped_reason = self.stop_reason
-                progress.message(f"Stopped: {self.stop_reason}.")
+                history.stopped_reason = self.stop_reason or f"stopped by a callback in epoch {epoch + 1}"
+                progress.message(f"Stopped: {history.stopped_reason}.")
                 break
         self.validation_skipped = False
         for callback in callbacks:
-            callback.on_train_end()
+            callback.on_train_end(last_logs)
         return history
 
     def _prepare_validation_data(self, validation_data):
@@ -472,8 +479,9 @@ class Sequential:
             raise ValueError("sample_weight must not be negative.")
         return weights
 
-    def _train_epoch(self, epoch, x, y, weights, batch_size, shuffle, rng, progress, recorder, history):
-        """One pass over the training data; returns the epoch's logs, or None if the loss diverged."""
+    def _train_epoch(self, epoch, x, y, weights, batch_size, shuffle, rng, progress, recorder, history, callbacks=()):
+        """One pass over the training data; returns the epoch's logs, or None if the loss diverged. A callback may
+        stop it after any batch (``model.stop_training = True``), as in Keras."""
         n = len(x)
         # Shuffle by gathering each batch through a permutation, rather than copying the whole data set once
         # per epoch (a fresh 376 MB array for 60,000 MNIST images in float64: page faults, about 10% of an epoch).
@@ -483,6 +491,8 @@ class Sequential:
             rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
             xb, yb = x[rows], y[rows]
             wb = None if weights is None else weights[rows]
+            for callback in callbacks:
+                callback.on_train_batch_begin(batch, None)
             loss_value, A = self._train_step(xb, yb, recorder, wb)
             history.batch_loss.append(loss_value)
             if not np.isfinite(loss_value):
@@ -490,6 +500,10 @@ class Sequential:
                 return None
             totals.add(loss_value, yb, A, wb)
             progress.update(batch + 1, totals.logs())
+            for callback in callbacks:
+                callback.on_train_batch_end(batch, totals.logs())
+            if self.stop_training:
+                break
         return totals.logs()
     def _stop_diverged(self, history, epoch, batch, loss_value, progress):
         rate = getattr(self.optimizer, "learning_rate", None)

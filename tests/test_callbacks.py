@@ -154,3 +154,122 @@ def test_early_stopping_with_a_monitor_that_is_never_finite_stops_without_crashi
     for epoch in range(3):
         stopper.on_epoch_end(epoch, {"val_loss": float("nan")})
     assert stopper.model.stop_training and "never finite" in stopper.model.stop_reason
+
+
+# ---- Keras's other callbacks and hooks ------------------------------------------------------------------------
+from gdkit.callbacks import (CSVLogger, LambdaCallback, LearningRateScheduler, ModelCheckpoint,  # noqa: E402
+                             ReduceLROnPlateau, TerminateOnNaN)
+
+
+def test_fit_calls_keras_hooks_in_keras_order_and_a_batch_hook_can_stop():
+    events = []
+
+    class Recorder(Callback):
+        def on_train_begin(self, logs=None):
+            events.append("train_begin")
+
+        def on_epoch_begin(self, epoch, logs=None):
+            events.append(("epoch_begin", epoch))
+
+        def on_train_batch_begin(self, batch, logs=None):
+            events.append(("batch_begin", batch))
+            super().on_train_batch_begin(batch, logs)
+
+        def on_batch_end(self, batch, logs=None):  # the old name, called through on_train_batch_end
+            events.append(("batch_end", batch, sorted(logs)))
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append(("epoch_end", epoch))
+
+        def on_train_end(self, logs=None):
+            events.append("train_end")
+
+    x, y = regression_problem()
+    model = Sequential([Dense(1, input_dim=3)], rng=0)
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[Recorder()])
+    assert events == ["train_begin", ("epoch_begin", 0), ("batch_begin", 0), ("batch_end", 0, ["loss", "mae"]),
+                      ("batch_begin", 1), ("batch_end", 1, ["loss", "mae"]), ("epoch_end", 0),
+                      ("epoch_begin", 1), ("batch_begin", 0), ("batch_end", 0, ["loss", "mae"]),
+                      ("batch_begin", 1), ("batch_end", 1, ["loss", "mae"]), ("epoch_end", 1), "train_end"]
+    stopper = LambdaCallback(on_train_batch_end=lambda batch, logs: setattr(model, "stop_training", True))
+    history = model.fit(x, y, epochs=5, batch_size=16, verbose=0, callbacks=[stopper])
+    assert model.optimizer.iterations == 4 + 1 and history.epoch == [0]  # one batch, then the epoch ends
+    assert history.stopped_reason == "stopped by a callback in epoch 1"
+
+
+def test_learning_rate_scheduler_sets_the_rate_each_epoch_and_logs_it():
+    x, y = regression_problem()
+    model = Sequential([Dense(1, input_dim=3)], rng=0)
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    scheduler = LearningRateScheduler(lambda epoch, lr: lr if epoch == 0 else lr * 0.5)
+    reference = Sequential([Dense(1, input_dim=3)], rng=0)
+    reference.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    history = model.fit(x, y, epochs=3, batch_size=len(x), verbose=0, callbacks=[scheduler])
+    assert history.history["learning_rate"] == [0.1, 0.05, 0.025]
+    for rate in (0.1, 0.05, 0.025):  # the same steps by hand
+        reference.optimizer.learning_rate = rate
+        reference.train_on_batch(x, y)
+    for a, b in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-14)
+    one_argument = LearningRateScheduler(lambda epoch: 0.01 * (epoch + 1))
+    assert model.fit(x, y, epochs=2, verbose=0, callbacks=[one_argument]).history["learning_rate"] == [0.01, 0.02]
+
+
+def test_reduce_lr_on_plateau_follows_keras_rules():
+    """patience 2, factor 0.5, cooldown 1, min_delta 1e-4 (Keras's rules, computed by hand)."""
+
+    class Model:
+        stop_training = False
+
+    model = Model()
+    model.optimizer = optimizers.SGD(0.8)
+    callback = ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2, cooldown=1, min_lr=0.15)
+    callback.set_model(model)
+    callback.on_train_begin()
+    rates = []
+    for epoch, value in enumerate([1.0, 1.0, 1.0, 1.0, 1.0, 0.99995, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]):
+        logs = {"val_loss": value}
+        callback.on_epoch_end(epoch, logs)
+        rates.append((logs["learning_rate"], model.optimizer.learning_rate))
+    # epoch 2: second epoch without improvement -> 0.4 and a cooldown of 1 epoch; epoch 3 ends the cooldown (Keras
+    # then counts it already), epoch 4 -> 0.2; epoch 5 (0.99995, not better by 1e-4) counts, epoch 6 improves;
+    # epochs 7, 8 -> 0.15 (min_lr, not 0.1); no lower afterwards
+    assert [after for _, after in rates] == [0.8, 0.8, 0.4, 0.4, 0.2, 0.2, 0.2, 0.2, 0.15, 0.15, 0.15, 0.15]
+    assert [logged for logged, _ in rates][:3] == [0.8, 0.8, 0.8]  # logged before the reduction, as Keras
+    with pytest.raises(ValueError, match="factor must be < 1"):
+        ReduceLROnPlateau(factor=2.0)
+
+
+def test_model_checkpoint_saves_the_best_weights_as_npz(tmp_path):
+    x, y = regression_problem()
+    model = Sequential([Dense(1, input_dim=3)], rng=0)
+    model.compile(optimizer=optimizers.SGD(0.05), loss="mse")
+    path = tmp_path / "best.weights.npz"
+    checkpoint = ModelCheckpoint(path, monitor="val_loss", save_best_only=True, save_weights_only=True)
+    history = model.fit(x, y, epochs=6, batch_size=len(x), verbose=0, validation_data=(x, -y), callbacks=[checkpoint])
+    assert np.argmin(history.history["val_loss"]) == 0  # validating against -y: the first epoch is the best
+    best = Sequential([Dense(1, input_dim=3)], rng=1)
+    best.load_weights(path)
+    reference = Sequential([Dense(1, input_dim=3)], rng=0)
+    reference.compile(optimizer=optimizers.SGD(0.05), loss="mse")
+    reference.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
+    np.testing.assert_array_equal(best.get_weights()[0], reference.get_weights()[0])
+    every = ModelCheckpoint(str(tmp_path / "w.{epoch:02d}-{loss:.2f}.npz"))
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[every])
+    assert len(list(tmp_path.glob("w.0[12]-*.npz"))) == 2
+    with pytest.raises(ValueError, match="must end in .npz"):
+        ModelCheckpoint("model.keras")
+
+
+def test_csv_logger_lambda_callback_and_terminate_on_nan(tmp_path):
+    x, y = regression_problem()
+    model = Sequential([Dense(1, input_dim=3)], rng=0)
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    seen = []
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[
+        CSVLogger(tmp_path / "log.csv"), LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch)),
+        TerminateOnNaN()])
+    rows = (tmp_path / "log.csv").read_text().splitlines()
+    assert rows[0] == "epoch,loss,mae" and len(rows) == 4 and seen == [0, 1, 2]
+    assert float(rows[3].split(",")[1]) == history.history["loss"][2]

@@ -148,3 +148,25 @@ def test_what_the_student_sees_is_keras(capsys):
     assert g_params == k_params and g_keys == k_keys and list(g_dict) == list(k_dict)
     np.testing.assert_allclose(g_list, k_list, rtol=1e-5)
     np.testing.assert_allclose(list(g_dict.values()), list(k_dict.values()), rtol=1e-5)
+
+
+def test_learning_rate_callbacks_and_hooks_reproduce_keras():
+    """LearningRateScheduler then ReduceLROnPlateau on the same run: the same rates, losses and history keys; and
+    the same sequence of callback hooks."""
+    x, y = binary_data(80)
+    runs = []
+    for model in twin_models():
+        library = keras if isinstance(model, keras.Model) else gdkit
+        model.compile(optimizer=library.optimizers.SGD(0.5), loss="binary_crossentropy")
+        events = []
+        callbacks = [library.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.9 if epoch else lr),
+                     library.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=0.01),
+                     library.callbacks.LambdaCallback(
+                         on_epoch_begin=lambda epoch, logs: events.append(("epoch", epoch)),
+                         on_train_batch_end=lambda batch, logs: events.append(("batch", batch, sorted(logs))))]
+        history = model.fit(x, y, epochs=8, batch_size=16, shuffle=False, verbose=0, callbacks=callbacks)
+        runs.append((history.history, events))
+    (k, k_events), (g, g_events) = runs
+    assert list(g) == list(k) == ["loss", "learning_rate"] and g_events == k_events
+    np.testing.assert_allclose(g["learning_rate"], k["learning_rate"], rtol=1e-6)
+    assert relative_difference(g["loss"], k["loss"]) < 5e-6
