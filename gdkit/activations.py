@@ -212,6 +212,11 @@ ACTIVATIONS = {
 }
 
 
+_KERAS_ONLY = ("celu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
+               "hard_tanh", "log_sigmoid", "log_softmax", "mish", "relu6", "selu", "silu", "soft_shrink", "softplus",
+               "softsign", "sparse_plus", "sparsemax", "squareplus", "swish", "tanh_shrink", "threshold")
+
+
 def get(identifier):
     """Look an activation up by name (``"relu"``), or pass an :class:`Activation` through.
 
@@ -227,7 +232,8 @@ def get(identifier):
         key = identifier.lower()
         if key in ACTIVATIONS:
             return ACTIVATIONS[key]
+        keras = " Keras has it, but gdkit does not implement it." if key in _KERAS_ONLY else ""
         raise ValueError(
-            f"Unknown activation {identifier!r}. Known activations: {', '.join(sorted(ACTIVATIONS))}.")
+            f"Unknown activation {identifier!r}.{keras} Known activations: {', '.join(sorted(ACTIVATIONS))}.")
     raise TypeError(
         f"activation must be a name such as 'relu' or a gdkit.activations.Activation, got {type(identifier).__name__}.")

@@ -513,6 +513,11 @@ def test_summary_counts_non_trainable_arrays_apart_as_keras(capsys):
     assert model.count_params() == 25
 
 
+def test_activation_names_keras_has_and_gdkit_lacks_say_so():
+    with pytest.raises(ValueError, match="'gelu'. Keras has it, but gdkit does not implement it. Known activations"):
+        Dense(3, activation="gelu")
+
+
 def test_metric_names_keras_has_and_gdkit_lacks_say_so():
     assert gdkit.metrics.get("sparse_categorical_accuracy")[1] is gdkit.metrics.categorical_accuracy
     with pytest.raises(ValueError, match="'AUC'. Keras has it, but gdkit does not implement it"):
