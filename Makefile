@@ -1,6 +1,6 @@
 # Two commands for everyone (see README.md):
-#   make book   build the course book; open the printed _build/html/index.html
-#   make test   run the whole test suite (gdkit, exercises, strict book build, browser check)
+#   make book   build the course book and its in-browser site; `make serve` shows both on http://127.0.0.1:8000/
+#   make test   run the whole test suite (gdkit, exercises, strict book build, browser checks)
 # The first run creates .venv (about 40 s); it is re-installed when pyproject.toml or constraints.txt change.
 
 PYTHON ?= python3
@@ -9,14 +9,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: book book-strict test test-exercises env exercises grade sample-grade report sample-report export clean help
+.PHONY: book book-strict lite serve test test-exercises env exercises grade sample-grade report sample-report export clean help
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make book         build the book into _build/html (creates .venv if missing)"
+	@echo "make book         build the book into _build/html and its in-browser site into _build/html/lite"
+	@echo "make serve        serve _build/html on http://127.0.0.1:$(PORT)/ (JupyterLite needs http://, not file://)"
 	@echo "make test         run the whole test suite with pytest"
 	@echo "make test-exercises  the tests an exercise change can break (notebooks, registry, catalogue; 1-3 min)"
-	@echo "make book-strict  build the book as CI does: warnings are errors, every page rebuilt"
+	@echo "make book-strict  build the book as CI does: warnings are errors, every page rebuilt (then make lite)"
+	@echo "make lite         (re)build only the in-browser site from the built book (tools/lite/README.md)"
 	@echo "make exercises    regenerate exercises/ from solutions/ with nbgrader (after editing a solution notebook)"
 	@echo "make grade SUBMITTED=dir [SEED=<long secret>] [ASSIGNMENT=01_forward] [WORKERS=2] [OUT=grading-output]"
 	@echo "           [DB_URL=postgresql+psycopg2://...] [NBGRADER_FEEDBACK=feedback] [FORCE=1] [SOURCE=solutions]"
@@ -34,16 +36,28 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
-	$(PIP_INSTALL) -c constraints.txt -e ".[book,grading,test]"
+	$(PIP_INSTALL) -c constraints.txt -e ".[book,grading,test,online]"
 	@touch $@
 
+# The book, then its in-browser site (JupyterLite + Pyodide, tools/lite/build.py; downloads cached in .cache/lite).
+OPEN_BOOK = @echo "Open the book: make serve, then http://127.0.0.1:$(PORT)/ (runs the exercises in the browser);" \
+	"or without a server file://$(CURDIR)/_build/html/index.html (reading only)"
 book: $(STAMP)
 	$(BIN)/jupyter-book build book
-	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+	$(BIN)/python tools/lite/build.py
+	$(OPEN_BOOK)
 
 book-strict: $(STAMP)
 	$(BIN)/jupyter-book build book -W -n --keep-going --all
-	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+	$(BIN)/python tools/lite/build.py
+	$(OPEN_BOOK)
+
+lite: $(STAMP)
+	$(BIN)/python tools/lite/build.py
+
+PORT ?= 8000
+serve: $(STAMP)
+	$(BIN)/python tools/lite/serve.py --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -83,6 +97,7 @@ export: $(STAMP)
 	$(GRADER) export --out $(OUT) $(ASSIGNMENT_ARGS) $(if $(DB_URL),--db-url $(DB_URL)) \
 		$(foreach i,$(LMS_IDS),--lms-id $(i)) $(if $(MISSING_AS_ZERO),--missing-as-zero)
 
+# Keeps .venv and the download cache .cache/lite (rm -rf .cache to fetch Pyodide again).
 clean:
 	rm -rf _build .pytest_cache .hypothesis
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
