@@ -26,6 +26,8 @@ import time
 import zipfile
 from pathlib import Path
 
+import nbformat
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CACHE = Path(os.environ.get("GDKIT_LITE_CACHE", REPO / ".cache" / "lite"))
@@ -218,18 +220,34 @@ def build_gdkit_wheel(dest):
 # --- Contents ---------------------------------------------------------------------------------------------
 
 def chapter_notebooks(build=REPO / "_build", book=REPO / "book"):
-    """{site path: executed notebook} for every page of the book that is a notebook, e.g. book/forward.ipynb.
+    """{site path: notebook with outputs} for every page of the book that is a notebook, e.g. book/forward.ipynb.
 
     The launch button of a chapter opens ``book/<page>.ipynb`` (the path of the page's source in the
-    repository, with the extension ``.ipynb``), so the executed notebooks (outputs included) go there. Pages
-    whose source no longer exists (stale files in _build) are left out.
+    repository, with the extension ``.ipynb``), so each executed chapter goes there, outputs included: read
+    from the source as myst-nb reads it, with the outputs of the book build's execution cache merged in
+    (myst-nb's own _build/jupyter_execute copy has outputs only for pages executed in that very build).
     """
+    from jupyter_cache import get_cache
+    from myst_nb.core.config import NbParserConfig
+    from myst_nb.core.read import create_nb_reader
+    from myst_parser.config.main import MdParserConfig
+
     executed = build / "jupyter_execute"
+    cache = get_cache(build / ".jupyter_cache")
     found = {}
-    for nb in sorted(executed.rglob("*.ipynb")):
-        rel = nb.relative_to(executed).with_suffix("")
-        if any((book / rel).with_suffix(ext).is_file() for ext in (".md", ".ipynb")):
-            found[f"book/{rel.as_posix()}.ipynb"] = nb
+    for copy in sorted(executed.rglob("*.ipynb")):
+        rel = copy.relative_to(executed).with_suffix("")
+        sources = [(book / rel).with_suffix(ext) for ext in (".md", ".ipynb")]
+        source = next((p for p in sources if p.is_file()), None)
+        if source is None:  # a stale file of a page that no longer exists
+            continue
+        text = source.read_text(encoding="utf-8")
+        notebook = create_nb_reader(str(source), MdParserConfig(), NbParserConfig(), text).read(text)
+        try:
+            _, notebook = cache.merge_match_into_notebook(notebook)
+        except KeyError:  # not in the cache (e.g. execution off): myst-nb's copy
+            notebook = nbformat.read(copy, as_version=4)
+        found[f"book/{rel.as_posix()}.ipynb"] = notebook
     if not found:
         raise SupplyError(f"no executed chapter in {build / 'jupyter_execute'}: build the book first (make book)")
     return found
@@ -248,7 +266,7 @@ def assignment_notebooks(folder):
 # --- The JupyterLite build ----------------------------------------------------------------------------------
 
 def build_site(notebooks, output, stage, cache=CACHE):
-    """Build a JupyterLite site serving `notebooks` ({site path: source}) into `output`.
+    """Build a JupyterLite site serving `notebooks` ({site path: notebook file or nbformat notebook}) in `output`.
 
     `stage` is the JupyterLite "lite dir" (config, Pyodide, extra wheels, contents), rebuilt each time.
     Returns a summary dict (sizes, packages).
@@ -265,9 +283,12 @@ def build_site(notebooks, output, stage, cache=CACHE):
     gdkit = build_gdkit_wheel(stage / "wheels")
     lock = assemble_pyodide(core, carrier, stage / "static" / "pyodide", extra_wheels=[gdkit])
     files = stage / "files"
-    for rel, src in notebooks.items():
+    for rel, notebook in notebooks.items():
         (files / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(src, files / rel)
+        if isinstance(notebook, Path):
+            shutil.copy(notebook, files / rel)
+        else:
+            nbformat.write(notebook, files / rel)
     extensions = []
     for name in EXTENSIONS:
         if not (LABEXTENSIONS / name / "package.json").is_file():

@@ -1,0 +1,138 @@
+"""The in-browser site's supply chain and publishing settings, checked without a browser or a download.
+
+- tools/lite/build.py accepts a Pyodide package only when its sha256 equals the official lock file's, and puts
+  gdkit in the lock so that `import gdkit` loads it;
+- every artefact is pinned with a published hash (pip's --require-hashes lines, npm's package-lock integrity),
+  and the Pyodide kernel extension is the one made for that Pyodide;
+- the repository's URL is written in one place (_config.yml), and Binder installs what the course imports.
+The built site itself is checked by tests/test_lite_browser.py.
+"""
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "tools" / "lite"))
+import build  # noqa: E402  (tools/lite/build.py)
+
+LITE = REPO / "tools" / "lite"
+
+
+def fake_pyodide(tmp_path, carried):
+    """A minimal npm `pyodide` folder (core files, official lock) and a carrier wheel holding `carried` bytes.
+
+    The lock lists numpy (depending on packaging) and packaging, each with the sha256 of b"numpy wheel" /
+    b"packaging wheel"; `carried` maps lock file names to the bytes the carrier actually holds.
+    """
+    core = tmp_path / "core"
+    core.mkdir()
+    for name in build.PYODIDE_CORE:
+        (core / name).write_text(f"core file {name}")
+    official = {"numpy": b"numpy wheel", "packaging": b"packaging wheel"}
+    packages = {name: {"name": name, "version": "1.0", "file_name": f"{name}-1.0-py3-none-any.whl",
+                       "sha256": hashlib.sha256(data).hexdigest(), "depends": ["packaging"] if name == "numpy" else [],
+                       "imports": [name]}
+                for name, data in official.items()}
+    packages["scipy"] = {**packages["packaging"], "name": "scipy", "file_name": "scipy.whl", "depends": ["numpy"]}
+    (core / "pyodide-lock.json").write_text(json.dumps({"info": {"version": "0.27.7"}, "packages": packages}))
+    carrier = tmp_path / "carrier.whl"
+    with zipfile.ZipFile(carrier, "w") as zf:
+        for file_name, data in carried.items():
+            zf.writestr(build.CARRIER_DIR + file_name, data)
+    return core, carrier
+
+
+def test_assemble_keeps_only_official_wheels_and_adds_gdkit(tmp_path):
+    core, carrier = fake_pyodide(tmp_path, {"numpy-1.0-py3-none-any.whl": b"numpy wheel",
+                                            "packaging-1.0-py3-none-any.whl": b"packaging wheel"})
+    gdkit = tmp_path / "gdkit-0.1.0-py3-none-any.whl"
+    gdkit.write_bytes(b"course wheel")
+    out = tmp_path / "pyodide"
+    lock = build.assemble_pyodide(core, carrier, out, extra_wheels=[gdkit], wanted=["numpy"])
+
+    assert sorted(lock["packages"]) == ["gdkit", "numpy", "packaging"]  # numpy's dependency in, scipy out
+    assert (out / "numpy-1.0-py3-none-any.whl").read_bytes() == b"numpy wheel"
+    assert all((out / name).is_file() for name in build.PYODIDE_CORE)
+    entry = json.loads((out / "pyodide-lock.json").read_text())["packages"]["gdkit"]
+    assert entry["imports"] == ["gdkit"] and entry["depends"] == ["numpy", "matplotlib"]
+    assert entry["sha256"] == hashlib.sha256(b"course wheel").hexdigest()
+    assert entry["file_name"] == gdkit.name and (out / gdkit.name).read_bytes() == b"course wheel"
+
+
+def test_assemble_refuses_a_wheel_that_differs_from_the_official_lock(tmp_path):
+    core, carrier = fake_pyodide(tmp_path, {"numpy-1.0-py3-none-any.whl": b"numpy wheel, altered",
+                                            "packaging-1.0-py3-none-any.whl": b"packaging wheel"})
+    with pytest.raises(build.SupplyError, match="does not match the sha256"):
+        build.assemble_pyodide(core, carrier, tmp_path / "pyodide", wanted=["numpy"])
+
+
+def test_assemble_refuses_a_missing_wheel(tmp_path):
+    core, carrier = fake_pyodide(tmp_path, {"numpy-1.0-py3-none-any.whl": b"numpy wheel"})
+    with pytest.raises(build.SupplyError, match="has no packaging-1.0"):
+        build.assemble_pyodide(core, carrier, tmp_path / "pyodide", wanted=["numpy"])
+
+
+def test_pypi_downloads_are_hash_pinned():
+    """Every requirement of tools/lite/requirements.txt is exact (==) with a sha256, named by a `# file:` line."""
+    lines = [l for l in (LITE / "requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    assert lines
+    for line in lines:
+        assert re.match(r"^[A-Za-z0-9_.-]+==[^ ]+ --hash=sha256:[0-9a-f]{64}$", line), line
+    pins = build.pinned_wheels()
+    assert len(pins) == len(lines)
+    for line, (file_name, digest) in zip(lines, pins.items()):
+        name, version = line.split(" ")[0].split("==")
+        assert file_name.startswith(f"{name.replace('-', '_')}-{version}-") and digest in line
+
+
+def test_pyodide_core_is_locked_and_matches_the_kernel():
+    """npm's lock pins pyodide with a sha512; jupyterlite-pyodide-kernel is the release made for that Pyodide."""
+    wanted = json.loads((LITE / "package.json").read_text())["dependencies"]["pyodide"]
+    lock = json.loads((LITE / "package-lock.json").read_text())["packages"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", wanted), "pin an exact Pyodide version"
+    assert lock["node_modules/pyodide"]["version"] == wanted
+    assert all(p["integrity"].startswith("sha512-") for key, p in lock.items() if key)
+    constants = pytest.importorskip("jupyterlite_pyodide_kernel.constants")
+    assert constants.PYODIDE_VERSION.rsplit(".", 1)[0] == wanted.rsplit(".", 1)[0], (
+        f"jupyterlite-pyodide-kernel expects Pyodide {constants.PYODIDE_VERSION}, the site serves {wanted}")
+
+
+def pins(path):
+    """{name: version} of the `name==version` lines of a requirements/constraints file."""
+    found = {}
+    for line in path.read_text().splitlines():
+        if m := re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line):
+            found[re.sub(r"[-_.]+", "-", m.group(1)).lower()] = m.group(2)
+    return found
+
+
+def test_binder_installs_the_course_with_the_pinned_versions():
+    binder = pins(REPO / ".binder" / "requirements.txt")
+    constraints = pins(REPO / "constraints.txt")
+    assert {"numpy", "matplotlib", "jupytext"} <= set(binder)
+    assert {name: constraints.get(name) for name in binder} == binder
+    post_build = (REPO / ".binder" / "postBuild").read_text()
+    assert "pip install" in post_build and " -e ." in post_build, "postBuild must install gdkit itself"
+    assert (REPO / ".binder" / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
+    requires = re.search(r'requires-python = ">=(\d+\.\d+)"', (REPO / "pyproject.toml").read_text()).group(1)
+    runtime = (REPO / ".binder" / "runtime.txt").read_text().strip()
+    assert tuple(map(int, runtime.removeprefix("python-").split("."))) >= tuple(map(int, requires.split(".")))
+
+
+def test_repository_url_is_written_in_one_place():
+    """Only _config.yml names the repository (the workflow writes the built repository's URL into it)."""
+    url = yaml.safe_load((REPO / "_config.yml").read_text())["repository"]["url"]
+    owner_repo = re.match(r"https://github\.com/([^/]+/[^/]+?)/?$", url).group(1)
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    naming = [path for path in tracked.splitlines() if path != "_config.yml" and (REPO / path).is_file()
+              and owner_repo in (REPO / path).read_text(errors="ignore")]
+    assert not naming, f"{naming} name the repository {owner_repo}; derive it from _config.yml's repository.url"
+    workflow = (REPO / ".github" / "workflows" / "publish.yml").read_text()
+    assert "github.repository" in workflow and "_config.yml" in workflow
