@@ -278,7 +278,8 @@ def build_site(notebooks, output, stage, cache=CACHE):
     if stage.exists():
         shutil.rmtree(stage)
     (stage / "pypi").mkdir(parents=True)
-    shutil.copy(HERE / "jupyter-lite.json", stage / "jupyter-lite.json")
+    for name in ("jupyter-lite.json", "overrides.json"):  # site settings; File > Download in the notebook view
+        shutil.copy(HERE / name, stage / name)
     shutil.copy(comm, stage / "pypi" / comm.name)  # piplite installs comm when the kernel starts
     gdkit = build_gdkit_wheel(stage / "wheels")
     lock = assemble_pyodide(core, carrier, stage / "static" / "pyodide", extra_wheels=[gdkit])
