@@ -183,6 +183,18 @@ def errors_in(cells):
     return [f"{o['ename']}: {o['evalue'][:500]}" for c in cells for o in c["outputs"] if o["output_type"] == "error"]
 
 
+def test_published_site_serves_the_exercises_not_the_solutions(site):
+    """The site's assignment notebooks are exercises/ byte for byte; no solution notebook is published."""
+    files = SITE / "lite" / "files"
+    for folder in sorted((REPO / "exercises").iterdir()):
+        exercise = folder / f"{folder.name}.ipynb"
+        served = files / f"{folder.name}.ipynb"
+        assert served.read_bytes() == exercise.read_bytes(), f"{served} is not {exercise}"
+    published = {p.read_bytes() for p in files.rglob("*.ipynb")}
+    leaked = [p for p in (REPO / "solutions").glob("*/*.ipynb") if p.read_bytes() in published]
+    assert not leaked, f"solution notebooks in the published site: {leaked}"
+
+
 def test_offsite_requests_are_detected(lite_browser, offsite):
     """The detectors work: a page's request for another host is seen by Playwright, and one Playwright lets
     through reaches the recording proxy (and goes no further)."""
@@ -217,7 +229,7 @@ def test_solution_passes_its_checks_in_the_browser(name, solutions_site, context
     assert checks, f"solutions/{name} has no grade cells"
     page = context.new_page()
     start = time.monotonic()
-    page.goto(f"{solutions_site.url}notebooks/index.html?path=solutions/{name}/{name}.ipynb")
+    page.goto(f"{solutions_site.url}notebooks/index.html?path={name}.ipynb")
     wait_kernel(page)
     idle = time.monotonic() - start
     cells = run_all(page)
@@ -269,7 +281,7 @@ def test_exercise_work_persists_and_downloads(site, context, tmp_path):
     book = context.new_page()
     book.goto(f"{site.url}forward.html")
     link = book.locator("a.lite-link")
-    assert link.get_attribute("href") == f"lite/notebooks/index.html?path=exercises/{EXERCISE}/{EXERCISE}.ipynb"
+    assert link.get_attribute("href") == f"lite/notebooks/index.html?path={EXERCISE}.ipynb"
     link.click()
     book.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=KERNEL_TIMEOUT)
     wait_kernel(book)  # the student's view is fully loaded (no save racing the start-up)
@@ -292,7 +304,7 @@ def test_exercise_work_persists_and_downloads(site, context, tmp_path):
         book.get_by_role("menuitem", name="Download", exact=True).click()
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
-    assert saved.name == f"{EXERCISE}.ipynb"
+    assert saved.name == f"{EXERCISE}.ipynb", "students hand in the notebook under its original name"
     notebook = json.loads(saved.read_text())
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert mark in "".join(code[0]["source"]), "the downloaded notebook lacks the student's edit"

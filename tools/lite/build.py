@@ -254,9 +254,14 @@ def chapter_notebooks(build=REPO / "_build", book=REPO / "book"):
 
 
 def assignment_notebooks(folder):
-    """{site path: notebook} for `folder`/<assignment>/<assignment>.ipynb, e.g. exercises/01_forward/..."""
+    """{site path: notebook} for `folder`/<assignment>/<assignment>.ipynb, e.g. {"01_forward.ipynb": ...}.
+
+    Assignments sit at the root of the site's files: File > Download names the file after its whole path
+    (exercises/01_forward/01_forward.ipynb would download as exercises_01_forward_01_forward.ipynb), and
+    students hand in the notebook under its original name.
+    """
     folder = Path(folder)
-    found = {f"{folder.name}/{a.name}/{a.name}.ipynb": a / f"{a.name}.ipynb"
+    found = {f"{a.name}.ipynb": a / f"{a.name}.ipynb"
              for a in sorted(folder.iterdir()) if (a / f"{a.name}.ipynb").is_file()}
     if not found:
         raise SupplyError(f"no <assignment>/<assignment>.ipynb in {folder}")

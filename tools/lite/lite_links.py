@@ -3,7 +3,7 @@ notebook in the in-browser site (JupyterLite, built by tools/lite/build.py into 
 
 A chapter keeps writing only ``{download}`Download the exercise notebook <../exercises/A/A.ipynb>```; this
 extension adds " or open it in the browser" after every download link to ``exercises/A/A.ipynb``, pointing at
-``<jupyterlite_url>?path=exercises/A/A.ipynb``, where ``jupyterlite_url`` is the launch-button setting in
+``<jupyterlite_url>?path=A.ipynb`` (the site keeps assignments at its root, see tools/lite/build.py), where ``jupyterlite_url`` is the launch-button setting in
 _config.yml (one place for the site's address). Enabled in _config.yml (``sphinx: local_extensions``).
 """
 import re
@@ -32,7 +32,7 @@ def add_lite_links(app, doctree, docname):
         if match is None:
             continue
         name = match.group("name")
-        link = nodes.reference("", LINK_TEXT, refuri=f"{up}{url}?path=exercises/{name}/{name}.ipynb",
+        link = nodes.reference("", LINK_TEXT, refuri=f"{up}{url}?path={name}.ipynb",
                                classes=["lite-link"])
         parent = ref.parent
         position = parent.index(ref) + 1
