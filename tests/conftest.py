@@ -101,6 +101,15 @@ def book_build():
     return SimpleNamespace(returncode=proc.returncode, output=output, html=REPO / "_build" / "html")
 
 
+@pytest.fixture(scope="session")
+def playwright():
+    """Playwright's sync API, started once for the whole session (a second start in the same process fails:
+    "using Playwright Sync API inside the asyncio loop"); every browser fixture launches from this one."""
+    sync_api = require("playwright.sync_api", hint="pip install playwright (never `playwright install`)")
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
 def toc_page_names(toc_path=BOOK / "_toc.yml"):
     """Names of every page in the table of contents (root first, reading order), e.g. ``["intro", "api"]``.
 

@@ -37,14 +37,12 @@ IMAGES_JS = """() => Array.from(document.querySelectorAll("article img")).map(im
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(playwright):
     """One headless Debian Chromium for the whole session, driven by Playwright."""
-    sync_api = require("playwright.sync_api", hint="pip install playwright (never `playwright install`)")
     chromium = require("chromium", exe=True, hint="apt-get install -y chromium (or run .ci/run)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -158,25 +158,24 @@ def test_exports_use_the_gradebook_and_the_roster(sample):
 
 
 @pytest.mark.slow
-def test_report_pages_open_offline_in_chromium(sample):
-    sync_api = require("playwright.sync_api", hint="pip install playwright (never `playwright install`)")
+def test_report_pages_open_offline_in_chromium(sample, playwright):
     chromium = require("chromium", exe=True, hint="apt-get install -y chromium")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            for name, figures in (("index", 1), (A, 3)):
-                page = browser.new_page()
-                requests, errors = [], []
-                page.on("request", lambda r: requests.append(r.url))
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.goto((sample["report"] / f"{name}.html").as_uri(), wait_until="load")
-                images = page.evaluate("() => Array.from(document.images).map(i => [i.alt, i.naturalWidth, "
-                                       "i.src.slice(0, 22)])")
-                assert len(images) == figures and all(width > 100 for _, width, _ in images), images
-                assert {src for _, _, src in images} == {"data:image/png;base64,"}
-                assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
-                assert errors == []
-                page.close()
-        finally:
-            browser.close()
+    # Playwright from conftest's session fixture: a second sync_playwright() in the process would fail.
+    browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    try:
+        for name, figures in (("index", 1), (A, 3)):
+            page = browser.new_page()
+            requests, errors = [], []
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto((sample["report"] / f"{name}.html").as_uri(), wait_until="load")
+            images = page.evaluate("() => Array.from(document.images).map(i => [i.alt, i.naturalWidth, "
+                                   "i.src.slice(0, 22)])")
+            assert len(images) == figures and all(width > 100 for _, width, _ in images), images
+            assert {src for _, _, src in images} == {"data:image/png;base64,"}
+            assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+            assert errors == []
+            page.close()
+    finally:
+        browser.close()

@@ -91,17 +91,15 @@ def offsite():
 
 
 @pytest.fixture(scope="session")
-def lite_browser(offsite):
+def lite_browser(playwright, offsite):
     """Headless Debian Chromium whose every request to a host other than 127.0.0.1 goes to `offsite`."""
-    sync_api = require("playwright.sync_api", hint="pip install playwright (never `playwright install`)")
     chromium = require("chromium", exe=True, hint="apt-get install -y chromium (or run .ci/run)")
     args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync",
             f"--proxy-server=http://127.0.0.1:{offsite.port}"]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=args)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=args)
+    yield browser
+    browser.close()
 
 
 def _build(args, what):

@@ -15,6 +15,7 @@ README.md beside this file says where each artefact comes from and how to update
 """
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -206,13 +207,14 @@ def assemble_pyodide(core, carrier, out, extra_wheels=(), wanted=PYODIDE_PACKAGE
 
 
 def build_gdkit_wheel(dest):
-    """gdkit's wheel, built from this checkout (no download: the venv's setuptools)."""
+    """gdkit's wheel, built from this checkout (with the venv's setuptools when it has one: no download)."""
     dest.mkdir(parents=True, exist_ok=True)
     for old in dest.glob("gdkit-*.whl"):
         old.unlink()
-    with tempfile.TemporaryDirectory() as scratch:  # keep build/ and *.egg-info churn out of the repository
+    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+    with tempfile.TemporaryDirectory() as scratch:
         run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
-             "--no-build-isolation", "--wheel-dir", dest, REPO], env={**os.environ, "TMPDIR": scratch})
+             *isolation, "--wheel-dir", dest, REPO], env={**os.environ, "TMPDIR": scratch})
     (wheel,) = dest.glob("gdkit-*.whl")
     return wheel
 
