@@ -166,6 +166,33 @@ class Sequential:
         self._params = [p for layer in self.layers for p in layer.params]
 
     @property
+    def weights(self):
+        """All the model's arrays, live (not copies), as Keras's ``model.weights``; copies: :meth:`get_weights`."""
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        """The arrays gradient descent updates (weights and biases), live, as Keras's ``model.trainable_weights``."""
+        return list(self._params)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name (``"dense_1"``) or position, as Keras's ``model.get_layer``."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}.")
+
+    def pop(self):
+        """Remove the last layer and return it, as Keras's ``model.pop()`` (compile again before training)."""
+        if not self.layers:
+            raise ValueError("pop: the model has no layers.")
+        layer = self.layers.pop()
+        self._params = [p for other in self.layers for p in other.params]
+        return layer
+
+    @property
     def input_shape(self):
         """``(None, *shape of one example)``, as Keras's ``model.input_shape`` (None until known)."""
         return None if self._input_shape is None else (None,) + self._input_shape
@@ -175,14 +202,20 @@ class Sequential:
         """``(None, units of the last layer)`` once built, as Keras's ``model.output_shape``."""
         return (None, self.layers[-1].output_dim) if self.built else None
 
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, loss_weights=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Choose the optimizer, the loss and the metrics (names or objects), as in Keras.
 
         An optimizer given by name is Keras's (``"rmsprop"``: learning rate 0.001, rho 0.9, epsilon 1e-7 inside the
         root; see :func:`gdkit.optimizers.get`); pass an object, e.g. ``gdkit.optimizers.Adam(0.01)``, to choose.
         As in Keras, ``metrics`` ignore ``sample_weight``/``class_weight`` and ``weighted_metrics`` are weighted
-        means (a name given in both is logged as ``weighted_<name>`` the second time).
+        means (a name given in both is logged as ``weighted_<name>`` the second time). Keras's execution options
+        (``run_eagerly``, ``steps_per_execution``, ``jit_compile``, ``auto_scale_loss``) are accepted and change
+        nothing here: gdkit always runs eagerly in NumPy.
         """
+        if loss_weights is not None:
+            raise ValueError("compile(loss_weights=...) weighs the losses of a model with several outputs; a gdkit "
+                             "Sequential has one output, so leave it out.")
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='mse', 'binary_crossentropy' or "
                              "'categorical_crossentropy'.")

@@ -522,3 +522,18 @@ def test_metric_names_keras_has_and_gdkit_lacks_say_so():
     assert gdkit.metrics.get("sparse_categorical_accuracy")[1] is gdkit.metrics.categorical_accuracy
     with pytest.raises(ValueError, match="'AUC'. Keras has it, but gdkit does not implement it"):
         gdkit.metrics.get("AUC")
+
+
+def test_model_weights_get_layer_pop_and_compile_options_as_keras():
+    model = binary_model()
+    assert [w.shape for w in model.weights] == [(4, 6), (6,), (6, 1), (1,)]
+    assert model.weights[0] is model.layers[0].W and model.trainable_weights[2] is model.layers[1].W
+    assert model.get_layer("dense_1") is model.layers[1] and model.get_layer(index=0) is model.layers[0]
+    with pytest.raises(ValueError, match=r"no layer named 'dense_7'; the layers are \['dense', 'dense_1'\]"):
+        model.get_layer("dense_7")
+    model.compile(optimizer="adam", loss="binary_crossentropy", jit_compile=False, run_eagerly=True,
+                  steps_per_execution=1)
+    with pytest.raises(ValueError, match="several outputs"):
+        model.compile(optimizer="adam", loss="mse", loss_weights=[1.0])
+    last = model.pop()
+    assert last.name == "dense_1" and len(model.layers) == 1 and len(model.trainable_weights) == 2
