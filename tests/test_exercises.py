@@ -15,7 +15,7 @@ sys.path.insert(0, str(REPO / "tools"))
 from generate_exercises import assignments, nbgrader_env  # noqa: E402
 
 ASSIGNMENTS = ["01_forward", "02_loss", "03_backprop", "04_gradient_descent", "05_momentum", "06_pathologies",
-               "07_practice"]
+               "07_practice", "08_normalization"]
 
 
 def _notebook(folder, assignment):

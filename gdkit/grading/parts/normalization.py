@@ -1,0 +1,672 @@
+"""Parts of assignment 08_normalization (chapters: normalisation, regularisation and weight decay, tuning and
+debugging): batch normalisation forward (training and inference) and backward, its running averages, dropout
+forward and backward with an ``rng``, one AdamW step and a warm-up schedule.
+
+Every contract takes and returns plain arrays (no caches or state objects), so that the student's function is
+called directly on the test inputs: the references below wrap gdkit's ``nn.batchnorm_forward`` /
+``batchnorm_backward`` / ``moving_average_update`` / ``dropout_forward``, ``optimizers.adamw_update`` and
+``schedules.LinearWarmup`` into those contracts.
+"""
+import numpy as np
+
+from ... import nn, optimizers, schedules
+from ..core import Mistake, Part
+from ._common import Case, cases_from, normal
+
+A = "08_normalization"
+EPS = 1e-3
+
+
+# ---- batch normalisation: training-mode forward ------------------------------------------------------------------
+def batchnorm_train(X, gamma, beta, epsilon=EPS):
+    """Reference: (Y, batch mean, biased batch variance) of batch normalisation in training mode."""
+    Y, cache = nn.batchnorm_forward(X, gamma, beta, training=True, epsilon=epsilon)
+    return Y, cache.mean, cache.var
+
+
+def _bn_cases(rng, hidden, with_running=False):
+    def case(n, d, label, dtype=np.float64, shift=0.0, scale=1.0, zero_column=False, epsilon=None):
+        X = (normal(rng, n, d, scale=scale) + shift).astype(dtype)
+        if zero_column:
+            X[:, 0] = 0.0
+        gamma = (1.0 + 0.5 * rng.standard_normal(d)).astype(dtype)
+        beta = normal(rng, d, dtype=dtype)
+        args = (X, gamma, beta)
+        if with_running:
+            args += ((shift + normal(rng, d, scale=0.3 * scale)).astype(dtype),
+                     (scale ** 2 * rng.uniform(0.5, 2.0, d)).astype(dtype))
+        kwargs = {} if epsilon is None else {"epsilon": epsilon}
+        return Case(args, kwargs, label=label)
+    visible = [case(6, 3, "a batch of 6 examples, 3 features"),
+               case(5, 4, "features far from zero mean, small variance", shift=20.0, scale=0.05, epsilon=1e-5),
+               case(4, 2, "float32 input", dtype=np.float32)]
+    extra = [case(32, 7, "a batch of 32, 7 features", scale=3.0),
+             case(2, 5, "a batch of two", epsilon=0.1),
+             case(8, 3, "a feature that is constant 0 (variance 0)", zero_column=True),
+             case(10, 1, "one feature, epsilon 1e-5", shift=-4.0, scale=0.1, epsilon=1e-5),
+             case(16, 6, "float32, large values", dtype=np.float32, shift=1000.0, scale=50.0)]
+    return cases_from(visible, extra, hidden)
+
+
+def _train_cases(rng, hidden):
+    return _bn_cases(rng, hidden)
+
+
+def _bn_parts(X, epsilon, ddof=0):
+    mean = X.mean(axis=0)
+    var = X.var(axis=0, ddof=ddof)
+    return mean, var
+
+
+def _train_unbiased(X, gamma, beta, epsilon=EPS):
+    mean, var = _bn_parts(X, epsilon, ddof=1)
+    return gamma * (X - mean) / np.sqrt(var + epsilon) + beta, mean, var
+
+
+def _train_eps_outside(X, gamma, beta, epsilon=EPS):
+    mean, var = _bn_parts(X, epsilon)
+    return gamma * (X - mean) / (np.sqrt(var) + epsilon) + beta, mean, var
+
+
+def _train_no_eps(X, gamma, beta, epsilon=EPS):
+    mean, var = _bn_parts(X, epsilon)
+    return gamma * (X - mean) / np.sqrt(var) + beta, mean, var
+
+
+def _train_rows(X, gamma, beta, epsilon=EPS):
+    mean = X.mean(axis=1, keepdims=True)
+    var = X.var(axis=1, keepdims=True)
+    return gamma * (X - mean) / np.sqrt(var + epsilon) + beta, mean.ravel(), var.ravel()
+
+
+def _train_std(X, gamma, beta, epsilon=EPS):
+    Y, mean, var = batchnorm_train(X, gamma, beta, epsilon)
+    return Y, mean, np.sqrt(var + epsilon)
+
+
+def _train_swapped(X, gamma, beta, epsilon=EPS):
+    Y, mean, var = batchnorm_train(X, beta, gamma, epsilon)
+    return Y, mean, var
+
+
+def _train_no_affine(X, gamma, beta, epsilon=EPS):
+    _, mean, var = batchnorm_train(X, gamma, beta, epsilon)
+    return (X - mean) / np.sqrt(var + epsilon), mean, var
+
+
+def _train_var_not_centred(X, gamma, beta, epsilon=EPS):
+    mean = X.mean(axis=0)
+    var = (X * X).mean(axis=0)
+    return gamma * (X - mean) / np.sqrt(var + epsilon) + beta, mean, var
+
+
+# ---- batch normalisation at inference --------------------------------------------------------------------------
+def batchnorm_inference(X, gamma, beta, running_mean, running_var, epsilon=EPS):
+    """Reference: batch normalisation at inference, with the running averages."""
+    Y, _ = nn.batchnorm_forward(X, gamma, beta, running_mean, running_var, training=False, epsilon=epsilon)
+    return Y
+
+
+def _inference_cases(rng, hidden):
+    cases = _bn_cases(rng, hidden, with_running=True)
+    # a batch of one: batch statistics would give beta whatever the input
+    X = normal(rng, 1, 4)
+    one = Case((X, 1.0 + 0.3 * normal(rng, 4), normal(rng, 4), normal(rng, 4), rng.uniform(0.5, 2.0, 4)),
+               label="a batch of one example")
+    return cases[:1] + [one] + cases[1:]
+
+
+def _inference_batch_stats(X, gamma, beta, running_mean, running_var, epsilon=EPS):
+    return batchnorm_train(X, gamma, beta, epsilon)[0]
+
+
+def _inference_var_as_std(X, gamma, beta, running_mean, running_var, epsilon=EPS):
+    return gamma * (X - running_mean) / (running_var + epsilon) + beta
+
+
+def _inference_eps_outside(X, gamma, beta, running_mean, running_var, epsilon=EPS):
+    return gamma * (X - running_mean) / (np.sqrt(running_var) + epsilon) + beta
+
+
+def _inference_no_affine(X, gamma, beta, running_mean, running_var, epsilon=EPS):
+    return (X - running_mean) / np.sqrt(running_var + epsilon)
+
+
+def _inference_swapped_stats(X, gamma, beta, running_mean, running_var, epsilon=EPS):
+    return gamma * (X - running_var) / np.sqrt(np.abs(running_mean) + epsilon) + beta
+
+
+# ---- batch normalisation backward (training mode) ----------------------------------------------------------------
+def batchnorm_grads(dY, X, gamma, epsilon=EPS):
+    """Reference: (dX, dgamma, dbeta) of training-mode batch normalisation of X (beta does not matter)."""
+    _, cache = nn.batchnorm_forward(X, gamma, np.zeros_like(gamma), training=True, epsilon=epsilon)
+    return nn.batchnorm_backward(dY, cache)
+
+
+def _backward_cases(rng, hidden):
+    out = []
+    for case in _bn_cases(rng, hidden):
+        X, gamma, _ = case.args
+        out.append(Case((normal(rng, *X.shape, dtype=X.dtype), X, gamma), case.kwargs, label=case.label))
+    return out
+
+
+def _bn_pieces(X, gamma, epsilon):
+    mean = X.mean(axis=0)
+    inv_std = 1.0 / np.sqrt(X.var(axis=0) + epsilon)
+    return (X - mean) * inv_std, inv_std
+
+
+def _backward_constants(dY, X, gamma, epsilon=EPS):
+    X_hat, inv_std = _bn_pieces(X, gamma, epsilon)
+    return dY * gamma * inv_std, np.sum(dY * X_hat, axis=0), dY.sum(axis=0)
+
+
+def _backward_no_projection(dY, X, gamma, epsilon=EPS):
+    X_hat, inv_std = _bn_pieces(X, gamma, epsilon)
+    dX_hat = dY * gamma
+    return inv_std * (dX_hat - dX_hat.mean(axis=0)), np.sum(dY * X_hat, axis=0), dY.sum(axis=0)
+
+
+def _backward_no_centring(dY, X, gamma, epsilon=EPS):
+    X_hat, inv_std = _bn_pieces(X, gamma, epsilon)
+    dX_hat = dY * gamma
+    return (inv_std * (dX_hat - X_hat * np.mean(dX_hat * X_hat, axis=0)), np.sum(dY * X_hat, axis=0),
+            dY.sum(axis=0))
+
+
+def _backward_dgamma_sum(dY, X, gamma, epsilon=EPS):
+    dX, _, dbeta = batchnorm_grads(dY, X, gamma, epsilon)
+    return dX, dY.sum(axis=0), dbeta
+
+
+def _backward_dgamma_raw_x(dY, X, gamma, epsilon=EPS):
+    dX, _, dbeta = batchnorm_grads(dY, X, gamma, epsilon)
+    return dX, np.sum(dY * X, axis=0), dbeta
+
+
+def _backward_swapped_params(dY, X, gamma, epsilon=EPS):
+    dX, dgamma, dbeta = batchnorm_grads(dY, X, gamma, epsilon)
+    return dX, dbeta, dgamma
+
+
+def _backward_no_gamma(dY, X, gamma, epsilon=EPS):
+    dX, dgamma, dbeta = batchnorm_grads(dY, X, np.ones_like(gamma), epsilon)
+    return dX, np.sum(dY * _bn_pieces(X, gamma, epsilon)[0], axis=0), dbeta
+
+
+def _backward_unbiased(dY, X, gamma, epsilon=EPS):
+    N = len(X)
+    mean = X.mean(axis=0)
+    inv_std = 1.0 / np.sqrt(X.var(axis=0, ddof=1) + epsilon)
+    X_hat = (X - mean) * inv_std
+    dX_hat = dY * gamma
+    dX = inv_std / N * (N * dX_hat - dX_hat.sum(axis=0) - X_hat * np.sum(dX_hat * X_hat, axis=0) * N / (N - 1))
+    return dX, np.sum(dY * X_hat, axis=0), dY.sum(axis=0)
+
+
+def _backward_mean_params(dY, X, gamma, epsilon=EPS):
+    dX, dgamma, dbeta = batchnorm_grads(dY, X, gamma, epsilon)
+    return dX, dgamma / len(X), dbeta / len(X)
+
+
+# ---- running averages --------------------------------------------------------------------------------------------
+def running_update(running_mean, running_var, X, momentum=0.99):
+    """Reference: the running mean and variance after folding in the batch X (Keras's momentum convention, the
+    biased batch variance the forward pass normalised with)."""
+    _, cache = nn.batchnorm_forward(X, np.ones(X.shape[1]), np.zeros(X.shape[1]), training=True)
+    return (nn.moving_average_update(running_mean, cache.mean, momentum),
+            nn.moving_average_update(running_var, cache.var, momentum))
+
+
+def _running_cases(rng, hidden):
+    def case(n, d, momentum, label, shift=0.0, scale=1.0):
+        X = normal(rng, n, d, scale=scale) + shift
+        return Case((normal(rng, d), rng.uniform(0.5, 2.0, d), X), {"momentum": momentum}, label=label)
+    visible = [case(8, 3, 0.9, "momentum 0.9, a batch of 8"), case(5, 2, 0.99, "momentum 0.99", shift=3.0)]
+    extra = [case(2, 4, 0.5, "a batch of two, momentum 0.5"), case(64, 5, 0.99, "a batch of 64", scale=4.0),
+             case(10, 1, 0.0, "momentum 0: the batch statistics replace the averages"),
+             case(6, 3, 1.0, "momentum 1: the averages do not move")]
+    return cases_from(visible, extra, hidden)
+
+
+def _running_torch(running_mean, running_var, X, momentum=0.99):
+    return running_update(running_mean, running_var, X, 1.0 - momentum)
+
+
+def _running_unbiased(running_mean, running_var, X, momentum=0.99):
+    return (momentum * running_mean + (1 - momentum) * X.mean(axis=0),
+            momentum * running_var + (1 - momentum) * X.var(axis=0, ddof=1))
+
+
+def _running_std(running_mean, running_var, X, momentum=0.99):
+    return (momentum * running_mean + (1 - momentum) * X.mean(axis=0),
+            momentum * running_var + (1 - momentum) * X.std(axis=0))
+
+
+def _running_replace(running_mean, running_var, X, momentum=0.99):
+    return X.mean(axis=0), X.var(axis=0)
+
+
+# ---- dropout --------------------------------------------------------------------------------------------------
+def dropout_keep(X, rate, rng=None, training=True):
+    """Reference: (Y, keep) of inverted dropout; keep is the boolean mask rng.random(X.shape) >= rate (all True
+    at inference or for rate 0)."""
+    Y, cache = nn.dropout_forward(X, rate, rng=rng, training=training)
+    keep = np.ones(np.shape(X), dtype=bool) if cache.mask is None else cache.mask != 0
+    return Y, keep
+
+
+def _dropout_cases(rng, hidden):
+    def case(shape, rate, seed, label, training=True, dtype=np.float64):
+        return Case((normal(rng, *shape, dtype=dtype), rate, seed), {"training": training}, label=label)
+    visible = [case((6, 4), 0.3, 1, "rate 0.3, rng seed 1"), case((5, 3), 0.2, 7, "rate 0.2 (a fifth dropped)"),
+               case((4, 4), 0.5, 3, "inference (training=False)", training=False)]
+    extra = [case((20, 10), 0.8, 11, "rate 0.8 (most units dropped)"), case((1, 6), 0.3, 5, "a batch of one"),
+             case((7, 5), 0.0, 2, "rate 0: nothing dropped"), case((8, 3), 0.25, 4, "float32", dtype=np.float32),
+             case((10, 5), 0.9, 6, "inference at rate 0.9", training=False),
+             case((3, 3, 2), 0.5, 8, "a 3-D array")]
+    return cases_from(visible, extra, hidden)
+
+
+def _draw(X, rng):
+    return np.random.default_rng(rng).random(np.shape(X))
+
+
+def _dropout_no_rescale(X, rate, rng=None, training=True):
+    if not training:
+        return X, np.ones(X.shape, dtype=bool)
+    keep = _draw(X, rng) >= rate
+    return X * keep, keep
+
+
+def _dropout_times_keep_prob(X, rate, rng=None, training=True):
+    if not training:
+        return X, np.ones(X.shape, dtype=bool)
+    keep = _draw(X, rng) >= rate
+    return X * keep * (1 - rate), keep
+
+
+def _dropout_rate_is_keep(X, rate, rng=None, training=True):
+    if not training or rate == 0:
+        return X, np.ones(X.shape, dtype=bool)
+    keep = _draw(X, rng) < rate
+    return X * keep / rate, keep
+
+
+def _dropout_active_at_test(X, rate, rng=None, training=True):
+    return dropout_keep(X, rate, rng=rng, training=True)
+
+
+def _dropout_scaled_at_test(X, rate, rng=None, training=True):
+    if training:
+        return dropout_keep(X, rate, rng=rng)
+    return X * (1 - rate), np.ones(X.shape, dtype=bool)
+
+
+def _dropout_other_draw(X, rate, rng=None, training=True):
+    if not training or rate == 0:
+        return X, np.ones(X.shape, dtype=bool)
+    keep = _draw(X, rng) < 1 - rate
+    return X * keep / (1 - rate), keep
+
+
+def _dropout_dropped_mask(X, rate, rng=None, training=True):
+    Y, keep = dropout_keep(X, rate, rng=rng, training=training)
+    return Y, ~keep if training and rate else keep
+
+
+def _explain_dropout(expected, actual):
+    if not isinstance(actual, tuple) or len(actual) != 2 or not all(isinstance(a, np.ndarray) for a in actual):
+        return "dropout_forward must return the pair (Y, keep): the output and the boolean mask of kept entries"
+    (Y, keep), (Y_s, keep_s) = expected, actual
+    if Y_s.shape != Y.shape or keep_s.shape != keep.shape:
+        return f"Y and keep must have the shape of X, {Y.shape}; got {Y_s.shape} and {keep_s.shape}"
+    if not np.array_equal(keep_s.astype(bool), keep):
+        return ("your mask is not the one the contract draws: keep = rng.random(X.shape) >= rate, with rng = "
+                "np.random.default_rng(rng), the generator made from the given rng (not np.random's global one, "
+                "nor a draw of another shape or order); at inference keep is all True")
+    return "Y is wrong where the mask keeps the entry: survivors are X / (1 - rate), dropped entries 0"
+
+
+# ---- dropout backward ----------------------------------------------------------------------------------------
+def dropout_grad(dY, keep, rate):
+    """Reference: the gradient of inverted dropout with the mask ``keep`` (boolean, True kept)."""
+    return nn.dropout_backward(dY, nn.DropoutCache(None if rate == 0 else keep / (1.0 - rate)))
+
+
+def _dropout_backward_cases(rng, hidden):
+    def case(shape, rate, label, dtype=np.float64):
+        keep = rng.random(shape) >= rate
+        return Case((normal(rng, *shape, dtype=dtype), keep, rate), label=label)
+    visible = [case((6, 4), 0.3, "rate 0.3"), case((5, 3), 0.5, "rate 0.5")]
+    extra = [case((20, 10), 0.8, "rate 0.8"), case((1, 6), 0.3, "a batch of one"),
+             case((8, 3), 0.25, "float32", dtype=np.float32), case((3, 3, 2), 0.5, "a 3-D array")]
+    return cases_from(visible, extra, hidden)
+
+
+def _dropout_backward_no_rescale(dY, keep, rate):
+    return dY * keep
+
+
+def _dropout_backward_rate_is_keep(dY, keep, rate):
+    return dY * keep / rate
+
+
+def _dropout_backward_times_keep_prob(dY, keep, rate):
+    return dY * keep * (1 - rate)
+
+
+def _dropout_backward_identity(dY, keep, rate):
+    return dY / (1 - rate)
+
+
+def _dropout_backward_inverted_mask(dY, keep, rate):
+    return dY * ~keep / (1 - rate)
+
+
+def _explain_dropout_backward(expected, actual):
+    if isinstance(actual, np.ndarray) and actual.shape == expected.shape:
+        nonzero_expected, nonzero_actual = expected != 0, actual != 0
+        if not np.array_equal(nonzero_expected, nonzero_actual):
+            return ("the gradient flows through other entries than the forward pass kept: use the mask keep that "
+                    "the forward pass drew (passed to you), never a new draw: a dropped unit contributed nothing, "
+                    "so it gets no gradient")
+    return "dX is wrong: it is dY where the forward pass kept the entry, scaled as the forward pass scaled it"
+
+
+# ---- AdamW ----------------------------------------------------------------------------------------------------
+def adamw_step(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    """Reference: (new param, new m, new v) after AdamW's step number t; the arguments are not changed."""
+    param, m, v = (np.array(a, dtype=np.result_type(a, np.float32), copy=True) for a in (param, m, v))
+    state = optimizers.AdamState(m, v, None, np.empty_like(param))
+    optimizers.adamw_update(param, np.asarray(grad), state, learning_rate=learning_rate, t=t,
+                            weight_decay=weight_decay, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+    return param, m, v
+
+
+def _adamw_cases(rng, hidden):
+    def case(shape, t, lr, wd, label, dtype=np.float64, first=False, **options):
+        param = normal(rng, *shape, dtype=dtype)
+        m = np.zeros(shape, dtype) if first else normal(rng, *shape, scale=0.1, dtype=dtype)
+        v = np.zeros(shape, dtype) if first else (rng.uniform(0.001, 0.05, shape)).astype(dtype)
+        return Case((param, normal(rng, *shape, dtype=dtype), m, v, t),
+                    {"learning_rate": lr, "weight_decay": wd, **options}, label=label)
+    visible = [case((3, 2), 1, 0.01, 0.1, "the first step (t = 1, m = v = 0)", first=True),
+               case((4,), 5, 0.001, 0.01, "step 5 with earlier moments")]
+    extra = [case((6, 3), 100, 0.1, 0.5, "step 100, large decay"), case((1, 1), 2, 0.05, 0.0, "no decay"),
+             case((5, 4), 3, 0.003, 0.05, "float32", dtype=np.float32),
+             case((2, 3), 7, 0.01, 0.1, "other betas and epsilon", beta_1=0.5, beta_2=0.9, epsilon=1e-3),
+             case((3, 3), 1, 1.0, 0.3, "a large learning rate, first step", first=True)]
+    return cases_from(visible, extra, hidden)
+
+
+def _adam_step(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon, correct=True, t_used=None):
+    t_used = t if t_used is None else t_used
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad * grad
+    m_hat = m / (1 - beta_1 ** t_used) if correct else m
+    v_hat = v / (1 - beta_2 ** t_used) if correct else v
+    return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
+def _adamw_l2(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _adam_step(param, grad + weight_decay * param, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+def _adamw_decay_after(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                       epsilon=1e-8):
+    param, m, v = _adam_step(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+    return param * (1 - learning_rate * weight_decay), m, v
+
+
+def _adamw_decay_no_lr(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                       epsilon=1e-8):
+    return _adam_step(param * (1 - weight_decay), grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+def _adamw_no_decay(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                    epsilon=1e-8):
+    return _adam_step(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+def _adamw_no_correction(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                         epsilon=1e-8):
+    return _adam_step(param * (1 - learning_rate * weight_decay), grad, m, v, t, learning_rate, beta_1, beta_2,
+                      epsilon, correct=False)
+
+
+def _adamw_t_plus_one(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                      epsilon=1e-8):
+    return _adam_step(param * (1 - learning_rate * weight_decay), grad, m, v, t, learning_rate, beta_1, beta_2,
+                      epsilon, t_used=t + 1)
+
+
+def _adamw_decay_through_m(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                           epsilon=1e-8):
+    p, m, v = _adam_step(param, grad + weight_decay * param, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+    return p - learning_rate * weight_decay * param, m, v
+
+
+# ---- warm-up ---------------------------------------------------------------------------------------------------
+def warmup_rates(steps, peak, warmup_steps, decay_steps):
+    """Reference: the learning rates of steps 0 .. steps-1 of a linear warm-up to ``peak`` over ``warmup_steps``
+    steps followed by a cosine decay over ``decay_steps`` steps (gdkit's LinearWarmup(CosineDecay(...)))."""
+    schedule = schedules.LinearWarmup(schedules.CosineDecay(peak, decay_steps), warmup_steps)
+    return np.array([schedule(t) for t in range(steps)])
+
+
+def _warmup_cases(rng, hidden):
+    def case(steps, peak, warmup, decay, label):
+        return Case((steps, peak, warmup, decay), label=label)
+    visible = [case(12, 0.1, 4, 6, "4 warm-up steps, then 6 of decay"), case(30, 0.003, 10, 10, "peak 0.003")]
+    extra = [case(5, 1.0, 1, 3, "a single warm-up step"), case(8, 0.5, 10, 5, "stopped during the warm-up"),
+             case(200, 0.01, 50, 100, "a long schedule that ends on its floor"),
+             case(1, 0.2, 3, 3, "only the first step")]
+    return cases_from(visible, extra, hidden)
+
+
+def _cosine(peak, decay_steps, t):
+    return peak * 0.5 * (1 + np.cos(np.pi * min(t, decay_steps) / decay_steps))
+
+
+def _warmup_from_zero(steps, peak, warmup_steps, decay_steps):
+    return np.array([peak * t / warmup_steps if t < warmup_steps else _cosine(peak, decay_steps, t - warmup_steps)
+                     for t in range(steps)])
+
+
+def _warmup_not_shifted(steps, peak, warmup_steps, decay_steps):
+    return np.array([peak * (t + 1) / warmup_steps if t < warmup_steps else _cosine(peak, decay_steps, t)
+                     for t in range(steps)])
+
+
+def _warmup_shift_by_one_less(steps, peak, warmup_steps, decay_steps):
+    return np.array([peak * (t + 1) / warmup_steps if t < warmup_steps else
+                     _cosine(peak, decay_steps, t - warmup_steps + 1) for t in range(steps)])
+
+
+def _warmup_one_step_longer(steps, peak, warmup_steps, decay_steps):
+    return np.array([peak * (t + 1) / (warmup_steps + 1) if t < warmup_steps else
+                     _cosine(peak, decay_steps, t - warmup_steps) for t in range(steps)])
+
+
+def _warmup_no_decay(steps, peak, warmup_steps, decay_steps):
+    return np.array([peak * min(t + 1, warmup_steps) / warmup_steps for t in range(steps)])
+
+
+_BN_FORBIDDEN = (nn.batchnorm_forward, nn.batchnorm_backward)
+
+PARTS = (
+    Part(A, "test_batchnorm_forward", "batchnorm_forward", batchnorm_train, _train_cases, points=2,
+         forbidden=_BN_FORBIDDEN, rtol=1e-6, atol=1e-9,
+         mistakes=(
+             Mistake("unbiased", _train_unbiased,
+                     "your batch variance divides by N - 1 (the unbiased estimate, np.var(ddof=1)); batch "
+                     "normalisation normalises with the variance of the numbers in the batch, divided by N"),
+             Mistake("eps_outside", _train_eps_outside,
+                     "epsilon is outside the square root: the contract divides by sqrt(var + epsilon), not "
+                     "sqrt(var) + epsilon"),
+             Mistake("no_eps", _train_no_eps,
+                     "your normalisation ignores epsilon: divide by sqrt(var + epsilon), which also keeps a "
+                     "constant feature (variance 0) finite"),
+             Mistake("rows", _train_rows,
+                     "you normalised each example over its features (axis 1, layer normalisation); batch "
+                     "normalisation normalises each feature over the batch (axis 0)"),
+             Mistake("std", _train_std,
+                     "the third value you returned is the standard deviation sqrt(var + epsilon); the contract "
+                     "returns the batch variance itself (biased, without epsilon)"),
+             Mistake("swapped", _train_swapped,
+                     "gamma and beta are swapped: gamma scales the normalised input, beta shifts it"),
+             Mistake("no_affine", _train_no_affine,
+                     "your Y is the normalised input without the learned scale and shift: Y = gamma * X_hat + beta"),
+             Mistake("uncentred", _train_var_not_centred,
+                     "your variance is the mean of X**2, not of (X - mean)**2: centre before squaring"),
+         )),
+    Part(A, "test_batchnorm_inference", "batchnorm_inference", batchnorm_inference, _inference_cases, points=1,
+         forbidden=_BN_FORBIDDEN, rtol=1e-6, atol=1e-9,
+         mistakes=(
+             Mistake("batch_stats", _inference_batch_stats,
+                     "at inference you normalised with the statistics of the batch; use running_mean and "
+                     "running_var, so that an example's output does not depend on the other examples of its "
+                     "batch (a batch of one would always give beta)"),
+             Mistake("var_as_std", _inference_var_as_std,
+                     "you divided by running_var + epsilon: running_var is a variance, divide by its square root "
+                     "sqrt(running_var + epsilon)"),
+             Mistake("eps_outside", _inference_eps_outside,
+                     "epsilon is outside the square root: divide by sqrt(running_var + epsilon), as in training"),
+             Mistake("no_affine", _inference_no_affine,
+                     "your output lacks the learned scale and shift: Y = gamma * X_hat + beta at inference too"),
+             Mistake("swapped_stats", _inference_swapped_stats,
+                     "running_mean and running_var are swapped: subtract the mean, divide by the root of the "
+                     "variance"),
+         )),
+    Part(A, "test_batchnorm_backward", "batchnorm_backward", batchnorm_grads, _backward_cases, points=3,
+         forbidden=_BN_FORBIDDEN, rtol=1e-5, atol=1e-8,
+         mistakes=(
+             Mistake("constants", _backward_constants,
+                     "your dX treats the batch mean and variance as constants (dX = dY * gamma / sqrt(var + eps), "
+                     "the inference gradient); in training every output depends on every input through them: "
+                     "differentiate through the mean and the variance too"),
+             Mistake("no_projection", _backward_no_projection,
+                     "your dX differentiates through the mean but not through the variance: the term along "
+                     "X_hat is missing"),
+             Mistake("no_centring", _backward_no_centring,
+                     "your dX differentiates through the variance but not through the mean: the gradient's batch "
+                     "mean is not removed"),
+             Mistake("dgamma_sum", _backward_dgamma_sum,
+                     "your dgamma is the sum of dY; gamma multiplies X_hat, so dgamma = sum over the batch of "
+                     "dY * X_hat"),
+             Mistake("dgamma_raw", _backward_dgamma_raw_x,
+                     "your dgamma multiplies dY by the raw input X; gamma multiplies the normalised X_hat"),
+             Mistake("swapped", _backward_swapped_params,
+                     "dgamma and dbeta are swapped: beta is added (dbeta = sum dY), gamma multiplies X_hat"),
+             Mistake("no_gamma", _backward_no_gamma,
+                     "your dX forgets gamma: the gradient reaching X_hat is dY * gamma"),
+             Mistake("unbiased", _backward_unbiased,
+                     "your backward pass uses the variance divided by N - 1; the forward pass normalises with "
+                     "the variance divided by N, and its gradient must match"),
+             Mistake("mean_params", _backward_mean_params,
+                     "your dgamma and dbeta are averaged over the batch; they are sums: each example adds its "
+                     "contribution (dY is already the gradient of the mean loss)"),
+         )),
+    Part(A, "test_running_update", "running_update", running_update, _running_cases, points=1,
+         forbidden=(nn.moving_average_update, *_BN_FORBIDDEN), rtol=1e-6, atol=1e-9,
+         mistakes=(
+             Mistake("torch", _running_torch,
+                     "your momentum weighs the new batch statistic (PyTorch's convention); here, as in Keras, "
+                     "momentum is the weight of the old average: momentum * average + (1 - momentum) * batch"),
+             Mistake("unbiased", _running_unbiased,
+                     "you folded in the unbiased variance (N - 1, what PyTorch's running_var stores); the contract "
+                     "folds in the biased variance the forward pass normalised with (divided by N)"),
+             Mistake("std", _running_std,
+                     "you averaged the batch standard deviation into running_var; average the variance"),
+             Mistake("replace", _running_replace,
+                     "your averages are replaced by the batch statistics: a running average keeps momentum of "
+                     "the old value"),
+         )),
+    Part(A, "test_dropout_forward", "dropout_forward", dropout_keep, _dropout_cases, points=2,
+         forbidden=(nn.dropout_forward,), rtol=1e-6, atol=1e-9, explain=_explain_dropout,
+         mistakes=(
+             Mistake("no_rescale", _dropout_no_rescale,
+                     "your survivors are not rescaled: inverted dropout divides them by 1 - rate, so that the "
+                     "expected output equals X and nothing changes at inference"),
+             Mistake("times_keep", _dropout_times_keep_prob,
+                     "your survivors are multiplied by 1 - rate (the old test-time scaling); inverted dropout "
+                     "divides them by 1 - rate in training"),
+             Mistake("rate_is_keep", _dropout_rate_is_keep,
+                     "you read rate as the probability of keeping a unit; rate is the fraction dropped: keep = "
+                     "rng.random(X.shape) >= rate, survivors divided by 1 - rate"),
+             Mistake("active_at_test", _dropout_active_at_test,
+                     "dropout is still active at inference (training=False): then the output must be X unchanged "
+                     "and keep all True"),
+             Mistake("scaled_at_test", _dropout_scaled_at_test,
+                     "at inference you scaled X by 1 - rate: with inverted dropout the scaling happens in "
+                     "training, and inference returns X unchanged"),
+             Mistake("other_draw", _dropout_other_draw,
+                     "your mask keeps the entries where rng.random(X.shape) < 1 - rate: the same distribution, "
+                     "but the contract's mask is rng.random(X.shape) >= rate (so that a seed gives one mask)"),
+             Mistake("dropped_mask", _dropout_dropped_mask,
+                     "the mask you returned marks the dropped entries; keep is True where the entry is kept"),
+         )),
+    Part(A, "test_dropout_backward", "dropout_backward", dropout_grad, _dropout_backward_cases, points=1,
+         forbidden=(nn.dropout_backward, nn.dropout_forward), rtol=1e-6, atol=1e-9,
+         explain=_explain_dropout_backward,
+         mistakes=(
+             Mistake("no_rescale", _dropout_backward_no_rescale,
+                     "your dX is dY * keep without the 1 / (1 - rate): the forward pass scaled the survivors, so "
+                     "their gradient is scaled the same way"),
+             Mistake("rate_is_keep", _dropout_backward_rate_is_keep,
+                     "you divided by rate: rate is the fraction dropped, the survivors' scale is 1 / (1 - rate)"),
+             Mistake("times_keep", _dropout_backward_times_keep_prob,
+                     "you multiplied by 1 - rate; the forward pass divides the survivors by 1 - rate, and so "
+                     "does the backward pass"),
+             Mistake("identity", _dropout_backward_identity,
+                     "your dX ignores the mask: the dropped entries got a gradient, although they did not affect "
+                     "the output"),
+             Mistake("inverted_mask", _dropout_backward_inverted_mask,
+                     "your dX flows through the dropped entries and not the kept ones: keep is True where the "
+                     "entry was kept"),
+         )),
+    Part(A, "test_adamw_update", "adamw_update", adamw_step, _adamw_cases, points=2,
+         forbidden=(optimizers.adamw_update, optimizers.adam_update), rtol=1e-5, atol=1e-9,
+         mistakes=(
+             Mistake("l2", _adamw_l2,
+                     "you added weight_decay * param to the gradient: that is an L2 penalty under Adam (the "
+                     "decay then goes through m and v and is divided by sqrt(v_hat)); AdamW decays the weights "
+                     "directly, apart from the gradient"),
+             Mistake("decay_after", _adamw_decay_after,
+                     "you decayed the parameter after the Adam step; AdamW (as gdkit, Keras and torch) shrinks "
+                     "param first, then subtracts the Adam step"),
+             Mistake("decay_no_lr", _adamw_decay_no_lr,
+                     "your decay is not multiplied by the learning rate: the shrink factor is "
+                     "1 - learning_rate * weight_decay, so the decay follows the learning-rate schedule"),
+             Mistake("no_decay", _adamw_no_decay, "your step ignores weight_decay: that is plain Adam"),
+             Mistake("no_correction", _adamw_no_correction,
+                     "your step has no bias correction of m and v (see the chapter on Adam): the first steps "
+                     "are then far too small"),
+             Mistake("t_plus_one", _adamw_t_plus_one,
+                     "your bias correction uses step t + 1: t is already the number of this step (1 for the "
+                     "first)"),
+             Mistake("both", _adamw_decay_through_m,
+                     "you decayed the weights twice: once through the gradient (L2) and once directly; AdamW "
+                     "keeps the gradient plain"),
+         )),
+    Part(A, "test_warmup_schedule", "warmup_schedule", warmup_rates, _warmup_cases, points=2,
+         forbidden=(schedules.LinearWarmup.__call__, schedules.CosineDecay.__call__), rtol=1e-9, atol=1e-12,
+         mistakes=(
+             Mistake("from_zero", _warmup_from_zero,
+                     "your first step (t = 0) has learning rate 0, a wasted step: the warm-up's step t uses "
+                     "peak * (t + 1) / warmup_steps, so step warmup_steps - 1 reaches the peak"),
+             Mistake("not_shifted", _warmup_not_shifted,
+                     "the decay after the warm-up is not shifted: it must start from its own beginning at step "
+                     "warmup_steps (its step t - warmup_steps), not continue as if it had run during the warm-up"),
+             Mistake("shift_by_one_less", _warmup_shift_by_one_less,
+                     "the decay starts one step late in its own schedule: step warmup_steps uses the decay's "
+                     "step 0, the peak"),
+             Mistake("one_step_longer", _warmup_one_step_longer,
+                     "your warm-up ramps over warmup_steps + 1 steps and never reaches the peak: step t of the "
+                     "warm-up uses peak * (t + 1) / warmup_steps"),
+             Mistake("no_decay", _warmup_no_decay,
+                     "after the warm-up your rate stays at the peak: the cosine decay follows"),
+         )),
+)

@@ -1,0 +1,499 @@
+"""Student-style answers to 08_normalization: one wrong answer per catalogued misconception, several right ones."""
+import numpy as np
+from _entries import buggy, correct
+
+
+# ---- batchnorm_forward ---------------------------------------------------------------------------------------
+@correct("test_batchnorm_forward")
+def bn_forward_loops(X, gamma, beta, epsilon=1e-3):
+    N, D = X.shape
+    Y, means, variances = np.empty_like(X), np.empty(D, X.dtype), np.empty(D, X.dtype)
+    for d in range(D):
+        column = X[:, d]
+        mu = sum(column) / N
+        var = sum((x - mu) ** 2 for x in column) / N
+        means[d], variances[d] = mu, var
+        Y[:, d] = gamma[d] * (column - mu) / (var + epsilon) ** 0.5 + beta[d]
+    return Y, means, variances
+
+
+@correct("test_batchnorm_forward")
+def bn_forward_np_var(X, gamma, beta, epsilon=1e-3):
+    mu, var = np.mean(X, axis=0, keepdims=True), np.var(X, axis=0, keepdims=True)
+    X_hat = (X - mu) * (1.0 / np.sqrt(var + epsilon))
+    return X_hat * gamma + beta, mu[0], var[0]
+
+
+@buggy("test_batchnorm_forward", "divides by N - 1")
+def bn_forward_ddof1(X, gamma, beta, epsilon=1e-3):
+    mu, var = X.mean(0), X.var(0, ddof=1)
+    return gamma * (X - mu) / np.sqrt(var + epsilon) + beta, mu, var
+
+
+@buggy("test_batchnorm_forward", "epsilon is outside the square root")
+def bn_forward_eps_out(X, gamma, beta, epsilon=1e-3):
+    mu, var = X.mean(0), X.var(0)
+    return gamma * (X - mu) / (np.sqrt(var) + epsilon) + beta, mu, var
+
+
+@buggy("test_batchnorm_forward", "ignores epsilon")
+def bn_forward_no_eps(X, gamma, beta, epsilon=1e-3):
+    mu, std = X.mean(0), X.std(0)
+    return gamma * (X - mu) / std + beta, mu, std ** 2
+
+
+@buggy("test_batchnorm_forward", "over its features (axis 1")
+def bn_forward_axis1(X, gamma, beta, epsilon=1e-3):
+    mu, var = X.mean(1, keepdims=True), X.var(1, keepdims=True)
+    return gamma * (X - mu) / np.sqrt(var + epsilon) + beta, mu[:, 0], var[:, 0]
+
+
+@buggy("test_batchnorm_forward", "the standard deviation")
+def bn_forward_returns_std(X, gamma, beta, epsilon=1e-3):
+    mu = X.mean(0)
+    std = np.sqrt(X.var(0) + epsilon)
+    return gamma * (X - mu) / std + beta, mu, std
+
+
+@buggy("test_batchnorm_forward", "gamma and beta are swapped")
+def bn_forward_swapped(X, gamma, beta, epsilon=1e-3):
+    mu, var = X.mean(0), X.var(0)
+    return beta * (X - mu) / np.sqrt(var + epsilon) + gamma, mu, var
+
+
+@buggy("test_batchnorm_forward", "without the learned scale and shift")
+def bn_forward_no_affine(X, gamma, beta, epsilon=1e-3):
+    mu, var = X.mean(0), X.var(0)
+    return (X - mu) / np.sqrt(var + epsilon), mu, var
+
+
+@buggy("test_batchnorm_forward", "mean of X**2")
+def bn_forward_uncentred(X, gamma, beta, epsilon=1e-3):
+    mu, var = X.mean(0), (X ** 2).mean(0)
+    return gamma * (X - mu) / np.sqrt(var + epsilon) + beta, mu, var
+
+
+# ---- batchnorm_inference ----------------------------------------------------------------------------------------
+@correct("test_batchnorm_inference")
+def bn_inference_folded(X, gamma, beta, running_mean, running_var, epsilon=1e-3):
+    scale = gamma / np.sqrt(running_var + epsilon)      # folded into one affine map, as deployed networks do
+    return X * scale + (beta - running_mean * scale)
+
+
+@correct("test_batchnorm_inference")
+def bn_inference_rows(X, gamma, beta, running_mean, running_var, epsilon=1e-3):
+    return np.stack([gamma * (x - running_mean) / (running_var + epsilon) ** 0.5 + beta for x in X])
+
+
+@buggy("test_batchnorm_inference", "statistics of the batch")
+def bn_inference_batch_stats(X, gamma, beta, running_mean, running_var, epsilon=1e-3):
+    return gamma * (X - X.mean(0)) / np.sqrt(X.var(0) + epsilon) + beta
+
+
+@buggy("test_batchnorm_inference", "running_var is a variance")
+def bn_inference_var_as_std(X, gamma, beta, running_mean, running_var, epsilon=1e-3):
+    return gamma * (X - running_mean) / (running_var + epsilon) + beta
+
+
+@buggy("test_batchnorm_inference", "epsilon is outside the square root")
+def bn_inference_eps_out(X, gamma, beta, running_mean, running_var, epsilon=1e-3):
+    return gamma * (X - running_mean) / (np.sqrt(running_var) + epsilon) + beta
+
+
+@buggy("test_batchnorm_inference", "lacks the learned scale and shift")
+def bn_inference_no_affine(X, gamma, beta, running_mean, running_var, epsilon=1e-3):
+    return (X - running_mean) / np.sqrt(running_var + epsilon)
+
+
+@buggy("test_batchnorm_inference", "running_mean and running_var are swapped")
+def bn_inference_swapped(X, gamma, beta, running_mean, running_var, epsilon=1e-3):
+    return gamma * (X - running_var) / np.sqrt(np.abs(running_mean) + epsilon) + beta
+
+
+# ---- batchnorm_backward -------------------------------------------------------------------------------------------
+@correct("test_batchnorm_backward")
+def bn_backward_step_by_step(dY, X, gamma, epsilon=1e-3):
+    # the staged graph: mu -> xc -> var -> std -> x_hat
+    N = X.shape[0]
+    mu = X.mean(0)
+    xc = X - mu
+    var = (xc ** 2).mean(0)
+    std = np.sqrt(var + epsilon)
+    x_hat = xc / std
+    dbeta, dgamma = dY.sum(0), (dY * x_hat).sum(0)
+    dx_hat = dY * gamma
+    dxc = dx_hat / std
+    dstd = -(dx_hat * xc).sum(0) / std ** 2
+    dvar = dstd / (2 * std)
+    dxc += 2 * xc * dvar / N
+    dmu = -dxc.sum(0)
+    return dxc + dmu / N, dgamma, dbeta
+
+
+@correct("test_batchnorm_backward")
+def bn_backward_jacobian(dY, X, gamma, epsilon=1e-3):
+    # per feature, the full N x N Jacobian of x_hat with respect to the column
+    N, D = X.shape
+    dX = np.empty_like(dY)
+    x_hat_all = (X - X.mean(0)) / np.sqrt(X.var(0) + epsilon)
+    for d in range(D):
+        x_hat = x_hat_all[:, d]
+        inv_std = 1 / np.sqrt(X[:, d].var() + epsilon)
+        jac = inv_std * (np.eye(N) - 1.0 / N - np.outer(x_hat, x_hat) / N)
+        dX[:, d] = jac.T @ (dY[:, d] * gamma[d])
+    return dX, (dY * x_hat_all).sum(0), dY.sum(0)
+
+
+@buggy("test_batchnorm_backward", "treats the batch mean and variance as constants")
+def bn_backward_constants(dY, X, gamma, epsilon=1e-3):
+    x_hat = (X - X.mean(0)) / np.sqrt(X.var(0) + epsilon)
+    return dY * gamma / np.sqrt(X.var(0) + epsilon), (dY * x_hat).sum(0), dY.sum(0)
+
+
+@buggy("test_batchnorm_backward", "not through the variance")
+def bn_backward_only_mean(dY, X, gamma, epsilon=1e-3):
+    inv = 1 / np.sqrt(X.var(0) + epsilon)
+    x_hat = (X - X.mean(0)) * inv
+    g = dY * gamma
+    return inv * (g - g.sum(0) / len(X)), (dY * x_hat).sum(0), dY.sum(0)
+
+
+@buggy("test_batchnorm_backward", "not through the mean")
+def bn_backward_only_var(dY, X, gamma, epsilon=1e-3):
+    inv = 1 / np.sqrt(X.var(0) + epsilon)
+    x_hat = (X - X.mean(0)) * inv
+    g = dY * gamma
+    return inv * (g - x_hat * (g * x_hat).sum(0) / len(X)), (dY * x_hat).sum(0), dY.sum(0)
+
+
+def _true_dx(dY, X, gamma, epsilon):
+    N = len(X)
+    inv = 1 / np.sqrt(X.var(0) + epsilon)
+    x_hat = (X - X.mean(0)) * inv
+    g = dY * gamma
+    return inv / N * (N * g - g.sum(0) - x_hat * (g * x_hat).sum(0)), x_hat
+
+
+@buggy("test_batchnorm_backward", "your dgamma is the sum of dY")
+def bn_backward_dgamma_sum(dY, X, gamma, epsilon=1e-3):
+    dX, _ = _true_dx(dY, X, gamma, epsilon)
+    return dX, dY.sum(0), dY.sum(0)
+
+
+@buggy("test_batchnorm_backward", "by the raw input X")
+def bn_backward_dgamma_raw(dY, X, gamma, epsilon=1e-3):
+    dX, _ = _true_dx(dY, X, gamma, epsilon)
+    return dX, (dY * X).sum(0), dY.sum(0)
+
+
+@buggy("test_batchnorm_backward", "dgamma and dbeta are swapped")
+def bn_backward_swapped(dY, X, gamma, epsilon=1e-3):
+    dX, x_hat = _true_dx(dY, X, gamma, epsilon)
+    return dX, dY.sum(0), (dY * x_hat).sum(0)
+
+
+@buggy("test_batchnorm_backward", "your dX forgets gamma")
+def bn_backward_no_gamma(dY, X, gamma, epsilon=1e-3):
+    dX, x_hat = _true_dx(dY, X, np.ones_like(gamma), epsilon)
+    return dX, (dY * x_hat).sum(0), dY.sum(0)
+
+
+@buggy("test_batchnorm_backward", "divided by N - 1")
+def bn_backward_ddof1(dY, X, gamma, epsilon=1e-3):
+    N = len(X)
+    inv = 1 / np.sqrt(X.var(0, ddof=1) + epsilon)
+    x_hat = (X - X.mean(0)) * inv
+    g = dY * gamma
+    dX = inv * (g - g.mean(0) - x_hat * (g * x_hat).sum(0) / (N - 1))
+    return dX, (dY * x_hat).sum(0), dY.sum(0)
+
+
+@buggy("test_batchnorm_backward", "averaged over the batch")
+def bn_backward_means(dY, X, gamma, epsilon=1e-3):
+    dX, x_hat = _true_dx(dY, X, gamma, epsilon)
+    return dX, (dY * x_hat).mean(0), dY.mean(0)
+
+
+# ---- running_update --------------------------------------------------------------------------------------------------
+@correct("test_running_update")
+def running_lerp(running_mean, running_var, X, momentum=0.99):
+    mean, var = X.mean(0), X.var(0)
+    return running_mean + (1 - momentum) * (mean - running_mean), running_var + (1 - momentum) * (var - running_var)
+
+
+@correct("test_running_update")
+def running_loop(running_mean, running_var, X, momentum=0.99):
+    new_mean, new_var = running_mean.copy(), running_var.copy()
+    for d in range(X.shape[1]):
+        column = X[:, d]
+        mu = column.sum() / len(column)
+        new_mean[d] = momentum * new_mean[d] + (1 - momentum) * mu
+        new_var[d] = momentum * new_var[d] + (1 - momentum) * ((column - mu) ** 2).sum() / len(column)
+    return new_mean, new_var
+
+
+@buggy("test_running_update", "PyTorch's convention")
+def running_torch(running_mean, running_var, X, momentum=0.99):
+    return (1 - momentum) * running_mean + momentum * X.mean(0), (1 - momentum) * running_var + momentum * X.var(0)
+
+
+@buggy("test_running_update", "unbiased variance")
+def running_unbiased(running_mean, running_var, X, momentum=0.99):
+    return (momentum * running_mean + (1 - momentum) * X.mean(0),
+            momentum * running_var + (1 - momentum) * X.var(0, ddof=1))
+
+
+@buggy("test_running_update", "batch standard deviation")
+def running_std(running_mean, running_var, X, momentum=0.99):
+    return (momentum * running_mean + (1 - momentum) * X.mean(0),
+            momentum * running_var + (1 - momentum) * X.std(0))
+
+
+@buggy("test_running_update", "replaced by the batch statistics")
+def running_replace(running_mean, running_var, X, momentum=0.99):
+    return X.mean(0), X.var(0)
+
+
+# ---- dropout_forward -----------------------------------------------------------------------------------------------
+@correct("test_dropout_forward")
+def dropout_where(X, rate, rng, training=True):
+    keep = np.ones(X.shape, dtype=bool)
+    if training and rate > 0:
+        keep = np.random.default_rng(rng).random(X.shape) >= rate
+    Y = np.where(keep, X / (1 - rate), 0.0).astype(X.dtype) if training else X.copy()
+    return Y, keep
+
+
+@correct("test_dropout_forward")
+def dropout_float_mask(X, rate, rng, training=True):
+    if not training:
+        return X, np.ones_like(X, dtype=bool)
+    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    u = generator.random(size=X.shape)
+    mask = (u >= rate).astype(X.dtype)
+    return X * mask * (1.0 / (1.0 - rate)), mask
+
+
+@buggy("test_dropout_forward", "survivors are not rescaled")
+def dropout_no_scale(X, rate, rng, training=True):
+    if not training:
+        return X, np.ones(X.shape, bool)
+    keep = np.random.default_rng(rng).random(X.shape) >= rate
+    return X * keep, keep
+
+
+@buggy("test_dropout_forward", "multiplied by 1 - rate")
+def dropout_old_scaling(X, rate, rng, training=True):
+    if not training:
+        return X, np.ones(X.shape, bool)
+    keep = np.random.default_rng(rng).random(X.shape) >= rate
+    return X * keep * (1 - rate), keep
+
+
+@buggy("test_dropout_forward", "probability of keeping a unit")
+def dropout_rate_as_keep(X, rate, rng, training=True):
+    if not training or rate == 0:
+        return X, np.ones(X.shape, bool)
+    keep = np.random.default_rng(rng).random(X.shape) < rate
+    return X * keep / rate, keep
+
+
+@buggy("test_dropout_forward", "still active at inference")
+def dropout_always(X, rate, rng, training=True):
+    if rate == 0:
+        return X, np.ones(X.shape, bool)
+    keep = np.random.default_rng(rng).random(X.shape) >= rate
+    return X * keep / (1 - rate), keep
+
+
+@buggy("test_dropout_forward", "at inference you scaled X by 1 - rate")
+def dropout_test_scaling(X, rate, rng, training=True):
+    if not training:
+        return X * (1 - rate), np.ones(X.shape, bool)
+    if rate == 0:
+        return X, np.ones(X.shape, bool)
+    keep = np.random.default_rng(rng).random(X.shape) >= rate
+    return X * keep / (1 - rate), keep
+
+
+@buggy("test_dropout_forward", "rng.random(X.shape) < 1 - rate")
+def dropout_lt(X, rate, rng, training=True):
+    if not training:
+        return X, np.ones(X.shape, bool)
+    keep = np.random.default_rng(rng).random(X.shape) < 1 - rate
+    return X * keep / (1 - rate), keep
+
+
+@buggy("test_dropout_forward", "marks the dropped entries")
+def dropout_returns_dropped(X, rate, rng, training=True):
+    if not training or rate == 0:
+        return X, np.ones(X.shape, bool)
+    dropped = np.random.default_rng(rng).random(X.shape) < rate
+    return X * ~dropped / (1 - rate), dropped
+
+
+@buggy("test_dropout_forward", "not np.random's global one")
+def dropout_global(X, rate, rng, training=True):
+    if not training or rate == 0:
+        return X, np.ones(X.shape, bool)
+    np.random.seed(rng)
+    keep = np.random.rand(*X.shape) >= rate
+    return X * keep / (1 - rate), keep
+
+
+# ---- dropout_backward --------------------------------------------------------------------------------------------
+@correct("test_dropout_backward")
+def dropout_backward_where(dY, keep, rate):
+    return np.where(keep, dY / (1 - rate), 0).astype(dY.dtype)
+
+
+@correct("test_dropout_backward")
+def dropout_backward_mask(dY, keep, rate):
+    mask = keep.astype(dY.dtype) / (1 - rate)
+    return dY * mask
+
+
+@buggy("test_dropout_backward", "without the 1 / (1 - rate)")
+def dropout_backward_no_scale(dY, keep, rate):
+    return dY * keep
+
+
+@buggy("test_dropout_backward", "you divided by rate")
+def dropout_backward_by_rate(dY, keep, rate):
+    return dY * keep / rate
+
+
+@buggy("test_dropout_backward", "you multiplied by 1 - rate")
+def dropout_backward_times(dY, keep, rate):
+    return dY * keep * (1 - rate)
+
+
+@buggy("test_dropout_backward", "ignores the mask")
+def dropout_backward_no_mask(dY, keep, rate):
+    return dY / (1 - rate)
+
+
+@buggy("test_dropout_backward", "through the dropped entries and not the kept ones")
+def dropout_backward_inverted(dY, keep, rate):
+    return dY * (1 - keep) / (1 - rate)
+
+
+@buggy("test_dropout_backward", "never a new draw")
+def dropout_backward_new_mask(dY, keep, rate):
+    new_keep = np.random.default_rng(12345).random(dY.shape) >= rate
+    return dY * new_keep / (1 - rate)
+
+
+# ---- adamw_update ---------------------------------------------------------------------------------------------------
+def _adam(param, grad, m, v, t, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * grad
+    v = b2 * v + (1 - b2) * grad ** 2
+    return param - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps), m, v
+
+
+@correct("test_adamw_update")
+def adamw_decay_term(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    # the decay written as a separate term, lr * wd * param, from the parameter before the step
+    new_param, new_m, new_v = _adam(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+    return new_param - learning_rate * weight_decay * param, new_m, new_v
+
+
+@correct("test_adamw_update")
+def adamw_step_size(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    # Kingma & Ba's "alpha_t" form, with epsilon rescaled so that it stays added to sqrt(v_hat)
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad * grad
+    c2 = np.sqrt(1 - beta_2 ** t)
+    alpha = learning_rate * c2 / (1 - beta_1 ** t)
+    p = param.copy()
+    p *= 1 - learning_rate * weight_decay
+    p -= alpha * m / (np.sqrt(v) + epsilon * c2)
+    return p, m, v
+
+
+@buggy("test_adamw_update", "L2 penalty under Adam")
+def adamw_as_l2(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _adam(param, grad + weight_decay * param, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+@buggy("test_adamw_update", "after the Adam step")
+def adamw_decay_last(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    p, m, v = _adam(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+    return p * (1 - learning_rate * weight_decay), m, v
+
+
+@buggy("test_adamw_update", "not multiplied by the learning rate")
+def adamw_decay_without_lr(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                           epsilon=1e-8):
+    return _adam(param * (1 - weight_decay), grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+@buggy("test_adamw_update", "that is plain Adam")
+def adamw_plain_adam(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _adam(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+@buggy("test_adamw_update", "no bias correction")
+def adamw_uncorrected(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    return param * (1 - learning_rate * weight_decay) - learning_rate * m / (np.sqrt(v) + epsilon), m, v
+
+
+@buggy("test_adamw_update", "uses step t + 1")
+def adamw_next_t(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _adam(param * (1 - learning_rate * weight_decay), grad, m, v, t + 1, learning_rate, beta_1, beta_2, epsilon)
+
+
+@buggy("test_adamw_update", "decayed the weights twice")
+def adamw_twice(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    p, m, v = _adam(param, grad + weight_decay * param, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+    return p - learning_rate * weight_decay * param, m, v
+
+
+# ---- warmup_schedule ------------------------------------------------------------------------------------------------
+def _cos(peak, T, s):
+    return peak * 0.5 * (1 + np.cos(np.pi * min(s, T) / T))
+
+
+@correct("test_warmup_schedule")
+def warmup_vectorised(steps, peak, warmup_steps, decay_steps):
+    t = np.arange(steps)
+    s = np.clip(t - warmup_steps, 0, decay_steps)
+    return np.where(t < warmup_steps, peak * (t + 1) / warmup_steps, peak * 0.5 * (1 + np.cos(np.pi * s / decay_steps)))
+
+
+@correct("test_warmup_schedule")
+def warmup_list(steps, peak, warmup_steps, decay_steps):
+    rates = [peak * (t + 1) / warmup_steps for t in range(min(steps, warmup_steps))]
+    rates += [_cos(peak, decay_steps, s) for s in range(steps - len(rates))]
+    return np.array(rates, dtype=float)
+
+
+@buggy("test_warmup_schedule", "your first step (t = 0) has learning rate 0")
+def warmup_zero_first(steps, peak, warmup_steps, decay_steps):
+    return np.array([peak * t / warmup_steps if t < warmup_steps else _cos(peak, decay_steps, t - warmup_steps)
+                     for t in range(steps)])
+
+
+@buggy("test_warmup_schedule", "is not shifted")
+def warmup_unshifted(steps, peak, warmup_steps, decay_steps):
+    return np.array([peak * (t + 1) / warmup_steps if t < warmup_steps else _cos(peak, decay_steps, t)
+                     for t in range(steps)])
+
+
+@buggy("test_warmup_schedule", "one step late")
+def warmup_late(steps, peak, warmup_steps, decay_steps):
+    return np.array([peak * (t + 1) / warmup_steps if t < warmup_steps else
+                     _cos(peak, decay_steps, t - warmup_steps + 1) for t in range(steps)])
+
+
+@buggy("test_warmup_schedule", "never reaches the peak")
+def warmup_too_long(steps, peak, warmup_steps, decay_steps):
+    return np.array([peak * (t + 1) / (warmup_steps + 1) if t < warmup_steps else
+                     _cos(peak, decay_steps, t - warmup_steps) for t in range(steps)])
+
+
+@buggy("test_warmup_schedule", "stays at the peak")
+def warmup_flat(steps, peak, warmup_steps, decay_steps):
+    return np.minimum(peak * (np.arange(steps) + 1) / warmup_steps, peak)
