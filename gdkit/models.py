@@ -415,6 +415,12 @@ class Sequential:
         verbose = _check_verbose(verbose)
         x = self._prepare_x(x)
         y = self._prepare_y(y, len(x), warn=True)
+        last = self.layers[-1].activation.name
+        if self.loss.name.endswith("_from_logits") and last in ("sigmoid", "softmax"):
+            warnings.warn(f"the loss {self.loss.name!r} expects logits (from_logits=True), but the last layer applies "
+                          f"{last}: its outputs are probabilities, squashed a second time by the loss. Remove the "
+                          f"activation of the last layer, or use the loss without from_logits.", UserWarning,
+                          stacklevel=2)
         weights = self._sample_weights(sample_weight, class_weight, y, len(x))
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split}.")

@@ -537,3 +537,11 @@ def test_model_weights_get_layer_pop_and_compile_options_as_keras():
         model.compile(optimizer="adam", loss="mse", loss_weights=[1.0])
     last = model.pop()
     assert last.name == "dense_1" and len(model.layers) == 1 and len(model.trainable_weights) == 2
+
+
+def test_from_logits_loss_after_a_sigmoid_is_flagged():
+    x, y = binary_data()
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=4)], rng=0)
+    model.compile(optimizer="sgd", loss=losses.BinaryCrossentropy(from_logits=True))
+    with pytest.warns(UserWarning, match="expects logits.*applies sigmoid"):
+        model.fit(x, y, epochs=1, verbose=0)
