@@ -473,11 +473,12 @@ def test_keras_optimizer_names_gdkit_lacks_say_so():
 
 
 def test_no_chapter_asks_for_full_batch_with_batch_size_none():
-    """fit(batch_size=None) means 32, as in Keras; chapters written when it meant the full batch would silently
-    train another way. Full-batch gradient descent is batch_size=len(X)."""
+    """fit(batch_size=None) means 32, as in Keras; chapters or exercises written when it meant the full batch would
+    silently train another way. Full-batch gradient descent is batch_size=len(X)."""
     from pathlib import Path
-    book = Path(__file__).resolve().parents[1] / "book"
-    offenders = [f"{path.name}:{number}" for path in sorted(book.glob("*.md"))
+    root = Path(__file__).resolve().parents[1]
+    sources = sorted(root.glob("book/*.md")) + sorted(root.glob("solutions/*/*.ipynb"))
+    offenders = [f"{path.relative_to(root)}:{number}" for path in sources
                  for number, line in enumerate(path.read_text().splitlines(), start=1) if "batch_size=None" in line]
     assert not offenders, f"batch_size=None means 32 (Keras); write batch_size=len(X) for full batch: {offenders}"
 
