@@ -271,7 +271,8 @@ def test_chapter_runs_end_to_end_from_the_launch_button(site, context):
     assert all(c["count"] is not None for c in cells), f"{CHAPTER}: not every code cell ran"
     drawn = sum("image/png" in o.get("data", {}) for c in cells for o in c["outputs"])
     assert drawn == figures, f"{CHAPTER}: {drawn} figures drawn in the browser, {figures} in the book's build"
-    record(f"chapter {CHAPTER}", {"run_all_s": round(time.monotonic() - start, 1), "figures": drawn})
+    record(f"chapter {CHAPTER}", {"run_all_s": round(time.monotonic() - start, 1), "figures": drawn,
+                                  "transfer_MB_first_visit_incl_run_all": round((site.sent - sent) / 1e6, 1)})
 
 
 def test_exercise_work_persists_and_downloads(site, context, tmp_path):
