@@ -56,8 +56,12 @@ CODE_CELLS_JS = f"""() => {NB}.widgets.filter(c => c.model.type === 'code').map(
 # Hosts Chromium itself contacts in the background whatever page is open (component updater, sign-in, network
 # time, form autofill hints), despite --disable-component-update/--disable-background-networking. The site
 # never names them (tests/test_lite_site.py checks that no file of the site does).
+# The first four were seen here; the others are Chromium's other background services (hints, safe browsing,
+# component downloads), listed so that a Chromium update does not make the test flaky.
 CHROMIUM_SERVICES = ("update.googleapis.com", "accounts.google.com", "clients2.google.com",
-                     "content-autofill.googleapis.com")
+                     "content-autofill.googleapis.com", "optimizationguide-pa.googleapis.com",
+                     "safebrowsing.googleapis.com", "safebrowsingohttpgateway.googleapis.com",
+                     "redirector.gvt1.com", "edgedl.me.gvt1.com")
 LOCAL = ("http://127.0.0.1:", "data:", "blob:", "about:")
 
 
