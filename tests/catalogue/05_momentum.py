@@ -244,3 +244,136 @@ def momentum_negative_velocity(param, grad, state, *, learning_rate, momentum=0.
     v -= grad
     param += learning_rate * v
     return state
+
+
+# ---- mistakes of the 2026-11 student trial and their neighbours --------------------------------------------------
+@buggy("test_momentum", "you applied momentum twice")
+def momentum_twice(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    b = state.momentum_buffer
+    b *= momentum
+    b += grad
+    param -= learning_rate * momentum * b
+    return state
+
+
+@buggy("test_nesterov", "used the buffer from before this step")
+def nesterov_stale_buffer(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    b = state.momentum_buffer
+    if nesterov:
+        param -= learning_rate * (grad + momentum * b)
+    else:
+        param -= learning_rate * (momentum * b + grad)
+    b *= momentum
+    b += grad
+    return state
+
+
+@buggy("test_nesterov", "misses the factor mu")
+def nesterov_no_mu(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    b = state.momentum_buffer
+    b[...] = momentum * b + grad
+    param -= learning_rate * ((grad + b) if nesterov else b)
+    return state
+
+
+@correct("test_nesterov")
+def nesterov_expanded(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    old = state.momentum_buffer.copy()
+    state.momentum_buffer[...] = momentum * old + grad
+    # g + mu (mu b_old + g) = (1 + mu) g + mu^2 b_old
+    step = (1 + momentum) * grad + momentum ** 2 * old if nesterov else state.momentum_buffer
+    param -= learning_rate * step
+    return state
+
+
+@buggy("test_adagrad", "state.sum_of_squares in the state was not changed")
+def adagrad_rebind(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G = state.sum_of_squares
+    G = G + grad ** 2
+    param -= learning_rate * grad / (np.sqrt(G) + epsilon)
+    return state
+
+
+@buggy("test_adagrad", "not their squares")
+def adagrad_no_square(param, grad, state, *, learning_rate, epsilon=1e-10):
+    state.sum_of_squares[...] += grad
+    param -= learning_rate * grad / (np.sqrt(state.sum_of_squares) + epsilon)
+    return state
+
+
+@buggy("test_adagrad", "you accumulated |g|")
+def adagrad_abs(param, grad, state, *, learning_rate, epsilon=1e-10):
+    state.sum_of_squares[...] += np.abs(grad)
+    param -= learning_rate * grad / (np.sqrt(state.sum_of_squares) + epsilon)
+    return state
+
+
+@buggy("test_rmsprop", "without its weight 1 - rho")
+def rmsprop_no_one_minus(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = state.square_avg
+    v *= rho
+    v += grad ** 2
+    param -= learning_rate * grad / (np.sqrt(v) + epsilon)
+    return state
+
+
+@buggy("test_rmsprop", "you averaged the gradient, not its square")
+def rmsprop_no_square(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = state.square_avg
+    v[...] = rho * v + (1 - rho) * grad
+    param -= learning_rate * grad / (np.sqrt(v) + epsilon)
+    return state
+
+
+@buggy("test_rmsprop", "state.square_avg in the state was not changed")
+def rmsprop_rebind(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = rho * state.square_avg + (1 - rho) * grad ** 2
+    param -= learning_rate * grad / (np.sqrt(v) + epsilon)
+    return state
+
+
+@correct("test_rmsprop")
+def rmsprop_float32_work(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = state.square_avg
+    np.multiply(v, rho, out=v)
+    np.add(v, (1 - rho) * np.square(grad), out=v)
+    np.subtract(param, learning_rate * grad / (np.sqrt(v) + epsilon), out=param)
+    return state
+
+
+@buggy("test_adam", "uses t - 1")
+def adam_t_minus_one(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    state.m[...] = beta_1 * state.m + (1 - beta_1) * grad
+    state.v[...] = beta_2 * state.v + (1 - beta_2) * grad ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_hat = state.m / (1 - beta_1 ** (t - 1))
+        v_hat = state.v / (1 - beta_2 ** (t - 1))
+        param -= learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+    return state
+
+
+@buggy("test_adam", "state.m and state.v in the state was not changed")
+def adam_rebind(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    m = beta_1 * state.m + (1 - beta_1) * grad
+    v = beta_2 * state.v + (1 - beta_2) * grad * grad
+    param -= learning_rate * m / (1 - beta_1 ** t) / (np.sqrt(v / (1 - beta_2 ** t)) + epsilon)
+    return state
+
+
+@buggy("test_adam", "beta_1 and beta_2 are swapped")
+def adam_swapped(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    state.m[...] = beta_2 * state.m + (1 - beta_2) * grad
+    state.v[...] = beta_1 * state.v + (1 - beta_1) * grad ** 2
+    m_hat = state.m / (1 - beta_2 ** t)
+    v_hat = state.v / (1 - beta_1 ** t)
+    param -= learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+    return state
+
+
+@buggy("test_adam", "v averages the gradient, not its square")
+def adam_v_linear(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    state.m[...] = beta_1 * state.m + (1 - beta_1) * grad
+    state.v[...] = beta_2 * state.v + (1 - beta_2) * grad
+    with np.errstate(invalid="ignore"):
+        param -= learning_rate * (state.m / (1 - beta_1 ** t)) / (np.sqrt(state.v / (1 - beta_2 ** t)) + epsilon)
+    return state

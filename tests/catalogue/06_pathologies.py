@@ -85,7 +85,7 @@ def clip_by_value(grads, max_norm):
 @correct("test_clip_by_global_norm")
 def clip_textbook(grads, max_norm):
     total = _norm(grads)
-    if total > max_norm:  # without PyTorch's 1e-6 guard: within tolerance
+    if math.isfinite(total) and total > max_norm:  # without PyTorch's 1e-6 guard: within tolerance
         for g in grads:
             g *= max_norm / total
     return total
@@ -94,6 +94,8 @@ def clip_textbook(grads, max_norm):
 @correct("test_clip_by_global_norm")
 def clip_slice_assign(grads, max_norm):
     total = float(np.sqrt(sum(np.vdot(g, g) for g in grads)))
+    if np.isnan(total) or np.isinf(total):
+        return total
     scale = min(1.0, max_norm / (total + 1e-6))
     for i in range(len(grads)):
         grads[i][...] = grads[i] * scale
@@ -244,6 +246,8 @@ def diagnose_nanmax(grad_norms, dead_fractions):
     dead = np.asarray(dead_fractions, dtype=float)
     if np.any(~np.isnan(dead)) and np.nanmax(dead) >= 0.5:
         return "dead_relu"
+    if not np.isfinite(np.sum(grad_norms)):  # inf or NaN anywhere makes the sum non-finite
+        return "exploding"
     return _ratio_label(grad_norms[0], grad_norms[-1])
 
 
@@ -256,3 +260,98 @@ def diagnose_loop(grad_norms, dead_fractions):
         return "exploding"
     ratio = grad_norms[0] / grad_norms[-1]
     return "vanishing" if ratio < 1e-3 else "exploding" if ratio > 1e3 else "healthy"
+
+
+# ---- mistakes of the 2026-11 student trial and their neighbours --------------------------------------------------
+@buggy("test_global_norm", "you left out the last array")
+def global_norm_off_by_one(grads):
+    total = 0.0
+    for i in range(len(grads) - 1):
+        total += float(np.sum(grads[i] ** 2))
+    return math.sqrt(total)
+
+
+@correct("test_global_norm")
+def global_norm_float32_loops(grads):
+    total = 0.0
+    for g in grads:
+        for x in np.asarray(g, dtype=np.float64).ravel():
+            total += x * x
+    return total ** 0.5
+
+
+def _clip_on(norm):
+    def clip(grads, max_norm):
+        total = norm(grads)
+        if not np.isfinite(total):
+            return total
+        factor = max_norm / (total + 1e-6)
+        if factor < 1:
+            for g in grads:
+                g *= factor
+        return total
+    return clip
+
+
+# a correct clip_by_global_norm that calls the student's own (wrong) global_norm: the blame goes to global_norm
+clip_on_norm_squared = buggy("test_clip_by_global_norm", "your global_norm is wrong and clip_by_global_norm uses it "
+                             "(the square root")(_clip_on(global_norm_squared))
+clip_on_norm_max = buggy("test_clip_by_global_norm", "your global_norm is wrong and clip_by_global_norm uses it "
+                         "(you returned the largest")(_clip_on(global_norm_max))
+clip_on_norm_off_by_one = buggy("test_clip_by_global_norm", "your global_norm is wrong and clip_by_global_norm "
+                                "uses it (you left out")(_clip_on(global_norm_off_by_one))
+clip_on_sum_of_norms = _clip_on(global_norm_sum_of_norms)
+clip_on_sum_of_norms.catalogue = [("buggy", "test_clip_by_global_norm",
+                                   "your global_norm is wrong and clip_by_global_norm uses it (you added")]
+
+
+@buggy("test_clip_by_global_norm", "with a non-finite global norm (an inf in some layer) you still scaled")
+def clip_nonfinite(grads, max_norm):
+    total = _norm(grads)
+    factor = max_norm / (total + 1e-6)
+    if factor < 1.0:
+        for g in grads:
+            g *= factor
+    return total
+
+
+@correct("test_clip_by_global_norm")
+def clip_min_factor(grads, max_norm):
+    total = _norm(grads)
+    if total != total or total == float("inf"):
+        return total
+    factor = min(1.0, max_norm / (total + 1e-6))
+    for g in grads:
+        np.multiply(g, factor, out=g)
+    return total
+
+
+@buggy("test_dead_fraction", "fraction of ALIVE units")
+def dead_fraction_alive(Z):
+    return float(np.mean(np.any(Z > 0, axis=0)))
+
+
+@buggy("test_dead_fraction", "the number of dead units")
+def dead_fraction_count(Z):
+    return float(np.count_nonzero(np.all(Z <= 0, axis=0)))
+
+
+@buggy("test_diagnose", "'at least half' includes exactly half")
+def diagnose_strict_half(grad_norms, dead_fractions):
+    dead = np.nan_to_num(np.asarray(dead_fractions, dtype=float))
+    if np.any(dead > 0.5):
+        return "dead_relu"
+    if not np.all(np.isfinite(grad_norms)):
+        return "exploding"
+    return _ratio_label(grad_norms[0], grad_norms[-1])
+
+
+@buggy("test_diagnose", "in ANY layer means exploding")
+def diagnose_first_finite(grad_norms, dead_fractions):
+    if np.nanmax(np.asarray(dead_fractions, dtype=float), initial=0.0) >= 0.5:
+        return "dead_relu"
+    first, last = float(grad_norms[0]), float(grad_norms[-1])
+    if math.isinf(first):
+        return "exploding"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _ratio_label(first, last)

@@ -6,7 +6,7 @@ from ... import optimizers
 from ..core import Mistake, Part
 from ..hooks import (adagrad_collect, adagrad_prepare, adam_collect, adam_prepare, rmsprop_collect,
                      rmsprop_prepare, sgd_collect, sgd_prepare)
-from ._common import Case, cases_from, normal
+from ._common import Case, normal
 
 A = "05_momentum"
 
@@ -21,10 +21,11 @@ def _momentum_cases(nesterov):
                 kwargs["nesterov"] = True
             return Case((normal(rng, *shape, dtype=dtype), normal(rng, *shape, dtype=dtype), buffer), kwargs,
                         label=label)
-        visible = [case((3, 2), 0.1, 0.9, "a 3x2 parameter with a velocity from earlier steps")]
-        extra = [case((4,), 0.05, 0.5, "momentum 0.5"), case((2, 2), 0.1, 0.9, "the first step (zero buffer)", True),
-                 case((3, 3), 0.01, 0.99, "momentum 0.99"), case((2, 5), 0.1, 0.9, "float32", dtype=np.float32)]
-        return cases_from(visible, extra, hidden)
+        # every kind of case is visible (public seed); the hidden run draws the same kinds from the private seed
+        return [case((3, 2), 0.1, 0.9, "a 3x2 parameter with a velocity from earlier steps"),
+                case((4,), 0.05, 0.5, "momentum 0.5"), case((2, 2), 0.1, 0.9, "the first step (zero buffer)", True),
+                case((3, 3), 0.01, 0.99, "momentum 0.99"), case((1,), 0.2, 0.8, "a single parameter"),
+                case((2, 5), 0.1, 0.9, "float32", dtype=np.float32)]
     return cases
 
 
@@ -53,6 +54,28 @@ def _momentum_rebind(param, grad, state, *, learning_rate, momentum=0.0, nestero
     return optimizers.SGDState(velocity, state.scratch)
 
 
+def _adagrad_rebind(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G = state.sum_of_squares + grad * grad  # a new array: the state keeps the old sum
+    param -= learning_rate * grad / (np.sqrt(G) + epsilon)
+    return optimizers.AdagradState(G, state.scratch)
+
+
+def _rmsprop_rebind(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = rho * state.square_avg + (1 - rho) * grad * grad
+    param -= learning_rate * grad / (np.sqrt(v) + epsilon)
+    return state._replace(square_avg=v)
+
+
+def _adam_rebind(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    m = beta_1 * state.m + (1 - beta_1) * grad
+    v = beta_2 * state.v + (1 - beta_2) * grad ** 2
+    param -= learning_rate * (m / (1 - beta_1 ** t)) / (np.sqrt(v / (1 - beta_2 ** t)) + epsilon)
+    return state._replace(m=m, v=v)
+
+
+_REBIND_TEXT = ("{name} in the state was not changed: you computed a new array ({code}) and the caller's state "
+                "still holds the old one; update it in place ({fix})")
+
 _LR_INSIDE = Mistake(
     "lr_inside", _momentum_bug(lambda old, g, lr, mu: mu * old + lr * g, lambda old, b, g, lr, mu: b),
     "you put the learning rate inside the velocity (v = mu v + lr g, param -= v); gdkit keeps it outside, as "
@@ -77,12 +100,13 @@ def _adaptive_cases(state_of, extra_kwargs):
             param, grad = normal(rng, *shape, dtype=dtype), normal(rng, *shape, scale=grad_scale, dtype=dtype)
             return Case((param, grad) + state_of(rng, shape, fresh, dtype), {**extra_kwargs(0), **kwargs},
                         label=label)
-        visible = [case((3, 2), extra_kwargs(1), "a 3x2 parameter, a state from earlier steps"),
-                   case((2, 3), {**extra_kwargs(3), "epsilon": 0.1}, "a large epsilon")]
-        extra = [case((4,), extra_kwargs(2), "the first step (zero state)", fresh=True),
-                 case((3, 3), extra_kwargs(4), "tiny gradients", grad_scale=1e-6),
-                 case((2, 2), extra_kwargs(5), "float32", dtype=np.float32)]
-        return cases_from(visible, extra, hidden)
+        # every kind of case is visible (public seed); the hidden run draws the same kinds from the private seed
+        return [case((3, 2), extra_kwargs(1), "a 3x2 parameter, a state from earlier steps"),
+                case((2, 3), {**extra_kwargs(3), "epsilon": 0.1}, "a large epsilon"),
+                case((4,), extra_kwargs(2), "the first step (zero state)", fresh=True),
+                case((3, 3), extra_kwargs(4), "tiny gradients", grad_scale=1e-6),
+                case((5, 2), extra_kwargs(0), "large gradients", grad_scale=1e3),
+                case((2, 2), extra_kwargs(5), "float32", dtype=np.float32)]
     return cases
 
 
@@ -127,11 +151,13 @@ def _rmsprop_bug(average, step):
     return update
 
 
-def _adam_bug(*, correct=True, eps_inside=False, store_corrected=False, t_shift=0):
+def _adam_bug(*, correct=True, eps_inside=False, store_corrected=False, t_shift=0, swap=False, v_linear=False):
     def update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        if swap:
+            beta_1, beta_2 = beta_2, beta_1
         m, v = state.m, state.v
         m[...] = beta_1 * m + (1 - beta_1) * grad
-        v[...] = beta_2 * v + (1 - beta_2) * grad ** 2
+        v[...] = beta_2 * v + (1 - beta_2) * (grad if v_linear else grad ** 2)
         m_hat, v_hat = m, v
         if correct:
             m_hat = m / (1 - beta_1 ** (t + t_shift))
@@ -159,6 +185,9 @@ PARTS = (
                      "whole gradient: b = mu b + g"),
              Mistake("old_buffer", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * old),
                      "the step used the old buffer; update the buffer first (b = mu b + g), then step with it"),
+             Mistake("twice", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * mu * b),
+                     "you applied momentum twice: the buffer b = mu b + g already carries the factor mu, so the step "
+                     "is param -= lr * b, not lr * mu * b"),
              Mistake("no_momentum", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * g),
                      "the parameter step ignores the velocity: param -= lr * b, not lr * g"),
              _REBIND,
@@ -167,8 +196,12 @@ PARTS = (
          forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
          mistakes=(
              Mistake("plain", _momentum_bug(_heavy_ball, _plain_step),
-                     "with nesterov=True your step is plain momentum (param -= lr b); Nesterov looks ahead: "
-                     "param -= lr (g + mu b)"),
+                     "with nesterov=True your step is plain momentum's, param -= lr (mu b_old + g) = lr b: either "
+                     "nesterov=True was ignored, or your look-ahead g + mu b used the buffer from before this step "
+                     "(which gives the same number). Nesterov looks ahead along the UPDATED buffer: first "
+                     "b = mu b + g, then param -= lr (g + mu b)"),
+             Mistake("no_mu", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * (g + b)),
+                     "your look-ahead g + b misses the factor mu: Nesterov's step is param -= lr (g + mu b)"),
              _REBIND,
          )),
     Part(A, "test_adagrad", "adagrad_update", optimizers.adagrad_update,
@@ -182,6 +215,12 @@ PARTS = (
              Mistake("old_sum", _adagrad_bug(lambda G, g: G + g * g,
                                              lambda G, g, eps: g / (np.sqrt(G - g * g) + eps)),
                      "the step used the sum of squares before adding this step's g^2; update G first"),
+             Mistake("rebind", _adagrad_rebind,
+                     _REBIND_TEXT.format(name="state.sum_of_squares", code="G = G + g**2", fix="G += g**2")),
+             Mistake("no_square", _adagrad_bug(lambda G, g: G + g, _EPS_OUTSIDE),
+                     "you accumulated the gradients, not their squares: G = G + g^2"),
+             Mistake("abs", _adagrad_bug(lambda G, g: G + np.abs(g), _EPS_OUTSIDE),
+                     "you accumulated |g|; Adagrad sums the SQUARED gradients: G = G + g^2"),
          )),
     Part(A, "test_rmsprop", "rmsprop_update", optimizers.rmsprop_update,
          _adaptive_cases(_square_state, _rmsprop_kwargs), points=2,
@@ -196,6 +235,14 @@ PARTS = (
              Mistake("no_sqrt", _rmsprop_bug(lambda v, g, rho: rho * v + (1 - rho) * g * g,
                                              lambda v, g, eps: g / (v + eps)),
                      "you divided by v + epsilon; divide by the root mean square, sqrt(v) + epsilon"),
+             Mistake("no_one_minus", _rmsprop_bug(lambda v, g, rho: rho * v + g * g, _EPS_OUTSIDE),
+                     "the new g^2 enters without its weight 1 - rho: v = rho v + (1 - rho) g^2 is an average, "
+                     "rho v + g^2 grows to about g^2 / (1 - rho)"),
+             Mistake("no_square", _rmsprop_bug(lambda v, g, rho: rho * v + (1 - rho) * g, _EPS_OUTSIDE),
+                     "you averaged the gradient, not its square: v = rho v + (1 - rho) g^2"),
+             Mistake("rebind", _rmsprop_rebind,
+                     _REBIND_TEXT.format(name="state.square_avg", code="v = rho*v + ...",
+                                         fix="v *= rho; v += (1 - rho) * g**2")),
          )),
     Part(A, "test_adam", "adam_update", optimizers.adam_update, _adaptive_cases(_adam_state, _adam_kwargs),
          points=3, forbidden=(optimizers.adam_update, optimizers.bias_correction), prepare=adam_prepare,
@@ -210,5 +257,15 @@ PARTS = (
                      "m and v there and correct only a copy for the step"),
              Mistake("t_plus_one", _adam_bug(t_shift=1),
                      "the bias correction uses t + 1; t is already the number of this step (1 for the first)"),
+             Mistake("t_minus_one", _adam_bug(t_shift=-1),
+                     "the bias correction uses t - 1; t is already the number of this step (1 for the first), "
+                     "so the first step divides by 1 - beta^1"),
+             Mistake("rebind", _adam_rebind,
+                     _REBIND_TEXT.format(name="state.m and state.v", code="m = beta_1*m + ...",
+                                         fix="m *= beta_1; m += (1 - beta_1) * g, and the same for v")),
+             Mistake("swapped_betas", _adam_bug(swap=True),
+                     "beta_1 and beta_2 are swapped: beta_1 averages the gradient (m), beta_2 its square (v)"),
+             Mistake("no_square", _adam_bug(v_linear=True),
+                     "v averages the gradient, not its square: v = beta_2 v + (1 - beta_2) g^2"),
          )),
 )

@@ -8,26 +8,84 @@ import numpy as np
 from ... import clipping, diagnostics, initializers
 from ..core import Mistake, Part
 from ..hooks import clip_collect
-from ._common import Case, cases_from, normal
+from ._common import Case, normal
 
 A = "06_pathologies"
 
 
 # ---- clipping ---------------------------------------------------------------------------------------------------
 def _gradient_lists(rng, hidden):
-    def case(shapes, scale, max_norm, label, dtype=np.float64):
-        return Case(([normal(rng, *shape, scale=scale, dtype=dtype) for shape in shapes], max_norm), label=label)
-    visible = [case([(3, 2), (2,)], 3.0, 1.0, "two arrays with a large global norm")]
-    extra = [case([(4, 3), (3,), (3, 1), (1,)], 0.1, 5.0, "a global norm below max_norm"),
-             case([(5,)], 10.0, 2.0, "a single array"),
-             case([(2, 2), (2,)], 50.0, 0.5, "exploding gradients"),
-             case([(3, 3), (3,)], 2.0, 1.0, "float32", np.float32),
-             case([(8, 1), (20, 2)], 1.0, 4.0, "one large and one small array")]
-    return cases_from(visible, extra, hidden)
+    def case(shapes, scale, max_norm, label, dtype=np.float64, infinite=False):
+        grads = [normal(rng, *shape, scale=scale, dtype=dtype) for shape in shapes]
+        if infinite:  # an overflow in a later layer: the global norm is inf
+            grads[-1].flat[0] = np.inf
+        return Case((grads, max_norm), label=label)
+    # every kind of case is visible (public seed); the hidden run draws the same kinds from the private seed
+    return [case([(3, 2), (2,)], 3.0, 1.0, "two arrays with a large global norm"),
+            case([(4, 3), (3,), (3, 1), (1,)], 0.1, 5.0, "a global norm below max_norm"),
+            case([(5,)], 10.0, 2.0, "a single array"),
+            case([(2, 2), (2,)], 50.0, 0.5, "exploding gradients"),
+            case([(3, 3), (3,)], 2.0, 1.0, "float32", np.float32),
+            case([(8, 1), (20, 2)], 1.0, 4.0, "one large and one small array"),
+            case([(3, 2), (2,), (2, 2), (2,)], 1.0, 1.0, "an infinite entry in the last layer", infinite=True)]
 
 
 def _global_norm_cases(rng, hidden):
     return [Case((case.args[0],), label=case.label) for case in _gradient_lists(rng, hidden)]
+
+
+def _clip_with(norm):
+    """clip_by_global_norm written correctly, on top of a wrong global norm ``norm`` (the student's own)."""
+    def clip(grads, max_norm):
+        total = norm(grads)
+        factor = max_norm / (total + 1e-6)
+        if np.isfinite(total) and factor < 1.0:
+            for g in grads:
+                g *= factor
+        return total
+    return clip
+
+
+def _sum_of_norms(grads):
+    return float(sum(np.linalg.norm(g) for g in grads))
+
+
+def _no_sqrt(grads):
+    return float(sum(np.sum(g * g) for g in grads))
+
+
+def _largest(grads):
+    return float(max(np.linalg.norm(g) for g in grads))
+
+
+def _without_last(grads):
+    return float(np.sqrt(sum(np.sum(g * g) for g in grads[:-1])))
+
+
+_NORM_MISTAKES = (
+    ("sum_of_norms", _sum_of_norms,
+     "you added the arrays' norms; the global norm is the root of the sum of ALL squared entries"),
+    ("no_sqrt", _no_sqrt, "the square root is missing: sqrt(sum of squared entries)"),
+    ("max", _largest, "you returned the largest array's norm; take all arrays together"),
+    ("without_last", _without_last,
+     "you left out the last array (an off-by-one in the loop over the list?); every array counts"),
+)
+
+
+def _inherited(name, norm, message):
+    return Mistake(f"global_norm_{name}", _clip_with(norm),
+                   f"your global_norm is wrong and clip_by_global_norm uses it ({message}): fix global_norm; the "
+                   "clipping itself is right")
+
+
+def _nonfinite_scaled(grads, max_norm):
+    total = clipping.global_norm(grads)
+    factor = max_norm / (total + 1e-6)
+    if factor < 1.0:
+        with np.errstate(invalid="ignore"):
+            for g in grads:
+                g *= factor
+    return total
 
 
 def _per_array(grads, max_norm):
@@ -65,10 +123,8 @@ def _by_value(grads, max_norm):
 def _init_cases(rng, hidden):
     def case(shape, label, **kwargs):
         return Case((shape,), {"rng": int(rng.integers(2 ** 31)), **kwargs}, label=label)
-    visible = [case((300, 200), "a 300x200 weight matrix")]
-    extra = [case((1000, 100), "fan_in 1000, fan_out 100"), case((100, 1000), "fan_in 100, fan_out 1000"),
-             case((400, 300), "float32", dtype="float32")]
-    return cases_from(visible, extra, hidden)
+    return [case((300, 200), "a 300x200 weight matrix"), case((1000, 100), "fan_in 1000, fan_out 100"),
+            case((100, 1000), "fan_in 100, fan_out 1000"), case((400, 300), "float32", dtype="float32")]
 
 
 _QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
@@ -121,11 +177,9 @@ def _dead_cases(rng, hidden):
         if zero_column:
             Z[:, dead] = 0.0
         return Case((Z[:, rng.permutation(m)],), label=label)
-    visible = [case(6, 5, 2, "6 examples, 5 units, some dead")]
-    extra = [case(20, 8, 3, "20 examples, 8 units"), case(1, 6, 2, "a batch of one"),
-             case(5, 4, 0, "no dead unit", zero_column=True), case(10, 3, 3, "every unit dead"),
-             case(7, 6, 2, "a unit that outputs exactly 0", zero_column=True)]
-    return cases_from(visible, extra, hidden)
+    return [case(6, 5, 2, "6 examples, 5 units, some dead"), case(20, 8, 3, "20 examples, 8 units"),
+            case(1, 6, 2, "a batch of one"), case(5, 4, 0, "no dead unit", zero_column=True),
+            case(10, 3, 3, "every unit dead"), case(7, 6, 2, "a unit that outputs exactly 0", zero_column=True)]
 
 
 def _diagnose_cases(rng, hidden):
@@ -133,17 +187,21 @@ def _diagnose_cases(rng, hidden):
         norms = np.geomspace(first_over_last, 1.0, layers) * rng.uniform(0.5, 2.0)
         return Case((norms, np.asarray(dead, dtype=float)), label=label)
     nan = np.nan
-    visible = [case(1e-6, [0.0, 0.1, 0.05, nan], "a deep sigmoid-like network"),
-               case(0.5, [0.1, 0.0, 0.2, nan], "a healthy network")]
-    extra = [case(1e5, [0.0, 0.0, 0.0, nan], "growing gradients"),
-             case(2.0, [0.2, 0.6, 0.0, nan], "one layer half dead"),
-             case(0.1, [nan, 0.7, 0.1, 0.0], "a tanh first layer, then dead ReLU units"),
-             case(1e-5, [0.9, 0.7, 0.1, nan], "dead units and tiny gradients"),
-             case(1e-2, [nan, nan, nan, nan], "no ReLU layer"),
-             case(1e4, [0.0, 0.3], "two layers", layers=2),
-             Case((np.array([np.inf, 1.0, 1.0]), np.array([0.0, 0.0, nan])), label="an infinite norm"),
-             case(3e-3, [0.0, 0.0, 0.0, nan], "a moderate ratio")]
-    return cases_from(visible, extra, hidden)
+    return [case(1e-6, [0.0, 0.1, 0.05, nan], "a deep sigmoid-like network"),
+            case(0.5, [0.1, 0.0, 0.2, nan], "a healthy network"),
+            case(1e5, [0.0, 0.0, 0.0, nan], "growing gradients"),
+            case(2.0, [0.2, 0.6, 0.0, nan], "one layer more than half dead"),
+            case(0.1, [nan, 0.7, 0.1, 0.0], "a tanh first layer, then dead ReLU units"),
+            case(1e-5, [0.9, 0.7, 0.1, nan], "dead units and tiny gradients"),
+            case(1e-2, [nan, nan, nan, nan], "no ReLU layer"),
+            case(1e4, [0.0, 0.3], "two layers", layers=2),
+            Case((np.array([np.inf, 1.0, 1.0]), np.array([0.0, 0.0, nan])), label="an infinite norm"),
+            Case((np.array([0.3, 2.0, np.inf]), np.array([0.0, 0.1, nan])),
+                 label="an infinite norm in the last layer"),
+            Case((np.array([0.5, np.nan, 0.8, 1.0]), np.array([nan, 0.0, 0.1, 0.0])),
+                 label="a NaN norm in a middle layer"),
+            case(1.0, [0.0, 0.5, 0.25, 0.1], "exactly half of a layer's units dead"),
+            case(3e-3, [0.0, 0.0, 0.0, nan], "a moderate ratio")]
 
 
 def _diagnose_inverted(grad_norms, dead_fractions):
@@ -157,6 +215,30 @@ def _diagnose_dead_last(grad_norms, dead_fractions):
     return diagnostics.diagnose(grad_norms, dead_fractions)
 
 
+def _diagnose_strict_half(grad_norms, dead_fractions):
+    dead = np.nan_to_num(np.asarray(dead_fractions, dtype=float), nan=0.0)
+    if dead.size and dead.max() > 0.5:
+        return "dead_relu"
+    return diagnostics.diagnose(grad_norms, np.zeros(len(dead_fractions)))
+
+
+def _diagnose_finite_first_only(grad_norms, dead_fractions):
+    """The finiteness rule left out (or applied to the first layer only): the ratio decides."""
+    dead = np.nan_to_num(np.asarray(dead_fractions, dtype=float), nan=0.0)
+    if dead.size and dead.max() >= 0.5:
+        return "dead_relu"
+    grad_norms = np.asarray(grad_norms, dtype=float)
+    if not np.isfinite(grad_norms[0]):
+        return "exploding"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = grad_norms[0] / grad_norms[-1]
+    if ratio < 1e-3:
+        return "vanishing"
+    if ratio > 1e3:
+        return "exploding"
+    return "healthy"
+
+
 def _diagnose_nan(grad_norms, dead_fractions):
     if np.max(dead_fractions) >= 0.5:  # NaN makes max NaN and the test False
         return "dead_relu"
@@ -166,17 +248,14 @@ def _diagnose_nan(grad_norms, dead_fractions):
 PARTS = (
     Part(A, "test_global_norm", "global_norm", clipping.global_norm, _global_norm_cases, points=1,
          forbidden=(clipping.global_norm,), rtol=1e-5,
-         mistakes=(
-             Mistake("sum_of_norms", lambda grads: float(sum(np.linalg.norm(g) for g in grads)),
-                     "you added the arrays' norms; the global norm is the root of the sum of ALL squared entries"),
-             Mistake("no_sqrt", lambda grads: float(sum(np.sum(g * g) for g in grads)),
-                     "the square root is missing: sqrt(sum of squared entries)"),
-             Mistake("max", lambda grads: float(max(np.linalg.norm(g) for g in grads)),
-                     "you returned the largest array's norm; take all arrays together"),
-         )),
+         mistakes=tuple(Mistake(name, norm, message) for name, norm, message in _NORM_MISTAKES)),
     Part(A, "test_clip_by_global_norm", "clip_by_global_norm", clipping.clip_by_global_norm, _gradient_lists,
          points=3, forbidden=(clipping.clip_by_global_norm,), collect=clip_collect, rtol=1e-5,
          mistakes=(
+             Mistake("nonfinite_scaled", _nonfinite_scaled,
+                     "with a non-finite global norm (an inf in some layer) you still scaled: max_norm / inf = 0 "
+                     "wipes out every finite gradient and turns the inf into NaN; return the norm and leave the "
+                     "gradients unchanged"),
              Mistake("per_array", _per_array,
                      "you clipped each array by its own norm (Keras's clipnorm); clip all arrays together by their "
                      "global norm, with one common factor, so the direction is kept"),
@@ -189,7 +268,7 @@ PARTS = (
              Mistake("by_value", _by_value,
                      "you clipped each entry to [-max_norm, max_norm] (clipping by value), which changes the "
                      "direction; scale all arrays by max_norm / global norm"),
-         )),
+         ) + tuple(_inherited(name, norm, message) for name, norm, message in _NORM_MISTAKES)),
     Part(A, "test_glorot_uniform", "glorot_uniform", initializers.glorot_uniform, _init_cases, points=2,
          forbidden=(initializers.glorot_uniform,), compare=same_distribution, explain=_explain_distribution,
          mistakes=(
@@ -227,6 +306,12 @@ PARTS = (
                      "use Z <= 0"),
              Mistake("rows", lambda Z: float(np.mean(np.all(np.asarray(Z) <= 0, axis=1))),
                      "you looked at rows (examples); units are the columns: np.all(Z <= 0, axis=0)"),
+             Mistake("alive", lambda Z: float(np.mean(np.any(np.asarray(Z) > 0, axis=0))),
+                     "you returned the fraction of ALIVE units; a unit is dead when its column is <= 0 for every "
+                     "example"),
+             Mistake("count", lambda Z: float(np.sum(np.all(np.asarray(Z) <= 0, axis=0))),
+                     "you returned the number of dead units; return their fraction (divide by the number of "
+                     "units, the columns)"),
          )),
     Part(A, "test_diagnose", "diagnose", diagnostics.diagnose, _diagnose_cases, points=2,
          forbidden=(diagnostics.diagnose,),
@@ -240,5 +325,12 @@ PARTS = (
              Mistake("nan", _diagnose_nan,
                      "NaN entries (layers without ReLU) broke your dead-unit test: ignore them, e.g. with "
                      "np.nan_to_num or np.nanmax"),
+             Mistake("strict_half", _diagnose_strict_half,
+                     "'at least half' includes exactly half: a layer with dead fraction 0.5 is dead_relu (>= 0.5, "
+                     "not > 0.5)"),
+             Mistake("finite_first_only", _diagnose_finite_first_only,
+                     "a non-finite gradient norm (inf or NaN) in ANY layer means exploding, also in a later layer "
+                     "(an inf in the last layer makes the ratio 0, which looks like vanishing): check "
+                     "np.all(np.isfinite(grad_norms)) before the ratio"),
          )),
 )
