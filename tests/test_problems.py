@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from gdkit import problems
-from gdkit.problems import forward, gradient_descent, loss, momentum
+from gdkit.problems import forward, gradient_descent, loss, momentum, pathologies
 
 GENERATORS = [
     lambda s: gradient_descent.regression_problem(s),
@@ -12,6 +12,11 @@ GENERATORS = [
     lambda s: loss.classifier_at_init(s),
     lambda s: momentum.adam_betas(s),
     lambda s: gradient_descent.batch_scaling(s),
+    lambda s: momentum.adam_step(s),
+    lambda s: momentum.steps_problem(s),
+    lambda s: momentum.effective_step(s),
+    lambda s: pathologies.sigmoid_network(s),
+    lambda s: pathologies.training_curves(s),
 ]
 
 
@@ -58,3 +63,24 @@ def test_student_id_prefers_jupyterhub_and_explains_a_missing_id(monkeypatch):
     assert problems.student_id("typed") == "hubuser"
     with pytest.raises(ValueError, match="No student id"):
         problems.problem_rng("q", "  ")
+
+
+def test_the_05_and_06_problems_have_the_stated_ranges():
+    letters = set()
+    for i in range(60):
+        s = f"s{i}"
+        a = momentum.adam_step(s)
+        assert a.beta_1 < a.beta_2 < 1 and a.t in (1, 2, 3, 5, 10, 20, 50)
+        e = momentum.effective_step(s)
+        assert 0 < e.learning_rate <= 0.05 and 0.5 <= e.momentum <= 0.99
+        net = pathologies.sigmoid_network(s)
+        assert 6 <= len(net.spectral_norms) == len(net.dZ_norms) <= 12
+        assert np.all(np.diff(net.dZ_norms) > 0), "the measured norms shrink towards the input"
+        assert np.all(net.dZ_norms[:-1] / net.dZ_norms[1:] <= net.spectral_norms[1:] / 4), "below the bound"
+        curves = pathologies.training_curves(s)
+        letter = pathologies._diagnosis_letter(s, "06_pathologies/which_diagnosis")
+        letters.add(letter)
+        from gdkit.diagnostics import diagnose
+        label = diagnose([curves.grad_norm_first[-1], curves.grad_norm_last[-1]], [curves.dead_fraction[-1]])
+        assert label == {"A": "vanishing", "B": "exploding", "C": "dead_relu", "D": "healthy"}[letter], s
+    assert letters == set("ABCD")
