@@ -572,7 +572,8 @@ def test_fork_bomb_is_capped(graded):
 
 
 def test_no_sandbox_process_survives(graded):
-    """Run after the batch (module order): no background process, no process of a sandbox uid."""
+    """Run after the batch (module order): no background process, no process of this grader's sandbox uids
+    (other graders may be running on the machine: their uids are not looked at)."""
     assert _processes_with(BACKGROUND_MARKER) == []
     # Only this run's uid block (the grader records it): another grader on the machine has sandboxes of its own.
     uids = graded["out"] / "logs" / "sandbox-uids.txt"  # written by a root grader (sandboxes under uids of their own)

@@ -411,6 +411,8 @@ def test_copied_reference_is_flagged_for_a_human(graded):
     assert "is gdkit's gdkit.activations.sigmoid up to names and formatting" in flags(graded, "h04_copied")
     assert "up to names and formatting" in graded["feedback"]["h04_copied"]
     assert "up to names and formatting" not in flags(graded, "honest")  # relu/mse are one-liners: never flagged
+    from gdkit.grading.report import flag_kinds  # the class report lists it under its own kind
+    assert flag_kinds(flags(graded, "h04_copied").split("; ")) == ["copied gdkit code"]
 
 
 # ---- 5. no channel between sandboxes through the kernel's keyrings ------------------------------------------------

@@ -625,6 +625,7 @@ def grade_class(settings, stream=sys.stdout):
         if os.geteuid() == 0:
             first = choose_uid_block()  # recorded, so an administrator (or a test) can find this run's sandboxes
             (out / "logs" / "sandbox-uids.txt").write_text(f"{first} {first + 63}\n")
+            print(f"sandbox uids: {first}-{first + 63}", file=stream, flush=True)
     registry = load_parts(settings.parts_file)
     students, names, refused = _discover(settings, registry)
     for student, why in refused:

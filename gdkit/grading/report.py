@@ -62,6 +62,8 @@ _FLAG_KINDS = [
     ("unreadable", r"unreadable"),
     ("tampering", r"tampering|result channel"),
     ("other notebooks", r"other notebooks not graded"),
+    ("copied gdkit code", r"up to names and formatting"),
+    ("malformed answers", r"malformed answers"),
 ]
 
 
