@@ -79,7 +79,7 @@ def main(argv=None):
                     memory_mb=args.memory_mb)
     try:
         out = _usable_out(args.out)
-        seed, note = course_seed(args.seed, out)
+        seed, note = course_seed(args.seed or None, out)  # --seed "" (an unset variable): as none
     except (SeedError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
