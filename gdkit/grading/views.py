@@ -78,6 +78,18 @@ def _qualname(obj):
     return f"{module}.{qualname.split('.', 1)[0]}"  # a method stands for its class
 
 
+def _executed(node):
+    """The nodes of a module-level statement that run when the module is imported: not the bodies of lambdas,
+    functions or comprehensions' elements defined in it (they run later, if ever)."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)):
+                todo.append(child)
+
+
 class GdkitIndex:
     """Every top-level function and class of gdkit (outside ``gdkit.grading``) and what each one uses.
 
@@ -109,7 +121,7 @@ class GdkitIndex:
             for statement in tree.body:
                 if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     continue
-                for child in ast.walk(statement):
+                for child in _executed(statement):
                     if isinstance(child, ast.Call):
                         self.import_time |= self._names_of(self._resolve(module, child.func))
 
@@ -139,7 +151,7 @@ class GdkitIndex:
         value = vars(module).get(node.id)
         for attribute in reversed(chain):
             if not isinstance(value, types.ModuleType):
-                break
+                return None  # an attribute of an object (``_CCE._replace``): not a gdkit definition
             value = getattr(value, attribute, None)
         return value
 
@@ -200,8 +212,8 @@ def stubs_for(part, earlier, index):
     for hook in (part.prepare, part.collect):
         if hook is not None and _qualname(hook) in index.defs:
             base.add(_qualname(hook))
-    base |= index.always_available() | index.import_time
-    allowed = index.closure(base, stop=stop)
+    types = index.always_available()  # data types: allowed, but what their methods call is not followed
+    allowed = index.closure(base | (index.import_time - types), stop=stop | types) | (types - stop)
     stubs = {name: "withheld" for name in index.defs if name not in allowed and not name.startswith(HOOKS_MODULE)}
     stubs.update({name: "forbidden" for name in forbidden})
     return {name: kind for name, kind in stubs.items() if not name.rsplit(".", 1)[1].startswith("__")}
