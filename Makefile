@@ -42,13 +42,17 @@ $(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
 # The book, then its in-browser site (JupyterLite + Pyodide, tools/lite/build.py; downloads cached in .cache/lite).
 OPEN_BOOK = @echo "Open the book: make serve, then http://127.0.0.1:$(PORT)/ (runs the exercises in the browser);" \
 	"or without a server file://$(CURDIR)/_build/html/index.html (reading only)"
+# The chapters' matrices are small (at most a few thousand entries): a second BLAS thread saves nothing, and on
+# a busy machine it made a chapter's cell 19 times slower (4.9 s against 0.26 s) and time out. One thread each.
+BOOK_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 book: $(STAMP)
-	$(BIN)/jupyter-book build book
+	$(BOOK_ENV) $(BIN)/jupyter-book build book
 	$(BIN)/python tools/lite/build.py
 	$(OPEN_BOOK)
 
 book-strict: $(STAMP)
-	$(BIN)/jupyter-book build book -W -n --keep-going --all
+	$(BOOK_ENV) $(BIN)/jupyter-book build book -W -n --keep-going --all
 	$(BIN)/python tools/lite/build.py
 	$(OPEN_BOOK)
 

@@ -95,7 +95,8 @@ def book_build():
     if not jb.exists():
         missing(f"jupyter-book not found next to {sys.executable}; run `make test`, which installs it")
     cmd = [str(jb), "build", "book", "-W", "-n", "--keep-going", "--all"]
-    env = {**os.environ, "NO_COLOR": "1"}
+    # One BLAS thread, as `make book` (see the Makefile): small matrices, and no thrashing on a busy machine.
+    env = {**os.environ, "NO_COLOR": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)  # Sphinx colours its messages even in a pipe
     return SimpleNamespace(returncode=proc.returncode, output=output, html=REPO / "_build" / "html")
