@@ -372,7 +372,7 @@ def postgres(tmp_path):
 
 
 def test_postgresql_gradebook_and_its_lock(bwrap, postgres, tmp_path):
-    submitted = make_class(tmp_path / "submitted", slow=1.0)
+    submitted = make_class(tmp_path / "submitted", slow=3.0)  # long enough to outlast the second's start-up
     seed = ("--seed", "one-seed-for-both-output-folders")  # else each --out would generate its own seed
     first = _spawn(submitted, tmp_path / "out1", "--workers", 1, "--db-url", postgres, *seed)
     try:

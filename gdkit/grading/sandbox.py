@@ -324,7 +324,7 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap", v
     else:
         command, env, cwd, preexec = bwrap_command(job_dir, limits, view, bwrap) + runner, {}, "/", None
     started = time.monotonic()
-    cgroup = MemoryCgroup.create(limits.memory_mb) if not weak else None
+    cgroup = MemoryCgroup.create(limits.memory_mb + CGROUP_HEADROOM_MB) if not weak else None
     if cgroup is not None:
         preexec = cgroup.enter
     try:
@@ -400,6 +400,10 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap", v
                    corrupt=corrupt.is_set(), runner_status=runner_status,
                    parent_killed=runner_status is None and not killed_by_us,
                    last_cell=int(progress) if progress.isdigit() and len(progress) < 9 else None)
+
+
+CGROUP_HEADROOM_MB = 256  # the whole sandbox may use memory_mb plus this (libraries, page cache): one process
+# reaches its own RLIMIT_AS (a MemoryError it can handle) before the sandbox's cap makes the kernel reclaim and kill
 
 
 class MemoryCgroup:
