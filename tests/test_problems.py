@@ -70,9 +70,9 @@ def test_the_05_and_06_problems_have_the_stated_ranges():
     for i in range(60):
         s = f"s{i}"
         a = momentum.adam_step(s)
-        assert a.beta_1 < a.beta_2 < 1 and a.t in (1, 2, 3, 5, 10, 20, 50)
+        assert a.beta_1 < a.beta_2 < 1 and a.t in (2, 3, 4, 5, 8, 12)
         e = momentum.effective_step(s)
-        assert 0 < e.learning_rate <= 0.05 and 0.5 <= e.momentum <= 0.99
+        assert 0 < e.learning_rate <= 0.05 and 0.7 <= e.momentum <= 0.95
         net = pathologies.sigmoid_network(s)
         assert 6 <= len(net.spectral_norms) == len(net.dZ_norms) <= 12
         assert np.all(np.diff(net.dZ_norms) > 0), "the measured norms shrink towards the input"

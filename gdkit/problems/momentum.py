@@ -32,9 +32,9 @@ class AdamStep(NamedTuple):
 
 
 def adam_step(student, question="05_momentum/bias_correction"):
-    """The student's :func:`adam_betas` and a step ``t`` in {1, 2, 3, 5, 10, 20, 50}."""
+    """The student's :func:`adam_betas` and a step ``t`` in {2, 3, 4, 5, 8, 12}."""
     betas = adam_betas(student, question)
-    t = int(problem_rng(question + "/t", student).choice([1, 2, 3, 5, 10, 20, 50]))
+    t = int(problem_rng(question + "/t", student).choice([2, 3, 4, 5, 8, 12]))
     return AdamStep(betas.beta_1, betas.beta_2, t)
 
 
@@ -55,10 +55,10 @@ class EffectiveStep(NamedTuple):
 
 
 def effective_step(student, question="05_momentum/effective_step"):
-    """``learning_rate`` in {0.001, 0.002, 0.005, 0.01, 0.02, 0.05}, ``momentum`` in {0.5, 0.8, 0.9, 0.95, 0.99}."""
+    """``learning_rate`` in {0.001, 0.002, 0.005, 0.01, 0.02, 0.05}, ``momentum`` in {0.7, 0.8, 0.9, 0.95}."""
     rng = problem_rng(question, student)
     return EffectiveStep(float(rng.choice([0.001, 0.002, 0.005, 0.01, 0.02, 0.05])),
-                         float(rng.choice([0.5, 0.8, 0.9, 0.95, 0.99])))
+                         float(rng.choice([0.7, 0.8, 0.9, 0.95])))
 
 
 _ = (np, ConditioningProblem)  # re-exported types the notebook may name

@@ -3,6 +3,7 @@ RMSprop and Adam, as the in-place update rules of gdkit.optimizers with their Na
 import numpy as np
 
 from ... import optimizers
+from ...problems import momentum as problems_momentum
 from ..core import Mistake, Part
 from ..hooks import (adagrad_collect, adagrad_prepare, adam_collect, adam_prepare, rmsprop_collect,
                      rmsprop_prepare, sgd_collect, sgd_prepare)
@@ -268,4 +269,139 @@ PARTS = (
              Mistake("no_square", _adam_bug(v_linear=True),
                      "v averages the gradient, not its square: v = beta_2 v + (1 - beta_2) g^2"),
          )),
+)
+
+
+# ---- concept questions: answers computed from the student's own problem (gdkit.problems.momentum) ---------------
+def _steps(rate, tolerance):
+    """The smallest k with rate^k <= tolerance."""
+    return int(np.ceil(np.log(tolerance) / np.log(rate)))
+
+
+def _rates(student):
+    p = problems_momentum.steps_problem(student)
+    kappa = p.L / p.m
+    return (kappa - 1) / (kappa + 1), (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1), kappa, p.tolerance
+
+
+def steps_to_tolerance(student):
+    """(gradient descent at eta = 2/(m + L), heavy ball at Polyak's parameters): steps until rate^k <= tolerance."""
+    gd, hb, _, tol = _rates(student)
+    return (_steps(gd, tol), _steps(hb, tol))
+
+
+def _steps_with(gd_rate=None, hb_rate=None, count=_steps):
+    def answer(student):
+        gd, hb, kappa, tol = _rates(student)
+        return (count(gd_rate(kappa) if gd_rate else gd, tol), count(hb_rate(kappa) if hb_rate else hb, tol))
+    return answer
+
+
+def _floor_steps(rate, tolerance):
+    return int(np.floor(np.log(tolerance) / np.log(rate)))
+
+
+def _log10_steps(rate, tolerance):
+    return int(np.ceil(np.log10(tolerance) / np.log(rate)))
+
+
+def _loss_steps(rate, tolerance):
+    """Counting on the loss, which falls as rate^2: half the steps."""
+    return int(np.ceil(np.log(tolerance) / np.log(rate ** 2)))
+
+
+def _steps_swapped(student):
+    gd, hb = steps_to_tolerance(student)
+    return (hb, gd)
+
+
+STEPS_MISTAKES = (
+    ("swapped", _steps_swapped,
+     "your two numbers are swapped: the first is plain gradient descent (the slower one), the second heavy ball"),
+    ("hb_kappa", _steps_with(hb_rate=lambda k: (k - 1) / (k + 1)),
+     "your heavy-ball count uses gradient descent's rate (kappa - 1)/(kappa + 1); tuned momentum converges at "
+     "(sqrt(kappa) - 1)/(sqrt(kappa) + 1): the condition number enters through its square root"),
+    ("gd_sqrt", _steps_with(gd_rate=lambda k: (np.sqrt(k) - 1) / (np.sqrt(k) + 1)),
+     "your gradient-descent count uses momentum's rate with sqrt(kappa); plain gradient descent at eta = 2/(m + L) "
+     "converges at (kappa - 1)/(kappa + 1)"),
+    ("gd_one_over_L", _steps_with(gd_rate=lambda k: 1 - 1 / k),
+     "your gradient-descent rate 1 - 1/kappa is that of eta = 1/L; at the best step eta = 2/(m + L) the rate is "
+     "(kappa - 1)/(kappa + 1)"),
+    ("hb_mu", _steps_with(hb_rate=lambda k: ((np.sqrt(k) - 1) / (np.sqrt(k) + 1)) ** 2),
+     "you used Polyak's momentum coefficient mu = ((sqrt(kappa) - 1)/(sqrt(kappa) + 1))^2 as heavy ball's rate; "
+     "the rate is its square root, (sqrt(kappa) - 1)/(sqrt(kappa) + 1)"),
+    ("floor", _steps_with(count=_floor_steps),
+     "one step short: you rounded ln(tolerance)/ln(rate) down, but after that many steps rate^k is still above the "
+     "tolerance; the smallest k with rate^k <= tolerance is the ceiling"),
+    ("log10", _steps_with(count=_log10_steps),
+     "you mixed logarithms: log10(tolerance) over ln(rate); k = ln(tolerance) / ln(rate) (any base, the same in "
+     "both)"),
+    ("loss", _steps_with(count=_loss_steps),
+     "you counted on the loss, which falls as rate^2 on a quadratic; the question asks for the error's norm, which "
+     "falls as rate^k"),
+)
+
+
+def adam_uncorrected_ratio(student):
+    """Adam's step without bias correction over the corrected step at step t under a constant gradient:
+    (1 - beta_1^t) / sqrt(1 - beta_2^t) (epsilon negligible)."""
+    p = problems_momentum.adam_step(student)
+    return (1 - p.beta_1 ** p.t) / np.sqrt(1 - p.beta_2 ** p.t)
+
+
+def _adam_ratio(formula):
+    def answer(student):
+        p = problems_momentum.adam_step(student)
+        return float(formula(p.beta_1, p.beta_2, p.t))
+    return answer
+
+
+ADAM_MISTAKES = (
+    ("inverted", _adam_ratio(lambda b1, b2, t: np.sqrt(1 - b2 ** t) / (1 - b1 ** t)),
+     "that is the corrected step over the uncorrected one; the question asks uncorrected / corrected"),
+    ("no_sqrt", _adam_ratio(lambda b1, b2, t: (1 - b1 ** t) / (1 - b2 ** t)),
+     "the square root is missing: the step divides by sqrt(v), so v's factor 1 - beta_2^t enters as its root"),
+    ("m_only", _adam_ratio(lambda b1, b2, t: 1 - b1 ** t),
+     "you counted only m's bias (1 - beta_1^t); v is biased too, and dividing by sqrt(v) makes the uncorrected "
+     "step longer by 1/sqrt(1 - beta_2^t)"),
+    ("v_only", _adam_ratio(lambda b1, b2, t: 1 / np.sqrt(1 - b2 ** t)),
+     "you counted only v's bias; m is biased too: under a constant gradient m_t = (1 - beta_1^t) g"),
+    ("first_step", _adam_ratio(lambda b1, b2, t: (1 - b1) / np.sqrt(1 - b2)),
+     "that is the ratio at the first step; at step t the averages hold (1 - beta^t) of the gradient"),
+    ("betas", _adam_ratio(lambda b1, b2, t: b1 ** t / np.sqrt(b2 ** t)),
+     "you used beta^t where the bias factors are 1 - beta^t: after t steps of a constant g, m_t = (1 - beta_1^t) g"),
+)
+
+
+def effective_learning_rate(student):
+    """The plain-SGD learning rate whose step equals momentum's steady step under a constant gradient:
+    eta / (1 - mu) (the buffer tends to g / (1 - mu))."""
+    p = problems_momentum.effective_step(student)
+    return p.learning_rate / (1 - p.momentum)
+
+
+def _effective(formula):
+    def answer(student):
+        p = problems_momentum.effective_step(student)
+        return float(formula(p.learning_rate, p.momentum))
+    return answer
+
+
+EFFECTIVE_MISTAKES = (
+    ("times_mu", _effective(lambda lr, mu: lr * mu),
+     "lr * mu shrinks the step; the buffer sums the gradients, b -> g (1 + mu + mu^2 + ...) = g / (1 - mu), so the "
+     "steady step is lr / (1 - mu) times g"),
+    ("times_one_minus", _effective(lambda lr, mu: lr * (1 - mu)),
+     "lr (1 - mu) is the step of a DAMPED buffer (an exponential average, b = mu b + (1 - mu) g); gdkit's buffer "
+     "b = mu b + g tends to g / (1 - mu), so the steady step is lr / (1 - mu)"),
+    ("first_nesterov", _effective(lambda lr, mu: lr * (1 + mu)),
+     "lr (1 + mu) is Nesterov's FIRST step; under a steady gradient the buffer keeps growing to g / (1 - mu)"),
+    ("over_mu", _effective(lambda lr, mu: lr / mu),
+     "the geometric series 1 + mu + mu^2 + ... sums to 1 / (1 - mu), not 1 / mu"),
+    ("past_only", _effective(lambda lr, mu: lr * mu / (1 - mu)),
+     "you summed only the past gradients (mu + mu^2 + ... = mu / (1 - mu)); the buffer adds this step's gradient "
+     "too: 1 + mu + mu^2 + ... = 1 / (1 - mu)"),
+    ("same", _effective(lambda lr, mu: lr),
+     "momentum does change the step: under a steady gradient the buffer grows to g / (1 - mu), so the step is "
+     "lr / (1 - mu), not lr"),
 )

@@ -6,6 +6,7 @@ References for the diagnosis parts: ``gdkit.diagnostics.dead_fraction`` (the def
 import numpy as np
 
 from ... import clipping, diagnostics, initializers
+from ...problems import pathologies as problems_pathologies
 from ..core import Mistake, Part
 from ..hooks import clip_collect
 from ._common import Case, normal
@@ -334,3 +335,118 @@ PARTS = (
                      "np.all(np.isfinite(grad_norms)) before the ratio"),
          )),
 )
+
+
+# ---- concept questions: answers computed from the student's own problem (gdkit.problems.pathologies) ------------
+def _network(student):
+    return problems_pathologies.sigmoid_network(student)
+
+
+def sigmoid_gradient_bound(student):
+    """The chapter's upper bound on ||dZ_1|| / ||dZ_n||: prod over l = 2..n of max sigma' * ||W_l||_2 = ||W_l||_2 / 4."""
+    return float(np.prod(_network(student).spectral_norms[1:] / 4))
+
+
+def _bound(formula):
+    def answer(student):
+        return float(formula(_network(student).spectral_norms))
+    return answer
+
+
+BOUND_MISTAKES = (
+    ("with_first", _bound(lambda s: np.prod(s / 4)),
+     "you included layer 1's weights: going from dZ_n down to dZ_1 multiplies by W_l^T for l = n .. 2 only (W_1 "
+     "acts on the input, below dZ_1); the product runs over l = 2 .. n"),
+    ("quarter_only", _bound(lambda s: 0.25 ** (len(s) - 1)),
+     "(1/4)^(n-1) is the bound for weights of spectral norm 1; each layer multiplies by max sigma' times "
+     "||W_l||_2, so multiply the ||W_l||_2 / 4"),
+    ("quarter_n", _bound(lambda s: 0.25 ** len(s)),
+     "(1/4)^n ignores the weights (and counts one layer too many): multiply ||W_l||_2 / 4 over l = 2 .. n"),
+    ("no_quarter", _bound(lambda s: np.prod(s[1:])),
+     "the sigmoid's slope is missing: each layer multiplies by at most max sigma' = 1/4 times ||W_l||_2"),
+    ("inverted", _bound(lambda s: np.prod(4 / s[1:])),
+     "that is the inverse, the factor by which the gradient SHRINKS; the question asks for the bound on "
+     "||dZ_1|| / ||dZ_n||, a product of ||W_l||_2 / 4"),
+    ("half", _bound(lambda s: np.prod(s[1:] / 2)),
+     "max sigma'(z) = sigma(0)(1 - sigma(0)) = 1/2 * 1/2 = 1/4, not 1/2"),
+    ("sum", _bound(lambda s: np.sum(s[1:] / 4)),
+     "the factors multiply layer after layer (a product), they do not add"),
+)
+
+
+def typical_layer_factor(student):
+    """The measured factor per layer, the geometric mean of ||dZ_l|| / ||dZ_{l+1}||: (||dZ_1|| / ||dZ_n||)^(1/(n-1))."""
+    d = _network(student).dZ_norms
+    return float((d[0] / d[-1]) ** (1 / (len(d) - 1)))
+
+
+def _factor(formula):
+    def answer(student):
+        return float(formula(_network(student).dZ_norms))
+    return answer
+
+
+FACTOR_MISTAKES = (
+    ("inverted", _factor(lambda d: (d[-1] / d[0]) ** (1 / (len(d) - 1))),
+     "that is the growth factor from layer 1 up to layer n; the question asks for ||dZ_l|| / ||dZ_{l+1}||, which "
+     "is below 1 when the gradient shrinks towards the input"),
+    ("exponent_n", _factor(lambda d: (d[0] / d[-1]) ** (1 / len(d))),
+     "n layers have n - 1 steps between them: the per-layer factor is the (n - 1)-th root of ||dZ_1|| / ||dZ_n||"),
+    ("arithmetic", _factor(lambda d: np.mean(d[:-1] / d[1:])),
+     "you averaged the per-layer ratios arithmetically; factors that multiply are averaged geometrically: the "
+     "(n - 1)-th root of their product, (||dZ_1|| / ||dZ_n||)^(1/(n-1))"),
+    ("total", _factor(lambda d: d[0] / d[-1]),
+     "that is the total ratio over all layers; the per-layer factor is its (n - 1)-th root"),
+    ("linear", _factor(lambda d: 1 - (1 - d[0] / d[-1]) / (len(d) - 1)),
+     "the ratio shrinks geometrically (by a factor per layer), not by equal amounts: take the (n - 1)-th root"),
+)
+
+
+_LABELS = {"A": "vanishing", "B": "exploding", "C": "dead_relu", "D": "healthy"}
+
+
+def which_diagnosis(student):
+    """The letter of the condition the student's curves show (the rules of diagnose, on the last epoch)."""
+    c = problems_pathologies.training_curves(student)
+    label = diagnostics.diagnose([c.grad_norm_first[-1], c.grad_norm_last[-1]], [c.dead_fraction[-1]])
+    return {v: k for k, v in _LABELS.items()}[label]
+
+
+def _if_truth(truth, wrong):
+    """The answer ``wrong`` of a student whose curves show ``truth`` (other students: an answer nobody gives)."""
+    def answer(student):
+        return wrong if which_diagnosis(student) == truth else "?"
+    return answer
+
+
+_WHY = {
+    "A": "the first layer's gradient norm stays 4 to 6 orders of magnitude below the last layer's and the network "
+         "has no ReLU layer (dead fraction NaN), while the loss barely moves: vanishing gradients (A)",
+    "B": "the gradient norms grow by orders of magnitude from epoch to epoch and end in inf, and the loss shoots up "
+         "after falling at first: exploding gradients (B)",
+    "C": "more than half of a layer's ReLU units are dead and the loss is stuck near ln 2: dead ReLU units (C); "
+         "the tiny first-layer gradient is a consequence of the dead units, and the rules check dead units first",
+    "D": "the first and last layers' gradient norms are within a factor of a few, fewer than half of the units are "
+         "dead and the loss keeps falling: healthy (D)",
+}
+_CLUES = {
+    ("A", "B"): "a ratio first/last far BELOW 1 means the gradient vanishes towards the input; exploding is far "
+                "above 1 or non-finite",
+    ("A", "C"): "there are no ReLU units at all (dead fraction NaN), so none can be dead",
+    ("A", "D"): "a loss that still falls a little does not make the network healthy when its first layer gets a "
+                "gradient 10^4 or more times smaller than its last",
+    ("B", "A"): "the ratio first/last is far ABOVE 1 and the norms end in inf: they grow towards the input",
+    ("B", "C"): "the dead fraction stays below one half",
+    ("B", "D"): "a loss that falls at first is no sign of health when the norms grow tenfold per epoch and overflow",
+    ("C", "A"): "a tiny first-layer gradient is what dead units cause too; the dead fraction above one half comes "
+                "first (the chapter's rule order), and its cure differs",
+    ("C", "B"): "nothing grows: the norms are small and finite",
+    ("C", "D"): "most units output 0 for every example, so their weights never change",
+    ("D", "A"): "a slowly falling loss is not vanishing gradients: the first layer's gradient is as large as the "
+                "last's",
+    ("D", "B"): "nothing grows or overflows",
+    ("D", "C"): "some dead units are normal; the rule is at least HALF of a layer's units",
+}
+DIAGNOSIS_MISTAKES = tuple(
+    (f"{truth}_as_{wrong}", _if_truth(truth, wrong), f"not {_LABELS[wrong].replace('_', ' ')}: {clue}. {_WHY[truth]}")
+    for (truth, wrong), clue in _CLUES.items())
