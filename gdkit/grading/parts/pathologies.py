@@ -448,5 +448,5 @@ _CLUES = {
     ("D", "C"): "some dead units are normal; the rule is at least HALF of a layer's units",
 }
 DIAGNOSIS_MISTAKES = tuple(
-    (f"{truth}_as_{wrong}", _if_truth(truth, wrong), f"not {_LABELS[wrong].replace('_', ' ')}: {clue}. {_WHY[truth]}")
+    (f"{truth}_as_{wrong}", _if_truth(truth, wrong), f"not {_LABELS[wrong].replace('_', ' ')}: {clue}. Here {_WHY[truth]}")
     for (truth, wrong), clue in _CLUES.items())
