@@ -16,7 +16,7 @@ GENERATORS = [
     lambda s: momentum.steps_problem(s),
     lambda s: momentum.effective_step(s),
     lambda s: pathologies.sigmoid_network(s),
-    lambda s: pathologies.training_curves(s),
+    lambda s: [run.loss for run in pathologies.training_runs(s).runs.values()],
 ]
 
 
@@ -77,10 +77,12 @@ def test_the_05_and_06_problems_have_the_stated_ranges():
         assert 6 <= len(net.spectral_norms) == len(net.dZ_norms) <= 12
         assert np.all(np.diff(net.dZ_norms) > 0), "the measured norms shrink towards the input"
         assert np.all(net.dZ_norms[:-1] / net.dZ_norms[1:] <= net.spectral_norms[1:] / 4), "below the bound"
-        curves = pathologies.training_curves(s)
-        letter = pathologies._diagnosis_letter(s, "06_pathologies/which_diagnosis")
-        letters.add(letter)
+        problem = pathologies.training_runs(s)
         from gdkit.diagnostics import diagnose
-        label = diagnose([curves.grad_norm_first[-1], curves.grad_norm_last[-1]], [curves.dead_fraction[-1]])
-        assert label == {"A": "vanishing", "B": "exploding", "C": "dead_relu", "D": "healthy"}[letter], s
+        found = sorted(diagnose([c.grad_norm_first[-1], c.grad_norm_last[-1]], [c.dead_fraction[-1]])
+                       for c in problem.runs.values())
+        assert found == sorted(pathologies.CONDITIONS), f"{s}: each condition once, as diagnose reads it"
+        letters.add(next(k for k, c in problem.runs.items()
+                         if diagnose([c.grad_norm_first[-1], c.grad_norm_last[-1]], [c.dead_fraction[-1]])
+                         == problem.asked))
     assert letters == set("ABCD")

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import problem_rng
 
-__all__ = ["SigmoidNetwork", "sigmoid_network", "TrainingCurves", "training_curves", "DIAGNOSES"]
+__all__ = ["SigmoidNetwork", "sigmoid_network", "TrainingCurves", "DiagnosisProblem", "training_runs", "CONDITIONS"]
 
 
 class SigmoidNetwork(NamedTuple):
@@ -32,8 +32,8 @@ def sigmoid_network(student, question="06_pathologies/sigmoid_gradients"):
     return SigmoidNetwork(spectral, np.array([float(f"{v:.3g}") for v in dZ]))
 
 
-#: The choices of the diagnosis question, by letter.
-DIAGNOSES = {"A": "vanishing gradients", "B": "exploding gradients", "C": "dead ReLU units", "D": "healthy"}
+#: The four conditions of the diagnosis question (the labels of ``gdkit.diagnostics.diagnose``).
+CONDITIONS = ("vanishing", "exploding", "dead_relu", "healthy")
 
 
 class TrainingCurves(NamedTuple):
@@ -48,33 +48,23 @@ class TrainingCurves(NamedTuple):
     dead_fraction: np.ndarray
 
 
-def _diagnosis_letter(student, question):
-    return "ABCD"[int(problem_rng(question + "/truth", student).integers(4))]
-
-
-def training_curves(student, question="06_pathologies/which_diagnosis"):
-    """Curves of one of the four conditions of :data:`DIAGNOSES` (the student's own), 3 significant digits.
-
-    Every run has a feature that can mislead a quick reading: the vanishing run's loss still falls a little,
-    the exploding run's loss falls at first, the dead-ReLU run also has a tiny first-layer gradient, and the
-    healthy run has some dead units (fewer than half) and a slowly falling loss."""
-    rng = problem_rng(question, student)
-    truth = _diagnosis_letter(student, question)
+def _run(condition, rng):
+    """Curves of one run with ``condition``, 3 significant digits."""
     epochs = int(rng.integers(8, 13))
     e = np.arange(1, epochs + 1, dtype=float)
     noise = 1 + 0.05 * rng.standard_normal(epochs)
     last = rng.uniform(0.05, 0.5) * noise
-    if truth == "A":  # vanishing: sigmoid stack, no ReLU layer
+    if condition == "vanishing":  # a sigmoid stack: no ReLU layer, the loss still falls a little
         loss = 0.69 - 0.004 * np.log1p(e) * rng.uniform(0.5, 2.0)
         first = last * 10.0 ** rng.uniform(-6.0, -4.0) * noise[::-1]
         dead = np.full(epochs, np.nan)
-    elif truth == "B":  # exploding: the norms grow, then overflow (in the last layer too)
+    elif condition == "exploding":  # the norms grow, then overflow (in the last layer too); the loss falls at first
         blow = int(rng.integers(epochs // 2, epochs - 1))
         loss = 0.7 * np.exp(-0.2 * e) + np.where(e > blow, 10.0 ** (e - blow), 0.0)
         first = last * 10.0 ** (0.8 * e - 1.0)
         loss[-1], first[-1], last[-1] = np.inf, np.inf, np.inf
         dead = rng.uniform(0.0, 0.2, size=epochs)
-    elif truth == "C":  # dead ReLU: a large learning rate pushed most units below 0; tiny first-layer gradient
+    elif condition == "dead_relu":  # most units pushed below 0; the first layer's gradient is tiny too
         loss = 0.69 - 0.25 * np.exp(-e) * rng.uniform(0.5, 1.0)
         dead = np.minimum(0.95, rng.uniform(0.5, 0.7) + 0.02 * e)
         first = last * 10.0 ** rng.uniform(-5.0, -4.0) * noise
@@ -84,3 +74,23 @@ def training_curves(student, question="06_pathologies/which_diagnosis"):
         first = last * rng.uniform(0.1, 3.0) * noise[::-1]
     sig = lambda a: np.array([float(f"{v:.3g}") if np.isfinite(v) else v for v in a])  # noqa: E731
     return TrainingCurves(e.astype(int), sig(loss), sig(first), sig(last), sig(dead))
+
+
+class DiagnosisProblem(NamedTuple):
+    """Four training runs ``runs = {"A": TrainingCurves, ...}``, one of each of :data:`CONDITIONS` in the student's
+    own order, and the condition ``asked`` for: which run shows it?"""
+
+    runs: dict
+    asked: str
+
+
+def training_runs(student, question="06_pathologies/which_diagnosis"):
+    """The student's four runs and the condition asked for.
+
+    Every run has a feature that can mislead a quick reading: the vanishing run's loss still falls a little,
+    the exploding run's loss falls at first, the dead-ReLU run also has a tiny first-layer gradient, and the
+    healthy run has some dead units (fewer than half) and a slowly falling loss."""
+    rng = problem_rng(question, student)
+    order = rng.permutation(len(CONDITIONS))
+    asked = CONDITIONS[int(rng.integers(len(CONDITIONS)))]
+    return DiagnosisProblem({letter: _run(CONDITIONS[index], rng) for letter, index in zip("ABCD", order)}, asked)

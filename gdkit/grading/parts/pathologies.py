@@ -402,51 +402,61 @@ FACTOR_MISTAKES = (
 )
 
 
-_LABELS = {"A": "vanishing", "B": "exploding", "C": "dead_relu", "D": "healthy"}
+def _conditions(student):
+    """The student's problem: {letter: condition by gdkit's diagnose on the last epoch}, and the condition asked."""
+    problem = problems_pathologies.training_runs(student)
+    return {letter: diagnostics.diagnose([c.grad_norm_first[-1], c.grad_norm_last[-1]], [c.dead_fraction[-1]])
+            for letter, c in problem.runs.items()}, problem.asked
 
 
-def which_diagnosis(student):
-    """The letter of the condition the student's curves show (the rules of diagnose, on the last epoch)."""
-    c = problems_pathologies.training_curves(student)
-    label = diagnostics.diagnose([c.grad_norm_first[-1], c.grad_norm_last[-1]], [c.dead_fraction[-1]])
-    return {v: k for k, v in _LABELS.items()}[label]
+def which_run(student):
+    """The letter of the run that shows the condition asked for (the rules of diagnose, on the last epoch)."""
+    conditions, asked = _conditions(student)
+    return next(letter for letter, condition in conditions.items() if condition == asked)
 
 
-def _if_truth(truth, wrong):
-    """The answer ``wrong`` of a student whose curves show ``truth`` (other students: an answer nobody gives)."""
+def _chose(asked, chosen):
+    """The letter of the ``chosen`` condition's run when ``asked`` is asked (other students: no such answer)."""
     def answer(student):
-        return wrong if which_diagnosis(student) == truth else "?"
+        conditions, really_asked = _conditions(student)
+        if really_asked != asked:
+            return "?"
+        return next(letter for letter, condition in conditions.items() if condition == chosen)
     return answer
 
 
+_NAMES = {"vanishing": "vanishing gradients", "exploding": "exploding gradients", "dead_relu": "dead ReLU units",
+          "healthy": "a healthy network"}
 _WHY = {
-    "A": "the first layer's gradient norm stays 4 to 6 orders of magnitude below the last layer's and the network "
-         "has no ReLU layer (dead fraction NaN), while the loss barely moves: vanishing gradients (A)",
-    "B": "the gradient norms grow by orders of magnitude from epoch to epoch and end in inf, and the loss shoots up "
-         "after falling at first: exploding gradients (B)",
-    "C": "more than half of a layer's ReLU units are dead and the loss is stuck near ln 2: dead ReLU units (C); "
-         "the tiny first-layer gradient is a consequence of the dead units, and the rules check dead units first",
-    "D": "the first and last layers' gradient norms are within a factor of a few, fewer than half of the units are "
-         "dead and the loss keeps falling: healthy (D)",
+    "vanishing": "the first layer's gradient norm stays 4 to 6 orders of magnitude below the last layer's, there is "
+                 "no ReLU layer (dead fraction NaN) and the loss barely moves",
+    "exploding": "the gradient norms grow by orders of magnitude from epoch to epoch and end in inf, and the loss "
+                 "shoots up after falling at first",
+    "dead_relu": "more than half of a layer's units are dead and the loss is stuck near ln 2 (a tiny first-layer "
+                 "gradient there is a consequence; the rules check dead units first)",
+    "healthy": "the first and last layers' gradient norms are within a factor of a few, fewer than half of the units "
+               "are dead and the loss keeps falling",
 }
-_CLUES = {
-    ("A", "B"): "a ratio first/last far BELOW 1 means the gradient vanishes towards the input; exploding is far "
-                "above 1 or non-finite",
-    ("A", "C"): "there are no ReLU units at all (dead fraction NaN), so none can be dead",
-    ("A", "D"): "a loss that still falls a little does not make the network healthy when its first layer gets a "
-                "gradient 10^4 or more times smaller than its last",
-    ("B", "A"): "the ratio first/last is far ABOVE 1 and the norms end in inf: they grow towards the input",
-    ("B", "C"): "the dead fraction stays below one half",
-    ("B", "D"): "a loss that falls at first is no sign of health when the norms grow tenfold per epoch and overflow",
-    ("C", "A"): "a tiny first-layer gradient is what dead units cause too; the dead fraction above one half comes "
-                "first (the chapter's rule order), and its cure differs",
-    ("C", "B"): "nothing grows: the norms are small and finite",
-    ("C", "D"): "most units output 0 for every example, so their weights never change",
-    ("D", "A"): "a slowly falling loss is not vanishing gradients: the first layer's gradient is as large as the "
-                "last's",
-    ("D", "B"): "nothing grows or overflows",
-    ("D", "C"): "some dead units are normal; the rule is at least HALF of a layer's units",
+_CLUES = {  # (asked, chosen): why the chosen run does not show what was asked
+    ("vanishing", "exploding"): "its ratio first/last is far ABOVE 1 and ends in inf: that is growth towards the "
+                                "input, not vanishing",
+    ("vanishing", "dead_relu"): "its first-layer gradient is tiny too, but more than half of its units are dead: "
+                                "dead units come first (the chapter's rule order), and their cure differs",
+    ("vanishing", "healthy"): "its first and last layers' gradients are of the same size",
+    ("exploding", "vanishing"): "its ratio first/last is far BELOW 1: the gradient vanishes towards the input",
+    ("exploding", "dead_relu"): "its norms are small and finite; it has dead units",
+    ("exploding", "healthy"): "its norms stay finite and level",
+    ("dead_relu", "vanishing"): "it has no ReLU unit at all (dead fraction NaN), so none can be dead; its tiny "
+                                "first-layer gradient is vanishing",
+    ("dead_relu", "exploding"): "its dead fraction stays below one half; its norms grow and overflow",
+    ("dead_relu", "healthy"): "some dead units are normal; the rule is at least HALF of a layer's units",
+    ("healthy", "vanishing"): "a loss that still falls a little does not make a network healthy when its first layer "
+                              "gets a gradient 10^4 or more times smaller than its last",
+    ("healthy", "exploding"): "a loss that falls at first is no sign of health when the norms grow tenfold per epoch "
+                              "and overflow",
+    ("healthy", "dead_relu"): "a loss stuck near ln 2 with most units dead is not healthy",
 }
 DIAGNOSIS_MISTAKES = tuple(
-    (f"{truth}_as_{wrong}", _if_truth(truth, wrong), f"not {_LABELS[wrong].replace('_', ' ')}: {clue}. Here {_WHY[truth]}")
-    for (truth, wrong), clue in _CLUES.items())
+    (f"{asked}_chose_{chosen}", _chose(asked, chosen),
+     f"that run shows {_NAMES[chosen]}, not {_NAMES[asked]}: {clue}. Look for the run where {_WHY[asked]}")
+    for (asked, chosen), clue in _CLUES.items())
