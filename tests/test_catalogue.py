@@ -38,15 +38,28 @@ def _entries():
 ENTRIES = _entries()
 
 
+# Concept parts (kind "answer") are checked for several students: a catalogue entry is then a function of the
+# student id returning the value that student would hand in, and the notebook declares DECLARED_ID.
+STUDENTS = ("alice", "bob42", "s1234567", "jdoe", "x")
+DECLARED_ID = "someone-else"
+ANSWER_PARTS = sorted(part_id for part_id, part in PARTS.items() if part.kind == core.ANSWER)
+FUNCTION_PARTS = sorted(part_id for part_id, part in PARTS.items() if part.kind != core.ANSWER)
+
+
 def _run(part_id, function, forbid=True):
     """Check ``function`` on the hidden cases as the grader does; returns the PartResult (never raises).
-    ``forbid=False`` lets it call gdkit's reference (the catalogued mistakes are built from it)."""
+    ``forbid=False`` lets it call gdkit's reference (the catalogued mistakes are built from it). A concept
+    part returns the first failing student's result (or the last one's)."""
     part = PARTS[part_id]
-    cases = part.cases(np.random.default_rng(0), True)
-    expected = core.answers(part, part.reference, cases)
-    with core.forbid_references(part.forbidden if forbid else ()):
-        student = core.answers(part, function, cases)
-    return core.evaluate(part, cases, student, expected)
+    for student in (STUDENTS if part.kind == core.ANSWER else (None,)):
+        cases = core.cases_for(part, np.random.default_rng(0), True, student)
+        expected = core.answers(part, part.reference, cases)
+        with core.forbid_references(part.forbidden if forbid else ()):
+            answered = core.answers(part, function, cases)
+        result = core.evaluate(part, cases, answered, expected, declared=DECLARED_ID)
+        if not result.passed:
+            return result
+    return result
 
 
 def test_the_catalogue_covers_every_part_and_every_mistake():
@@ -92,7 +105,7 @@ def test_a_correct_answer_that_prints_and_warns_gets_full_credit(part_id, capsys
     assert result.passed and result.score == result.max_score, result.message
 
 
-@pytest.mark.parametrize("part_id", sorted(PARTS))
+@pytest.mark.parametrize("part_id", FUNCTION_PARTS)
 def test_calling_gdkits_own_function_gets_no_credit(part_id):
     part = PARTS[part_id]
 
@@ -118,8 +131,8 @@ def test_every_mistake_is_told_apart_from_the_reference(part_id):
 def test_the_reference_passes_visible_and_hidden_cases(part_id):
     part = PARTS[part_id]
     for hidden in (False, True):
-        cases = part.cases(np.random.default_rng(0), hidden)
-        assert cases and (len(cases) > 1 or not hidden)
+        cases = core.cases_for(part, np.random.default_rng(0), hidden, "alice")
+        assert cases and (len(cases) > 1 or not hidden or part.kind == core.ANSWER)
         answers = core.answers(part, part.reference, cases)
         assert all(status == "ok" for status, _ in answers)
         assert core.evaluate(part, cases, answers, answers).passed
@@ -131,7 +144,7 @@ def test_the_reference_passes_visible_and_hidden_cases(part_id):
 CAUGHT_ONLY_BY_HIDDEN_CASES = {
     "04_gradient_descent/test_minibatch_epoch/minibatch_epoch_drop_last",
 }
-BUGGY = [param for param in ENTRIES if param.values[0] == "buggy"]
+BUGGY = [param for param in ENTRIES if param.values[0] == "buggy" and param.values[1] in FUNCTION_PARTS]
 
 
 def _run_visible(part_id, function, seed=0):
@@ -201,3 +214,43 @@ def test_other_correct_formulas_pass_the_hidden_cases_for_every_seed(assignment,
             student = core.answers(part, function, cases)
         result = core.evaluate(part, cases, student, expected)
         assert result.passed and result.score == result.max_score, f"seed {seed}: {result.message}"
+
+
+# ---- concept parts: the visible check says nothing of the value; the grader checks the folder's student ---------
+ANSWER_ENTRIES = [param for param in ENTRIES if param.values[1] in ANSWER_PARTS]
+
+
+@pytest.mark.parametrize("kind, part_id, message, function", ANSWER_ENTRIES)
+def test_check_answer_checks_only_the_form(kind, part_id, message, function, capsys):
+    """Every well-formed answer, right or wrong, gets the same tick in the notebook: the value is never judged
+    there (the notebook does not know the answer); a malformed one is refused with a message."""
+    part = PARTS[part_id]
+    value = function("alice")
+    if core.answer_problem(value, part.answer_format, part.function):
+        with pytest.raises(core.CheckFailed):
+            core.check_answer(part, value)
+    else:
+        core.check_answer(part, value, declared="alice")
+        out = capsys.readouterr().out
+        assert "has the right form" in out and "the grader checks its value" in out and "'alice'" in out
+
+
+@pytest.mark.parametrize("part_id", ANSWER_PARTS)
+def test_concept_answers_are_checked_against_the_submission_folders_student(part_id):
+    """Alice's right answer handed in under bob's folder is wrong for bob; if alice's notebook declared her own
+    id, the message says the id does not match the one handed in under."""
+    part = PARTS[part_id]
+    (_, alices), = core.answers(part, part.reference, core.cases_for(part, None, True, "alice"))
+    bobs = core.cases_for(part, None, True, "bob42")
+    result = core.evaluate(part, bobs, [("ok", alices)], declared="alice")
+    assert not result.passed and "the id your notebook declares" in result.message and "'bob42'" in result.message
+    result = core.evaluate(part, bobs, [("ok", alices)], declared="bob42")
+    assert not result.passed and "the id your notebook declares" not in result.message
+    assert core.evaluate(part, bobs, core.answers(part, part.reference, bobs), declared="alice").passed
+
+
+@pytest.mark.parametrize("part_id", ANSWER_PARTS)
+def test_concept_answers_differ_between_students(part_id):
+    part = PARTS[part_id]
+    values = [core.answers(part, part.reference, core.cases_for(part, None, True, s))[0][1] for s in STUDENTS]
+    assert len({repr(v) for v in values}) >= 4

@@ -31,7 +31,10 @@ def _nbgrader(course, *args):
     nbgrader = Path(sys.executable).with_name("nbgrader")
     if not nbgrader.exists():
         pytest.fail(f"nbgrader is not installed next to {sys.executable}; run `make test`")
-    proc = subprocess.run([str(nbgrader), *args], cwd=course, env=nbgrader_env(), stdout=subprocess.PIPE,
+    # As on the course's JupyterHub: gdkit.problems.student_id() reads the user name (the notebooks' STUDENT_ID
+    # is left empty in the sources, and would otherwise stop the concept questions with its instructions).
+    env = {**nbgrader_env(), "JUPYTERHUB_USER": "hub-user"}
+    proc = subprocess.run([str(nbgrader), *args], cwd=course, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-5000:]}"
     return proc.stdout
@@ -62,6 +65,10 @@ def test_test_cells_match_the_registry(folder, assignment):
         assert meta["locked"] and meta["schema_version"] == 3
         assert cell["id"] == part.name
         assert source.startswith('"""') and source.splitlines()[0].endswith('"""'), "one-line docstring first"
+        if part.kind == "answer":  # a concept part: the visible check looks at the form only, nothing is hidden
+            assert f'check_answer("{part.id}", {part.function})' in source
+            assert "hidden" not in source
+            continue
         assert f'check("{part.id}", {part.function})' in source
         if folder == "solutions":
             assert f'check("{part.id}", {part.function}, hidden=True)' in source
@@ -72,12 +79,12 @@ def test_test_cells_match_the_registry(folder, assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_solution_cell_defines_its_function_with_a_solution_region(assignment):
-    registry = {part.function for part in all_parts().values() if part.assignment == assignment}
+    registry = {part.function: part.kind for part in all_parts().values() if part.assignment == assignment}
     solutions = [cell for cell in _notebook("solutions", assignment)["cells"]
                  if cell.get("metadata", {}).get("nbgrader", {}).get("solution")]
     sources = "".join("".join(cell["source"]) for cell in solutions)
-    for function in registry:
-        assert f"def {function}(" in sources
+    for function, kind in registry.items():
+        assert (f"{function} = " if kind == "answer" else f"def {function}(") in sources
     for cell in solutions:
         text = "".join(cell["source"])
         assert text.count("### BEGIN SOLUTION") == text.count("### END SOLUTION") >= 1

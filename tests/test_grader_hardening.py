@@ -584,13 +584,12 @@ def test_a_forged_answer_never_crashes_the_scoring_of_any_registered_part():
     from gdkit.grading.batch import _score_part, part_seed
     forged = [None, (), "x", (None, None), np.zeros(0), (np.zeros(2), (None,)), np.zeros((2, 0, 3))]
     for part in all_parts().values():
-        cases = part.cases(np.random.default_rng(part_seed(SEED, part.id)), False)
+        cases = core.cases_for(part, np.random.default_rng(part_seed(SEED, part.id)), False, "forger")
         expected = core.answers(part, part.reference, cases)
-        assignment = type("A", (), {"cases": {part.id: cases}, "expected": {part.id: expected}})
         for value in forged:
             entry = {"name": part.name, "score": 0.0, "max_score": float(part.points)}
             try:
-                result = _score_part(part, entry, "ok", [("ok", value)] * len(cases), assignment, [])
+                result = _score_part(part, entry, "ok", [("ok", value)] * len(cases), cases, expected)
             except Exception as error:  # the batch catches it (0 + flag), but the checks should not raise
                 result = {"score": 0.0, "error": error}
             assert result["score"] == 0, (part.id, value)

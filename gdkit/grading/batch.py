@@ -204,6 +204,8 @@ def prepare_assignment(name, parts, settings, registry=None, views=None):
             raise SystemExit(f"error: part {part.id}: {error}") from None
         if views is not None:
             part_views[part.id] = views.view(part, earlier_parts(part, every, positions))
+        if part.kind == core.ANSWER:  # one case per student: built in grade_submission (student_cases)
+            continue
         cases[part.id] = part.cases(np.random.default_rng(part_seed(settings.seed, part.id)), True)
         expected[part.id] = core.answers(part, part.reference, cases[part.id])
         failed = [text for status, text in expected[part.id] if status != "ok"]
@@ -213,6 +215,19 @@ def prepare_assignment(name, parts, settings, registry=None, views=None):
     key = grading_key(name, parts, settings.seed, source_path, settings.parts_file, settings.limits,
                       settings.notebook_seconds)
     return Assignment(name, source.name, source, parts, cases, expected, payloads, key, hooks, part_views)
+
+
+def student_cases(assignment, part, student):
+    """``(cases, expected answers, payload)`` of ``part`` for ``student`` (the submission folder's name): the
+    assignment's shared ones for a function part, the student's own problem for a concept part."""
+    if part.kind != core.ANSWER:
+        return assignment.cases[part.id], assignment.expected[part.id], assignment.payloads[part.id]
+    cases = core.cases_for(part, None, True, student)
+    expected = core.answers(part, part.reference, cases)
+    failed = [text for status, text in expected if status != "ok"]
+    if failed:
+        raise GraderFault(f"the reference of {part.id} fails for student {student!r}: {failed[0]}")
+    return cases, expected, plain.dumps([[tuple(c.args), dict(c.kwargs), c.label] for c in cases])
 
 
 def _signal_name(number):
@@ -249,7 +264,7 @@ def excerpt(text, limit=ERROR_EXCERPT):
 
 
 def _decode_result(data, n_cases=None):
-    """The runner's record as (status, answers, cell_errors, stopped), or None if it is not a well-formed record
+    """The runner's record as (status, answers, cell_errors, stopped, declared id), or None if it is not a well-formed record
     (whatever the bytes: the runner shares its process with student code, so this never raises).
     ``stopped`` is None or ``(cell number, message)``: a cell called exit and the later cells did not run."""
     try:
@@ -274,19 +289,24 @@ def _decode_result(data, n_cases=None):
         errors = [excerpt(e) for e in cell_errors[:MAX_CELL_ERRORS] if type(e) is str]
         status = record.get("status") if type(record.get("status")) is str else "?"
         stopped = None
+        declared = record.get("declared_id")
+        declared = excerpt(declared, 100) if type(declared) is str else None
         if type(record.get("stopped_at")) is int:  # the runner's own words, rebuilt here from the number alone
             number = record["stopped_at"]
             stopped = (number, f"cell {number} called exit(); later cells were not run")
-        return status[:200], answers, errors, stopped
+        return status[:200], answers, errors, stopped, declared
     except Exception:  # noqa: BLE001 - a forged record is the student's problem, never the grader's
         return None
 
 
-def _write_job(job_dir, cells, part, hooks, limits):
-    """``job.json``: all the sandbox learns of the part (its function's name and hooks), the cells, the limits."""
+def _write_job(job_dir, cells, part, hooks, limits, student=None):
+    """``job.json``: all the sandbox learns of the part (its function's name and hooks), the cells, the limits,
+    and the submission's student id (the runner sets it as ``$JUPYTERHUB_USER``, so ``gdkit.problems.student_id()``
+    in the cells gives the problems of the id handed in under, as on the course's JupyterHub)."""
     prepare, collect = hooks
     job = {"function": part.function, "prepare": prepare, "collect": collect, "cells": cells,
-           "limits": limits.as_dict()}
+           "limits": limits.as_dict(), "kind": part.kind, "answer_format": part.answer_format,
+           "student": student}
     (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
     (job_dir / "job.json").chmod(0o644)
 
@@ -355,15 +375,16 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
             results[part.name] = {**entry, "message": stop}
             continue
         part_limits = dataclasses.replace(limits, wall_seconds=min(limits.wall_seconds, remaining))
+        cases, expected, payload = student_cases(assignment, part, student)
         outcome = run_part_job([(c.number, c.source) for c in part_cells], part, assignment, part_limits, settings,
-                               slot, bwrap, jobs_dir)
+                               slot, bwrap, jobs_dir, payload, student)
         spent += outcome.seconds
         entry["seconds"] = round(outcome.seconds, 3)  # the class report's slowest parts
         if log_dir is not None and outcome.output:
             log = Path(log_dir) / f"{part.name}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             log.write_bytes(outcome.output + (b"\n[... output truncated]\n" if outcome.output_truncated else b""))
-        decoded = _decode_result(outcome.result, len(assignment.cases[part.id])) if outcome.result else None
+        decoded = _decode_result(outcome.result, len(cases)) if outcome.result else None
         if outcome.parent_killed:  # os.kill(os.getppid(), ...): nothing honest does that; the runner may live on
             flags.append("the notebook's code killed the grading supervisor (its parent process)")
             stop = (f"your notebook's code{_where(outcome, part_cells, ran, trust_last=False)} killed the process "
@@ -407,14 +428,14 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
                                                           f"{_crash_reason(outcome, limits)}"}
                 flags.append(f"crashed: {part.name}")
             continue
-        status, answers, cell_errors, stopped = decoded
+        status, answers, cell_errors, stopped, declared = decoded
         ran.update(c.number for c in part_cells if stopped is None or c.number <= stopped[0])
         if cell_errors:
             row["cell_errors"] = cell_errors  # the latest part ran the most cells
         if stopped is not None and stopped[1] not in flags:
             flags.append(stopped[1])
         try:
-            results[part.name] = _score_part(part, entry, status, answers, assignment, flags)
+            results[part.name] = _score_part(part, entry, status, answers, cases, expected, declared)
         except Exception as error:  # noqa: BLE001 - an answer the checks cannot handle: 0 here, the rest recorded
             results[part.name] = {**entry, "message": f"the answers of {part.function} could not be compared with "
                                                       f"the expected ones ({type(error).__name__}); this part gets "
@@ -441,7 +462,7 @@ class GraderFault(RuntimeError):
 RETRIES = 3
 
 
-def run_part_job(cells, part, assignment, limits, settings, slot, bwrap, jobs_dir):
+def run_part_job(cells, part, assignment, limits, settings, slot, bwrap, jobs_dir, payload=None, student=None):
     """Run one part's job in a fresh sandbox and return its :class:`~gdkit.grading.sandbox.Outcome`.
 
     A job whose runner never reached the student's code (it reports "started" on its progress pipe just before
@@ -456,8 +477,9 @@ def run_part_job(cells, part, assignment, limits, settings, slot, bwrap, jobs_di
         job_dir = Path(tempfile.mkdtemp(prefix="job-" if jobs_dir is not None else "gdkit-grade-", dir=jobs_dir))
         job_dir.chmod(0o755)  # readable by the sandbox's unprivileged uid (it holds the cells only)
         try:
-            _write_job(job_dir, cells, part, assignment.hooks[part.id], limits)
-            outcome = run_job(job_dir, limits, assignment.payloads[part.id], slot=slot, weak=settings.weak,
+            _write_job(job_dir, cells, part, assignment.hooks[part.id], limits, student)
+            outcome = run_job(job_dir, limits, assignment.payloads[part.id] if payload is None else payload,
+                              slot=slot, weak=settings.weak,
                               bwrap=bwrap, view=assignment.views.get(part.id))
         except OSError as error:  # fork failing on the grader's side (EAGAIN), the sandbox uid busy, ...
             problem = f"{type(error).__name__}: {error}"
@@ -478,13 +500,16 @@ def run_part_job(cells, part, assignment, limits, settings, slot, bwrap, jobs_di
     raise GraderFault(f"{part.id}: {problem} (tried {RETRIES + 1} times)")
 
 
-def _score_part(part, entry, status, answers, assignment, flags):
+def _score_part(part, entry, status, answers, cases, expected, declared=None):
     """The result entry of a part whose runner came back with a readable record."""
     if status == "missing":
+        if part.kind == core.ANSWER:
+            return {**entry, "message": f"your notebook does not set {part.function} (the cells above its check "
+                                        "were run: assign your answer there)"}
         return {**entry, "message": f"your notebook defines no function named {part.function}"}
     if status != "ok":
         return {**entry, "message": f"{part.function} should be a function, but it is {status}"}
-    result = core.evaluate(part, assignment.cases[part.id], answers, assignment.expected[part.id])
+    result = core.evaluate(part, cases, answers, expected, declared=declared)
     return {**entry, "score": float(result.score), "message": result.message}
 
 

@@ -15,19 +15,22 @@ Checking is split in two so that it can run outside the student's process:
 :func:`check` does both in one process, for the visible tests in a notebook.
 """
 import copy
+import inspect
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["Case", "Mistake", "Part", "PartResult", "answers", "evaluate", "check", "to_plain",
-           "forbid_references", "REFERENCE_CALL_MARKER", "WITHHELD_MARKER", "WrongReturn", "USES_ALL"]
+__all__ = ["Case", "Mistake", "Part", "PartResult", "answers", "evaluate", "check", "check_answer", "cases_for",
+           "answer_problem", "to_plain", "forbid_references", "REFERENCE_CALL_MARKER", "WITHHELD_MARKER",
+           "WrongReturn", "USES_ALL", "CheckFailed", "FUNCTION", "ANSWER"]
 
 REFERENCE_CALL_MARKER = "GDKIT-REFERENCE-CALL"
 WITHHELD_MARKER = "GDKIT-WITHHELD"  # raised by gdkit functions that the sandbox's view of gdkit leaves out
 USES_ALL = "all"  # Part.uses: the part may use every gdkit function except its own reference (forbidden)
 WRONG_RETURN_MARKER = "WRONG-RETURN"
+FUNCTION, ANSWER = "function", "answer"  # Part.kind: a function the student writes, or a value they work out
 
 
 class WrongReturn(TypeError):
@@ -100,6 +103,19 @@ class Part:
     explain : callable, optional
         ``explain(expected, actual) -> str``: the message for a wrong answer that matches no catalogued
         mistake, replacing the generic diagnosis (e.g. "accuracy 63% on the hidden test set, 85% needed").
+    kind : ``"function"`` (default) or ``"answer"``
+        ``"answer"``: a concept part. ``function`` is then the name of a *variable* the student assigns a plain
+        value to (a number, a letter, a short tuple), ``reference(student_id) -> value`` computes the right
+        answer for that student's own problem (built with :mod:`gdkit.problems`; grader-side only), each
+        mistake's ``function(student_id) -> value`` the answer its misconception gives, and ``cases`` is
+        ignored (:func:`cases_for`). The notebook's ``check_answer`` only checks ``answer_format``.
+    answer_format : str
+        Concept parts: what the value must look like, checked visibly by ``check_answer``: ``"number"``,
+        ``"integer"``, ``"letter:ABCD"`` (one of those letters), ``"numbers:3"`` (a tuple of 3 numbers).
+    names : tuple of str, optional
+        What each value of a returned tuple (after ``collect``) is, for messages: e.g. ``("the updated param",
+        "the updated momentum buffer")``, so feedback says "the updated momentum buffer is wrong" instead of
+        "value 2 of the returned tuple". Nested tuples are named by their top-level entry.
     """
 
     assignment: str
@@ -118,6 +134,9 @@ class Part:
     atol: float = 1e-9
     compare: Callable | None = None
     explain: Callable | None = None
+    kind: str = FUNCTION
+    answer_format: str = ""
+    names: tuple | None = None
 
     def same(self, expected, actual):
         """Whether a plain ``actual`` answer is right: ``compare(expected, actual)`` if given (e.g. statistical
@@ -210,6 +229,8 @@ def _call(part, function, case):
     if part.prepare is not None:
         args = tuple(part.prepare(args))
     returned = function(*args, **kwargs)
+    if part.kind == ANSWER:
+        returned = _normal_answer(returned, part.answer_format)
     return to_plain(part.collect(returned, args) if part.collect else returned)
 
 
@@ -229,6 +250,61 @@ def answers(part, function, cases):
         except Exception as error:  # the student's error becomes feedback, never a crash of the grader
             results.append(("error", f"{type(error).__name__}: {error}"[:2000]))
     return results
+
+
+def cases_for(part, rng, hidden, student=None):
+    """The cases of ``part``: ``part.cases(rng, hidden)`` for a function part; for a concept part
+    (``kind="answer"``) one case whose only argument is ``student``, the id whose problem is checked (at grading
+    time the submission folder's name, never what the notebook declares)."""
+    if part.kind == ANSWER:
+        if student is None or not str(student).strip():
+            raise ValueError(f"{part.id} is a concept part: its case needs the student's id")
+        return [Case((str(student).strip(),), label="your own problem")]
+    return part.cases(rng, hidden)
+
+
+def answer_problem(value, answer_format, variable="the answer"):
+    """What is wrong with the *form* of a concept answer ``value`` (``answer_format``: see :class:`Part`), or
+    ``""``. Checks only the type and shape, never the value: that is the grader's job."""
+    def number_problem(v, what, integer=False):
+        if isinstance(v, np.ndarray) and v.ndim == 0:
+            v = v[()]
+        if v is None or v is Ellipsis:
+            return f"{what} is not set yet (replace the ... with your answer)"
+        if isinstance(v, (bool, np.bool_)):
+            return f"{what} should be a number, but it is the bool {v}"
+        if not isinstance(v, (int, float, np.integer, np.floating)):
+            return f"{what} should be a number, but it is {type(v).__name__} {str(v)[:40]!r}"
+        if not np.isfinite(float(v)):
+            return f"{what} should be a finite number, but it is {v}"
+        if integer and float(v) != round(float(v)):
+            return f"{what} should be a whole number, but it is {v}"
+        return ""
+    kind, _, detail = answer_format.partition(":")
+    if kind in ("number", "integer"):
+        return number_problem(value, variable, kind == "integer")
+    if kind == "letter":
+        if value is None or value is Ellipsis:
+            return f"{variable} is not set yet (replace the ... with your answer)"
+        if not isinstance(value, str) or value.strip().upper() not in detail.upper() or len(value.strip()) != 1:
+            return f"{variable} should be one of the letters {', '.join(detail)} (a string, e.g. \"{detail[0]}\"), " \
+                   f"but it is {value!r}"[:200]
+        return ""
+    if kind == "numbers":
+        count = int(detail)
+        if not isinstance(value, (tuple, list)) or len(value) != count:
+            return f"{variable} should be a tuple of {count} numbers, but it is {str(value)[:60]!r}"
+        problems = [number_problem(v, f"its value {i + 1}") for i, v in enumerate(value)]
+        problems = [p for p in problems if p]
+        return f"{variable}: {problems[0]}" if problems else ""
+    raise ValueError(f"unknown answer format {answer_format!r}")
+
+
+def _normal_answer(value, answer_format):
+    """A concept answer in the form it is compared in: letters upper-case and stripped, numbers as floats."""
+    if answer_format.startswith("letter") and isinstance(value, str):
+        return value.strip().upper()
+    return value
 
 
 # ---- comparing ---------------------------------------------------------------------------------------------
@@ -257,44 +333,114 @@ def _shape_of(value):
     return type(value).__name__
 
 
-def _generic_diagnosis(expected, actual, rtol, atol):
-    """Explain a wrong array answer when no catalogued mistake matches."""
+def _generic_diagnosis(expected, actual, rtol, atol, names=None, what=None):
+    """Explain a wrong answer when no catalogued mistake matches. ``names`` names the values of a returned tuple
+    (:attr:`Part.names`); ``what`` is the name of the value being explained (default "your result")."""
     if isinstance(expected, tuple):
         if not isinstance(actual, tuple) or len(actual) != len(expected):
-            return f"expected a tuple of {len(expected)} values, got {_shape_of(actual)}"
+            listed = f" ({', '.join(names)})" if names and len(names) == len(expected) else ""
+            return f"expected a tuple of {len(expected)} values{listed}, got {_shape_of(actual)}"
         for index, (e, a) in enumerate(zip(expected, actual)):
             if not _same(e, a, rtol, atol):
+                if names and index < len(names) and names[index]:
+                    return _generic_diagnosis(e, a, rtol, atol, what=names[index])
                 return f"value {index + 1} of the returned tuple is wrong: " + _generic_diagnosis(e, a, rtol, atol)
+    subject = what or "your result"
     if not isinstance(expected, np.ndarray) or not isinstance(actual, np.ndarray):
-        return f"expected {_shape_of(expected)}, got {_shape_of(actual)}"
+        return f"{subject}: expected {_shape_of(expected)}, got {_shape_of(actual)}" if what else \
+            f"expected {_shape_of(expected)}, got {_shape_of(actual)}"
     if actual.shape != expected.shape:
         if actual.shape == expected.shape[::-1] and _same(expected, actual.T, rtol, atol):
-            return f"your result is the transpose of the expected one (shape {actual.shape} instead of {expected.shape})"
+            return f"{subject} is the transpose of the expected one (shape {actual.shape} instead of {expected.shape})"
+        if what:
+            return f"{subject} has shape {actual.shape}; expected {expected.shape}"
         return f"expected an array of shape {expected.shape}, got shape {actual.shape}"
     a, e = actual.astype(float), expected.astype(float)
     if not np.all(np.isfinite(a)) and np.all(np.isfinite(e)):
-        return "your result contains NaN or infinite values where the expected one is finite (overflow, or 0/0 after an underflow?)"
+        return f"{subject} contains NaN or infinite values where the expected one is finite (overflow, or 0/0 after an underflow?)"
     if np.allclose(a, -e, rtol=rtol, atol=atol) and np.any(np.abs(e) > atol):
-        return "your result has the opposite sign of the expected one"
+        return f"{subject} has the opposite sign of the expected one"
     scale = np.vdot(e, e)
     if scale > 0:
         factor = np.vdot(a, e) / scale
         if not np.isclose(factor, 1.0) and np.allclose(a, factor * e, rtol=rtol, atol=atol):
-            return f"your result is the expected one multiplied by {factor:.6g}"
+            return f"{subject} is the expected one multiplied by {factor:.6g}"
+    if what:
+        return f"{subject} has wrong values (largest difference {np.max(np.abs(a - e)):.3g})"
     return f"wrong values (largest difference {np.max(np.abs(a - e)):.3g})"
 
 
-def evaluate(part, cases, student_answers, expected_answers=None):
+def _argument_names(part):
+    try:
+        return list(inspect.signature(part.reference).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def _swapped_arguments(part, case, actual):
+    """``"grad and param"`` if ``actual`` is what the reference gives with two positional arguments of the same
+    shape swapped (a call or a definition with the arguments in the wrong order), else ``""``."""
+    args = tuple(case.args)
+    names = _argument_names(part)
+    for i in range(len(args)):
+        for j in range(i + 1, len(args)):
+            a, b = args[i], args[j]
+            if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape) or \
+                    np.array_equal(a, b):
+                continue
+            swapped = list(args)
+            swapped[i], swapped[j] = b, a
+            (status, value), = answers(part, part.reference, [Case(tuple(swapped), case.kwargs, case.label)])
+            if status == "ok" and part.same(value, actual):
+                first = names[i] if i < len(names) else f"argument {i + 1}"
+                second = names[j] if j < len(names) else f"argument {j + 1}"
+                return f"{first} and {second}"
+    return ""
+
+
+def _answer_text(value):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return f"{value[()]:.6g}" if value.dtype.kind == "f" else str(value[()])
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_answer_text(v) for v in value) + ")"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _tolerance_text(part):
+    if part.answer_format.startswith("letter") or part.answer_format == "integer":
+        return "exactly"
+    return f"to within {part.rtol:.3g} relative" if part.rtol >= 1e-4 else "exactly (to rounding)"
+
+
+def _evaluate_answer(part, case, actual, declared):
+    """The message for a wrong concept answer ``actual`` (catalogued mistakes were already tried)."""
+    student = case.args[0]
+    given = f"{part.function} = {_answer_text(actual)}"
+    if declared and str(declared).strip() != student:
+        (status, theirs), = answers(part, part.reference, [Case((str(declared).strip(),))])
+        if status == "ok" and part.same(theirs, actual):
+            return (f"{given} is the right answer for the problem of student id {str(declared).strip()[:40]!r}, "
+                    f"the id your notebook declares, but you handed in as {student!r}: the grader checks the "
+                    f"problem of {student!r}. Set STUDENT_ID to the id you hand in under and redo the question")
+    if part.explain is not None:
+        expected = answers(part, part.reference, [case])[0][1]
+        return f"{given}: {part.explain(expected, actual)}"
+    return (f"{given} is not the right answer for your problem (student id {student!r}; checked "
+            f"{_tolerance_text(part)}): redo it with the chapter's method")
+
+
+def evaluate(part, cases, student_answers, expected_answers=None, declared=None):
     """Score plain ``student_answers`` (from :func:`answers`) against the reference, naming mistakes.
 
-    Runs no student code. ``expected_answers`` may be passed if already computed.
+    Runs no student code. ``expected_answers`` may be passed if already computed. ``declared``: for a concept
+    part, the student id the notebook declared (``STUDENT_ID``), used only to explain a wrong answer.
     """
     if expected_answers is None:
         expected_answers = answers(part, part.reference, cases)
     for case, (status, expected), (kind, actual) in zip(cases, expected_answers, student_answers):
         if status != "ok":
             raise RuntimeError(f"the reference failed on a case of {part.id}: {expected}")
-        where = f" (test case: {case.label})" if case.label else ""
+        where = f" (test case: {case.label})" if case.label and part.kind != ANSWER else ""
         if kind == "error":
             for marker in (REFERENCE_CALL_MARKER, WITHHELD_MARKER):
                 if f"{marker}: " in actual:
@@ -306,17 +452,43 @@ def evaluate(part, cases, student_answers, expected_answers=None):
             return _fail(part, f"{part.function} raised {actual}{where}")
         if part.same(expected, actual):
             continue
+        if part.kind == ANSWER:
+            problem = answer_problem(_plain_answer_value(actual), part.answer_format, part.function)
+            if problem:
+                return _fail(part, problem)
         for mistake in part.mistakes:
             (mistake_status, mistaken), = answers(part, mistake.function, [case])
             if mistake_status == "ok" and part.same(mistaken, actual):
+                if part.kind == ANSWER:
+                    return _fail(part, f"{part.function} = {_answer_text(actual)}: {mistake.message}")
                 return _fail(part, f"{mistake.message}{where}")
+        if part.kind == ANSWER:
+            return _fail(part, _evaluate_answer(part, case, actual, declared))
         if part.explain is not None:
             return _fail(part, f"{part.function}: {part.explain(expected, actual)}{where}")
-        return _fail(part, f"{part.function}: {_generic_diagnosis(expected, actual, part.rtol, part.atol)}{where}")
+        swapped = _swapped_arguments(part, case, actual)
+        if swapped:
+            return _fail(part, f"{part.function}: your result is what the correct formula gives with {swapped} "
+                               f"swapped: check the order of the arguments (in your definition and in your "
+                               f"calls){where}")
+        return _fail(part, f"{part.function}: "
+                           f"{_generic_diagnosis(expected, actual, part.rtol, part.atol, part.names)}{where}")
     if len(student_answers) != len(cases):
         return _fail(part, f"{part.function} answered {len(student_answers)} of {len(cases)} test cases")
+    if part.kind == ANSWER:
+        return PartResult(part.id, float(part.points), float(part.points), True,
+                          f"{part.function}: right for your problem")
     return PartResult(part.id, float(part.points), float(part.points), True,
                       f"{part.function}: correct on all {len(cases)} test cases")
+
+
+def _plain_answer_value(value):
+    """A plain concept answer back in the form ``answer_problem`` checks (0-d arrays -> Python numbers)."""
+    if isinstance(value, np.ndarray):
+        return value[()] if value.ndim == 0 else tuple(value.tolist())
+    if isinstance(value, tuple):
+        return tuple(_plain_answer_value(v) for v in value)
+    return value
 
 
 def _fail(part, message):
@@ -324,11 +496,21 @@ def _fail(part, message):
 
 
 class CheckFailed(AssertionError):
-    """Raised by :func:`check` with a message that names what is wrong."""
+    """Raised by :func:`check` with a message that names what is wrong. In a notebook only the message shows
+    (IPython's ``_render_traceback_``), not a traceback through the checking code."""
+
+    def _render_traceback_(self):
+        return [f"\u2717 {line}" if number == 0 else f"  {line}"
+                for number, line in enumerate(str(self).splitlines() or [""])]
 
 
 def check(part, function, hidden=False, seed=0):
-    """Check a student's function in this process (for the notebook's tests); raise CheckFailed if wrong."""
+    """Check a student's function in this process (for the notebook's tests); raise CheckFailed if wrong.
+
+    ``hidden=False`` (the visible check) runs the part's visible cases; ``hidden=True`` every case kind the
+    grader runs, drawn from ``seed`` (the grader's own seed is private, so its values differ)."""
+    if part.kind == ANSWER:
+        raise TypeError(f"{part.id} is a concept part: check it with check_answer({part.id!r}, {part.function})")
     if not callable(function):
         raise CheckFailed(f"{part.function} should be a function, but it is a {type(function).__name__}")
     cases = part.cases(np.random.default_rng(seed), hidden)
@@ -345,3 +527,18 @@ def check(part, function, hidden=False, seed=0):
         print(f"\u2713 {part.function} passes the {len(cases)} visible test {cases_word}; the grader also runs "
               "hidden ones (other shapes, edge cases)")
     return result
+
+
+def check_answer(part, value, declared=None):
+    """The visible check of a concept part: only the *form* of ``value`` (a number, a letter ...); raise
+    CheckFailed if it is wrong. The value itself is checked by the grader against the problem of the id the
+    notebook is handed in under; nothing here knows the right answer."""
+    if part.kind != ANSWER:
+        raise TypeError(f"{part.id} checks a function: use check({part.id!r}, {part.function})")
+    problem = answer_problem(value, part.answer_format, part.function)
+    if problem:
+        raise CheckFailed(problem)
+    whose = f" of student id {str(declared).strip()!r}" if declared and str(declared).strip() else ""
+    print(f"\u2713 {part.function} = {_answer_text(to_plain(_normal_answer(value, part.answer_format)))} has the "
+          f"right form. Only its form is checked here: the grader checks its value against your own "
+          f"problem{whose} ({_tolerance_text(part)}), the id you hand in under.")

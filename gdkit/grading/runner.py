@@ -15,8 +15,9 @@ the test cases from the original stdin, and writes the plain answers as a :mod:`
 ``RESULT_FD``. Only those plain values leave this process; the grader compares them with the reference.
 
 ``job.json`` holds ``function`` (the name the notebook defines), ``prepare`` and ``collect`` (``"module:name"`` of
-the part's hooks, or null), ``cells`` (``[number, source]`` pairs) and ``limits``. Nothing else of the part
-reaches the sandbox.
+the part's hooks, or null), ``kind`` and ``answer_format`` (a concept part: ``function`` names a variable whose
+plain value is the answer), ``cells`` (``[number, source]`` pairs) and ``limits``. Nothing else of the part
+reaches the sandbox. The record also carries ``declared_id``, the notebook's ``STUDENT_ID`` if it is a string.
 """
 import builtins
 import json
@@ -188,8 +189,11 @@ def main(argv):
 
     from gdkit.grading import core, plain
     part = core.Part(assignment="", name="", function=job["function"], reference=None, cases=None,
-                     prepare=_hook(job.get("prepare")), collect=_hook(job.get("collect")))
+                     prepare=_hook(job.get("prepare")), collect=_hook(job.get("collect")),
+                     kind=job.get("kind", core.FUNCTION), answer_format=job.get("answer_format", ""))
 
+    if type(job.get("student")) is str and job["student"]:  # gdkit.problems.student_id(): the folder's id
+        os.environ["JUPYTERHUB_USER"] = job["student"]
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     shell = _StubShell(namespace)
     namespace["get_ipython"] = lambda: shell
@@ -206,7 +210,15 @@ def main(argv):
     cases = [core.Case(tuple(args), dict(kwargs), str(label)) for args, kwargs, label in raw_cases]
 
     function = namespace.get(part.function)
-    if function is None:
+    if part.kind == core.ANSWER:  # a concept part: the variable's plain value is the answer, whatever the case
+        if part.function not in namespace:
+            status, answers = "missing", []
+        else:
+            status = "ok"
+            answers = core.answers(part, lambda *args, **kwargs: function, cases)
+            answers = [(str(kind), value) if plain.is_plain_answer(value) else
+                       ("error", "is not a number, a string or a tuple of those") for kind, value in answers]
+    elif function is None:
         status, answers = "missing", []
     elif not callable(function):
         status, answers = f"not callable ({type(function).__name__})", []
@@ -217,6 +229,9 @@ def main(argv):
                    ("error", "returned a value that is not an array, a number or a tuple of those")
                    for kind, value in answers]
     record = {"status": status, "answers": answers, "cell_errors": cell_errors[:20]}
+    declared = namespace.get("STUDENT_ID")
+    if type(declared) is str:  # the id the notebook claims: only ever used to explain a wrong concept answer
+        record["declared_id"] = str.__getitem__(declared, slice(None, 100))
     if stopped is not None:
         record["stopped_at"], record["stopped"] = stopped
     record = plain.dumps(record)

@@ -33,16 +33,22 @@ __all__ = ["SANDBOX_FILES", "GdkitIndex", "stubs_for", "build_view", "ViewCache"
 
 SANDBOX_FILES = ("core.py", "plain.py", "runner.py", "hooks.py")  # gdkit/grading/ files the sandbox gets
 HOOKS_MODULE = "gdkit.grading.hooks"
+DATA_MODULES = ("gdkit.problems",)  # usable in every part's view: they build problems, never answers
 
 _SANDBOX_INIT = '''"""gdkit.grading as the grading sandbox sees it: the checks of the notebooks do nothing here (the grader
 checks every part itself, outside this process); the parts registry is not available."""
 from .core import Case, Mistake, Part, PartResult
 
-__all__ = ["check", "Case", "Mistake", "Part", "PartResult"]
+__all__ = ["check", "check_answer", "Case", "Mistake", "Part", "PartResult"]
 
 
 def check(part_id, function, hidden=False, seed=0):
     """Does nothing while grading: the grader runs its own, hidden, cases."""
+    return None
+
+
+def check_answer(part_id, value):
+    """Does nothing while grading: the grader checks the value against the submission's own problem."""
     return None
 
 
@@ -180,6 +186,11 @@ class GdkitIndex:
             todo += [n for n in self.deps.get(name, ()) if n not in seen and n not in stop]
         return seen
 
+    def data_only(self):
+        """Everything in :data:`DATA_MODULES` (each student's problem data: it computes no answer)."""
+        return {name for name, (module_name, _) in self.defs.items()
+                if any(module_name == m or module_name.startswith(m + ".") for m in DATA_MODULES)}
+
     def always_available(self):
         """Plain data types (NamedTuples) and exception classes: they compute nothing."""
         found = set()
@@ -213,7 +224,8 @@ def stubs_for(part, earlier, index):
         if hook is not None and _qualname(hook) in index.defs:
             base.add(_qualname(hook))
     types = index.always_available()  # data types: allowed, but what their methods call is not followed
-    allowed = index.closure(base | (index.import_time - types), stop=stop | types) | (types - stop)
+    allowed = index.closure(base | index.data_only() | (index.import_time - types), stop=stop | types) | \
+        (types - stop)
     stubs = {name: "withheld" for name in index.defs if name not in allowed and not name.startswith(HOOKS_MODULE)}
     stubs.update({name: "forbidden" for name in forbidden})
     return {name: kind for name, kind in stubs.items() if not name.rsplit(".", 1)[1].startswith("__")}

@@ -183,3 +183,95 @@ def minibatch_epoch_per_example_sums(X, y, W, b, learning_rate, batch_size):
         b -= learning_rate * db
         start = stop
     return np.asarray(out)
+
+
+# ---- concept: the largest stable learning rate (the student's value, computed from their own problem) -----------
+# Each entry takes the student id and returns what that student would assign to stable_learning_rate.
+def _X(student):
+    from gdkit.problems.gradient_descent import regression_problem
+    return regression_problem(student).X
+
+
+@correct("test_stable_learning_rate")
+def stable_lr_eigvalsh(student):
+    X = _X(student)
+    hessian = 2 / len(X) * X.T @ X
+    return 2 / np.linalg.eigvalsh(hessian).max()
+
+
+@correct("test_stable_learning_rate")
+def stable_lr_singular_values_rounded(student):
+    """sigma_max(X)^2 = lambda_max(X^T X), rounded to 3 significant digits as a student might write it."""
+    X = _X(student)
+    value = len(X) / np.linalg.svd(X, compute_uv=False)[0] ** 2
+    return float(f"{value:.3g}")
+
+
+@correct("test_stable_learning_rate")
+def stable_lr_power_iteration(student):
+    X = _X(student)
+    H = 2 / len(X) * X.T @ X
+    v = np.ones(H.shape[0])
+    for _ in range(500):
+        v = H @ v
+        v /= np.linalg.norm(v)
+    return np.float32(2 / (v @ H @ v))
+
+
+@buggy("test_stable_learning_rate", "that is 1/L, half the limit")
+def stable_lr_one_over_l(student):
+    X = _X(student)
+    return 1 / np.linalg.eigvalsh(2 / len(X) * X.T @ X).max()
+
+
+@buggy("test_stable_learning_rate", "the factor 2/N is missing")
+def stable_lr_gram(student):
+    X = _X(student)
+    return 2 / np.linalg.eigvalsh(X.T @ X).max()
+
+
+@buggy("test_stable_learning_rate", "lacks the 2 from differentiating the square")
+def stable_lr_no_two(student):
+    X = _X(student)
+    return 2 / np.linalg.eigvalsh(X.T @ X / len(X)).max()
+
+
+@buggy("test_stable_learning_rate", "lacks the 1/N of the mean")
+def stable_lr_sum(student):
+    X = _X(student)
+    return 2 / np.linalg.eigvalsh(2 * X.T @ X).max()
+
+
+@buggy("test_stable_learning_rate", "you used the smallest eigenvalue")
+def stable_lr_lambda_min(student):
+    X = _X(student)
+    return 2 / np.linalg.eigvalsh(2 / len(X) * X.T @ X).min()
+
+
+@buggy("test_stable_learning_rate", "you used the trace")
+def stable_lr_trace(student):
+    X = _X(student)
+    return 2 / np.trace(2 / len(X) * X.T @ X)
+
+
+@buggy("test_stable_learning_rate", "largest singular value of X")
+def stable_lr_sigma(student):
+    X = _X(student)
+    return 2 / (2 / len(X) * np.linalg.svd(X, compute_uv=False)[0])
+
+
+@buggy("test_stable_learning_rate", "is not the right answer for your problem")
+def stable_lr_guess(student):
+    return 0.1
+
+
+@buggy("test_stable_learning_rate", "should be a number")
+def stable_lr_string(student):
+    return "0.05"
+
+
+@buggy("test_stable_learning_rate", "the id your notebook declares")
+def stable_lr_someone_elses(student):
+    """The right answer for another id (the notebook declared "someone-else"): see test_catalogue's _run."""
+    X = _X("someone-else")
+    return 2 / np.linalg.eigvalsh(2 / len(X) * X.T @ X).max()

@@ -1,11 +1,14 @@
-"""Parts of assignment 04_gradient_descent (chapter: gradient descent): one step, a descent path, a mini-batch epoch.
+"""Parts of assignment 04_gradient_descent (chapter: gradient descent): one step, a descent path, a mini-batch epoch,
+and the concept question "the largest stable learning rate for your data" (a worked example of a concept part).
 
-References: ``gdkit.optimizers.sgd_update``, ``gdkit.landscapes.gradient_descent``, ``gdkit.training.minibatch_epoch``.
+References: ``gdkit.optimizers.sgd_update``, ``gdkit.landscapes.gradient_descent``, ``gdkit.training.minibatch_epoch``;
+the concept answers are computed here, from the student's own problem (``gdkit.problems.gradient_descent``).
 """
 import numpy as np
 
 from ... import landscapes, losses, optimizers, training
-from ..core import Mistake, Part
+from ...problems.gradient_descent import regression_problem
+from ..core import ANSWER, Mistake, Part
 from ..hooks import descent_prepare, epoch_collect, sgd_collect, sgd_prepare
 from ._common import Case, cases_from, normal
 
@@ -128,6 +131,54 @@ def _epoch_rebind(X, y, W, b, learning_rate, batch_size):
     return training.minibatch_epoch(X, y, W.copy(), b.copy(), learning_rate, batch_size)
 
 
+# ---- concept: the largest stable learning rate for the student's own data ----------------------------------------
+def _gram_eigenvalues(student):
+    """Eigenvalues of X^T X for the student's X, and N."""
+    X = regression_problem(student).X
+    return np.linalg.eigvalsh(X.T @ X), len(X)
+
+
+def _stable_lr(student):
+    """2 / L with L the largest eigenvalue of the MSE's Hessian (2/N) X^T X: the step beyond which GD diverges."""
+    eig, n = _gram_eigenvalues(student)
+    return 2.0 / (2.0 / n * eig.max())
+
+
+def _stable_lr_one_over_l(student):
+    eig, n = _gram_eigenvalues(student)
+    return 1.0 / (2.0 / n * eig.max())
+
+
+def _stable_lr_gram(student):
+    eig, _ = _gram_eigenvalues(student)
+    return 2.0 / eig.max()
+
+
+def _stable_lr_no_two(student):
+    eig, n = _gram_eigenvalues(student)
+    return 2.0 / (eig.max() / n)
+
+
+def _stable_lr_sum(student):
+    eig, _ = _gram_eigenvalues(student)
+    return 2.0 / (2.0 * eig.max())
+
+
+def _stable_lr_lambda_min(student):
+    eig, n = _gram_eigenvalues(student)
+    return 2.0 / (2.0 / n * eig.min())
+
+
+def _stable_lr_trace(student):
+    eig, n = _gram_eigenvalues(student)
+    return 2.0 / (2.0 / n * eig.sum())
+
+
+def _stable_lr_sigma(student):
+    eig, n = _gram_eigenvalues(student)
+    return 2.0 / (2.0 / n * np.sqrt(eig.max()))
+
+
 PARTS = (
     Part(A, "test_sgd_update", "sgd_update", optimizers.sgd_update, _plain_sgd_cases, points=2,
          forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
@@ -165,5 +216,28 @@ PARTS = (
                      "your batch losses were computed after the step; record each batch's loss before updating"),
              Mistake("rebind", _epoch_rebind,
                      "W and b were not changed: update them in place (W -= ..., b -= ...), not by rebinding names"),
+         )),
+    Part(A, "test_stable_learning_rate", "stable_learning_rate", _stable_lr, None, points=2, kind=ANSWER,
+         answer_format="number", rtol=1e-2, atol=0.0,
+         mistakes=(
+             Mistake("one_over_L", _stable_lr_one_over_l,
+                     "that is 1/L, half the limit: gradient descent on a quadratic still converges (oscillating) for "
+                     "every learning rate below 2/L, where L is the Hessian's largest eigenvalue"),
+             Mistake("gram", _stable_lr_gram,
+                     "you used the eigenvalues of X^T X, but the Hessian of the mean squared error "
+                     "(1/N)||Xw - y||^2 is (2/N) X^T X: the factor 2/N is missing"),
+             Mistake("no_two", _stable_lr_no_two,
+                     "the Hessian lacks the 2 from differentiating the square: it is (2/N) X^T X, not (1/N) X^T X"),
+             Mistake("sum", _stable_lr_sum,
+                     "the Hessian lacks the 1/N of the mean: the loss is (1/N)||Xw - y||^2, so it is (2/N) X^T X"),
+             Mistake("lambda_min", _stable_lr_lambda_min,
+                     "you used the smallest eigenvalue: stability is decided by the steepest direction, so the "
+                     "bound is 2/lambda_max (lambda_min governs how slowly the flattest direction converges)"),
+             Mistake("trace", _stable_lr_trace,
+                     "you used the trace (the sum of all eigenvalues): that gives a safe but smaller step; the "
+                     "limit is 2/lambda_max of the Hessian"),
+             Mistake("sigma", _stable_lr_sigma,
+                     "you used the largest singular value of X; the Hessian's eigenvalues are (2/N) times the "
+                     "squared singular values of X"),
          )),
 )
