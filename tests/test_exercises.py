@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gdkit.grading import all_parts
+from gdkit.grading.notebooks import load_source, written_answers
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
@@ -133,16 +134,24 @@ def graded_course(tmp_path_factory):
     return course, scores
 
 
+def _manual_cells(assignment):
+    """The source's manually graded cells (written answers): ``{grade_id: points}``."""
+    return {cell.grade_id: cell.points for cell in load_source(REPO / "solutions" / assignment /
+                                                               f"{assignment}.ipynb").manual_cells}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_solutions_get_full_marks_from_nbgrader(graded_course, assignment):
+    """Every autograded part full; written answers (manually graded cells) wait for a person."""
     _, scores = graded_course
     result = scores["perfect", assignment]
-    expected = sum(part.points for part in all_parts().values() if part.assignment == assignment)
-    assert result["max_score"] == expected
-    failed = [name for name, score in result["parts"].items() if score == 0]
-    assert result["score"] == expected, f"parts without credit: {failed}"
-    assert not result["needs_manual_grade"]
+    autograded = sum(part.points for part in all_parts().values() if part.assignment == assignment)
+    manual = _manual_cells(assignment)
+    assert result["max_score"] == autograded + sum(manual.values())
+    failed = [name for name, score in result["parts"].items() if score == 0 and name not in manual]
+    assert result["score"] == autograded, f"parts without credit: {failed}"
+    assert result["needs_manual_grade"] == bool(manual)
 
 
 @pytest.mark.slow
@@ -152,8 +161,64 @@ def test_the_untouched_exercises_get_zero(graded_course, assignment):
     result = scores["blank", assignment]
     passed = [name for name, score in result["parts"].items() if score]
     assert result["score"] == 0, f"parts passed by an untouched exercise: {passed}"
-    assert len(result["parts"]) == sum(1 for p in all_parts().values() if p.assignment == assignment)
-    assert not result["needs_manual_grade"]
+    assert len(result["parts"]) == sum(1 for p in all_parts().values() if p.assignment == assignment) + \
+        len(_manual_cells(assignment))
+    assert not result["needs_manual_grade"], "an unanswered written cell needs no person: nbgrader gives it 0"
+
+
+def test_written_answers_are_found_from_the_source_and_read_from_the_submission():
+    """The worked example: 04_gradient_descent's written cell, identified from the SOURCE notebook (its points
+    too), read from a submission whatever that submission's metadata says."""
+    assignment = "04_gradient_descent"
+    source = load_source(REPO / "solutions" / assignment / f"{assignment}.ipynb")
+    assert [(c.grade_id, c.points, c.cell_type) for c in source.manual_cells] == \
+        [("written_loss_rises", 2.0, "markdown")]
+    release = _notebook("exercises", assignment)["cells"]
+    blank, = written_answers(release, source)
+    assert (blank.grade_id, blank.points, blank.answered, blank.text) == \
+        ("written_loss_rises", 2.0, False, "YOUR ANSWER HERE")
+    filled = json.loads(json.dumps(release))
+    cell = next(c for c in filled if c["id"] == "written_loss_rises")
+    cell["source"] = "The top eigen-direction grows by 1.1 per step."
+    cell["metadata"]["nbgrader"]["points"] = 100  # a submission's own points are ignored
+    answer, = written_answers(filled, source)
+    assert answer.answered and answer.points == 2.0 and answer.text.startswith("The top eigen-direction")
+    assert answer.number == 1 + next(i for i, c in enumerate(filled) if c["id"] == "written_loss_rises")
+    del cell["metadata"]["nbgrader"]  # stripped metadata: found by cell id
+    assert written_answers(filled, source)[0].answered
+    missing, = written_answers([c for c in filled if c["id"] != "written_loss_rises"], source)
+    assert not missing.answered and missing.number is None and missing.text == ""
+
+
+def test_a_failing_generate_leaves_the_release_in_place(tmp_path):
+    """nbgrader generate_assignment --force deletes the release notebook before converting; our tool converts
+    into a scratch folder and replaces exercises/ only on success."""
+    from generate_exercises import generate
+    course = tmp_path / "course"
+    shutil.copy(REPO / "nbgrader_config.py", course.mkdir() or course)
+    shutil.copytree(REPO / "solutions" / "04_gradient_descent", course / "solutions" / "04_gradient_descent")
+    shutil.copytree(REPO / "exercises" / "04_gradient_descent", course / "exercises" / "04_gradient_descent")
+    broken = course / "solutions" / "04_gradient_descent" / "04_gradient_descent.ipynb"
+    nb = json.loads(broken.read_text(encoding="utf-8"))
+    nb["cells"][-1]["metadata"]["nbgrader"]["schema_version"] = 1  # nbgrader refuses an old metadata schema
+    broken.write_text(json.dumps(nb), encoding="utf-8")
+    before = (course / "exercises" / "04_gradient_descent" / "04_gradient_descent.ipynb").read_bytes()
+    proc = generate(course, ["04_gradient_descent"])
+    assert proc.returncode != 0 and "exercises/ was left unchanged" in proc.stdout
+    assert (course / "exercises" / "04_gradient_descent" / "04_gradient_descent.ipynb").read_bytes() == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ["04_gradient_descent"])
+def test_nbgraders_validator_passes_the_solution(assignment, tmp_path, monkeypatch):
+    """nbgrader's own Validator (what a student's Validate button runs) on the source notebook with its concept
+    part and written cell: every test cell passes (as on JupyterHub: the user name is the student id)."""
+    from nbgrader.validator import Validator
+    monkeypatch.setenv("JUPYTERHUB_USER", "hub-user")
+    copy = tmp_path / f"{assignment}.ipynb"
+    shutil.copy(REPO / "solutions" / assignment / f"{assignment}.ipynb", copy)
+    results = Validator().validate(str(copy))
+    assert not results.get("failed") and not results.get("type_changed"), results
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ deterministic (see nbgrader_config.py), so tests/test_exercises.py can check tha
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,17 +30,38 @@ def nbgrader_env():
 
 
 def generate(course=ROOT, names=None):
-    """Run nbgrader generate_assignment --force in ``course`` for ``names`` (default: all); return the process."""
+    """Run nbgrader generate_assignment --force in ``course`` for ``names`` (default: all); return the process.
+
+    nbgrader writes into a scratch release folder, and ``exercises/<assignment>`` is replaced only when the whole
+    run succeeded. Why: with ``--force`` nbgrader deletes the old release notebook *before* converting, so any
+    failure while converting (the course gradebook refusing "Cannot add or remove cells ... there are submissions
+    associated with it" when a cell such as a manually graded written answer is added after grading began, a
+    cell with bad metadata, ...) left the assignment without its release notebook. A throw-away gradebook is
+    used as well: recording the assignment in the course's gradebook is the grader's job, not this tool's.
+    """
     nbgrader = Path(sys.executable).with_name("nbgrader")
     names = names or assignments(course)
     # A wildcard assignment id makes nbgrader process every matching folder in one call (one start-up).
     pattern = names[0] if len(names) == 1 else "[0-9]*"
-    # A throw-away gradebook: nbgrader refuses to change (and first deletes the release of) an assignment that
-    # already has graded submissions in the course gradebook, which is what grading writes to.
     with tempfile.TemporaryDirectory() as scratch:
-        return subprocess.run([str(nbgrader), "generate_assignment", pattern, "--force",
-                               f"--CourseDirectory.db_url=sqlite:///{scratch}/generate.db"], cwd=course,
+        release = Path(scratch) / "release"
+        proc = subprocess.run([str(nbgrader), "generate_assignment", pattern, "--force",
+                               f"--CourseDirectory.db_url=sqlite:///{scratch}/generate.db",
+                               f"--CourseDirectory.release_directory={release}"], cwd=course,
                               env=nbgrader_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        made = sorted(p.name for p in release.iterdir() if p.is_dir()) if release.is_dir() else []
+        if proc.returncode == 0 and set(names) <= set(made):
+            for name in names:
+                target = Path(course) / "exercises" / name
+                if target.exists():
+                    shutil.rmtree(target)
+                shutil.copytree(release / name, target)
+        elif proc.returncode == 0:
+            proc.returncode = 1
+            proc.stdout += f"\nnbgrader made no release for {sorted(set(names) - set(made))}; exercises/ unchanged\n"
+        else:
+            proc.stdout += "\nnbgrader failed: exercises/ was left unchanged\n"
+        return proc
 
 
 def main():

@@ -35,7 +35,7 @@ from . import core, plain
 from .feedback import feedback_path, write_csv, write_feedback, write_nbgrader_feedback
 from .gradebook import GradebookWriter, GraderLock, default_db_url
 from .notebooks import (cells_before, find_submission_notebook, fingerprint, load_source, other_notebooks,
-                        read_notebook_or_reason, read_timestamp, student_cells)
+                        read_notebook_or_reason, read_timestamp, student_cells, written_answers)
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, choose_uid_block, kill_all, run_job
 from .similarity import copied_reference
 from .views import ViewCache, earlier_parts, hook_name
@@ -358,6 +358,8 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
         flags.append(f"unreadable notebook: {reason}")
         return finish("unreadable", zero(f"unreadable notebook: {reason}; nothing could be graded"))
     sources, notes = student_cells(cells, assignment.source)
+    # Written answers (the source's manually graded cells), for the gradebook side: never run, never scored here.
+    row["written"] = written_answers(cells, assignment.source)
     flags += notes
     results, spent, stop, ran = {}, 0.0, None, set()
     limits = settings.limits

@@ -13,10 +13,13 @@ from pathlib import Path
 
 __all__ = ["Submission", "SourceNotebook", "StudentCell", "read_notebook", "find_submission_notebook",
            "other_notebooks", "read_timestamp", "student_cells", "cells_before", "load_source",
-           "MAX_NOTEBOOK_BYTES", "MAX_CELLS", "read_notebook_or_reason", "fingerprint"]
+           "MAX_NOTEBOOK_BYTES", "MAX_CELLS", "read_notebook_or_reason", "fingerprint", "ManualCell",
+           "WrittenAnswer", "written_answers", "MAX_WRITTEN_CHARS"]
 
 MAX_NOTEBOOK_BYTES = 100 * 2**20  # nbgrader's exchange: ExchangeSubmit.max_file_size = 100000 (kB)
 MAX_CELLS = 10_000
+MAX_WRITTEN_CHARS = 20_000  # of one written answer kept for the gradebook (a page of text is about 3000)
+_STUBS = ("YOUR ANSWER HERE", "# YOUR CODE HERE\nraise NotImplementedError()")  # nbgrader's default stubs
 
 
 def _source_text(cell):
@@ -83,7 +86,8 @@ def read_notebook_or_reason(path):
 class SourceNotebook:
     """What the grader needs from the source notebook: its file name, how to recognise its test cells, and
     where each code cell stands in it (``positions``: ``("grade_id" | "id" | "text", value) -> index`` of the
-    cell in the source; ``test_positions``: test grade id -> index; ``code``: the text of its code cells)."""
+    cell in the source; ``test_positions``: test grade id -> index; ``code``: the text of its code cells), and its
+    manually graded cells (``manual_cells``: :class:`ManualCell` in the source's order)."""
 
     name: str
     test_ids: set = field(default_factory=set)
@@ -93,6 +97,7 @@ class SourceNotebook:
     code: list = field(default_factory=list)
     positions: dict = field(default_factory=dict)
     test_positions: dict = field(default_factory=dict)
+    manual_cells: list = field(default_factory=list)
 
     def position(self, cell_id, grade_id, text):
         """Index in the source of the cell a submitted cell stands for (by grade id, then cell id, then
@@ -106,6 +111,63 @@ class SourceNotebook:
         """Index of the test cell of part ``part_name`` in the source; infinity if the source has none
         (the part then sees every cell)."""
         return self.test_positions.get(part_name, float("inf"))
+
+
+@dataclass(frozen=True)
+class ManualCell:
+    """A manually graded cell of the source notebook (nbgrader's "Manually graded answer": ``solution`` and
+    ``grade`` both true): its ``grade_id``, ``points`` (from the source, the only place they are set),
+    ``cell_type`` (``"markdown"`` for a written answer, or ``"code"``), ``position`` (index in the source),
+    ``cell_id`` and ``source`` (the instructor's model answer: never shown to students)."""
+
+    grade_id: str
+    points: float
+    cell_type: str
+    position: int
+    cell_id: str
+    source: str
+
+
+@dataclass(frozen=True)
+class WrittenAnswer:
+    """What a submission holds for one :class:`ManualCell`: for the gradebook side, which records it as needing
+    manual grading with ``points`` (formgrader's Manual Grading then shows it).
+
+    ``text`` is the student's cell text (at most :data:`MAX_WRITTEN_CHARS`, never executed), ``answered`` is
+    False when the cell is missing or still holds nbgrader's stub ("YOUR ANSWER HERE"), ``number`` is the
+    cell's place in the submitted notebook (1-based; None if missing)."""
+
+    grade_id: str
+    points: float
+    text: str
+    answered: bool
+    number: int | None
+
+
+def written_answers(cells, source):
+    """One :class:`WrittenAnswer` per manually graded cell of ``source`` (a :class:`SourceNotebook`), in the
+    source's order, from the submitted ``cells`` (see :func:`read_notebook`).
+
+    A submitted cell is matched by its nbgrader grade id, else by its cell id (students cannot edit either in
+    Jupyter; a cell whose metadata was stripped is matched by id). Only the source says which cells are
+    manually graded and what they are worth: a submission's own points or flags are ignored. Nothing here
+    executes anything.
+    """
+    by_grade_id, by_cell_id = {}, {}
+    for number, cell in enumerate(cells, start=1):
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        meta = meta if isinstance(meta, dict) else {}
+        if isinstance(meta.get("grade_id"), str):
+            by_grade_id.setdefault(meta["grade_id"], (number, cell))
+        if isinstance(cell.get("id"), str):
+            by_cell_id.setdefault(cell["id"], (number, cell))
+    found = []
+    for manual in source.manual_cells:
+        number, cell = by_grade_id.get(manual.grade_id) or by_cell_id.get(manual.cell_id) or (None, None)
+        text = _source_text(cell)[:MAX_WRITTEN_CHARS] if cell is not None else ""
+        answered = bool(text.strip()) and _normalise(text) not in {_normalise(stub) for stub in _STUBS}
+        found.append(WrittenAnswer(manual.grade_id, manual.points, text, answered, number))
+    return found
 
 
 @dataclass(frozen=True)
@@ -126,9 +188,13 @@ def load_source(path):
         raise ValueError(f"the source notebook {path} cannot be read")
     source = SourceNotebook(name=Path(path).name)
     for index, cell in enumerate(cells):
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        if meta.get("grade") and meta.get("solution") and meta.get("grade_id"):  # a manually graded answer
+            source.manual_cells.append(ManualCell(meta["grade_id"], float(meta.get("points") or 0.0),
+                                                  cell.get("cell_type", ""), index, cell.get("id") or "",
+                                                  _source_text(cell)))
         if cell.get("cell_type") != "code":
             continue
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
         text = _normalise(_source_text(cell))
         source.code.append(_source_text(cell))
         for key in (("grade_id", meta.get("grade_id")), ("id", cell.get("id")), ("text", text)):
