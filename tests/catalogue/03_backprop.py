@@ -255,3 +255,92 @@ def relative_error_loop(a, b, floor=1e-12):
     for x, y in zip(np.ravel(a), np.ravel(b)):
         sa, sb, sd = sa + x * x, sb + y * y, sd + (x - y) ** 2
     return math.sqrt(sd) / max(math.sqrt(sa) + math.sqrt(sb), floor)
+
+
+# ---- closed loop: gradient_check_network with the student's own pieces ------------------------------------------
+# Each entry is the student's gradient_check_network together with the student's own helpers (correct or buggy);
+# gdkit's mlp_backward, numerical_gradient and relative_error are forbidden in this part, gdkit's mlp_forward (an
+# earlier assignment's) is allowed.
+def _own_numerical_gradient(f, x, h=1e-6, one_sided=False):
+    grad = np.zeros_like(x, dtype=float)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
+        plus = f(x)
+        x[index] = old if one_sided else old - h
+        minus = f(x)
+        x[index] = old
+        grad[index] = (plus - minus) / (h if one_sided else 2 * h)
+    return grad
+
+
+def _own_relative_error(a, b, floor=1e-12):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor)
+
+
+_OWN_DERIVATIVES = {"tanh": lambda z: 1 - np.tanh(z) ** 2, "sigmoid": lambda z: (s := 1 / (1 + np.exp(-z))) * (1 - s),
+                    "relu": lambda z: (z > 0).astype(float), "linear": lambda z: np.ones_like(z)}
+
+
+def _own_mlp_backward(dA, caches, skip_activation=False):
+    grads = []
+    for dense_cache, act_cache in reversed(caches):
+        X, W = dense_cache
+        Z, name = act_cache.Z, act_cache.activation.name
+        dZ = dA if skip_activation else dA * _OWN_DERIVATIVES[name](Z)
+        grads.append((X.T @ dZ, dZ.sum(axis=0)))
+        dA = dZ @ W.T
+    return grads[::-1]
+
+
+def _check(X, G, params, names, h, backward=_own_mlp_backward, numerical=_own_numerical_gradient,
+           error=_own_relative_error):
+    from gdkit import nn
+
+    def loss(_):
+        return float(np.sum(nn.mlp_forward(X, params, names)[0] * G))
+    _, caches = nn.mlp_forward(X, params, names)
+    grads = backward(G, caches)
+    numeric = [(numerical(loss, W, h), numerical(loss, b, h)) for W, b in params]
+    errors = [(error(dW, nW), error(db, nb)) for (dW, db), (nW, nb) in zip(grads, numeric)]
+    return grads, numeric, errors
+
+
+@correct("test_gradient_check_network")
+def gradient_check_network_own_pieces(X, G, params, names, h=1e-6):
+    return _check(X, G, params, names, h)
+
+
+@correct("test_gradient_check_network")
+def gradient_check_network_lists_and_floats(X, G, params, names, h=1e-6):
+    grads, numeric, errors = _check(X, G, params, names, h)
+    return [list(g) for g in grads], [list(n) for n in numeric], [[float(e) for e in pair] for pair in errors]
+
+
+@buggy("test_gradient_check_network", "your numerical gradients are all zero")
+def gradient_check_network_perturbs_a_copy(X, G, params, names, h=1e-6):
+    from gdkit import nn
+
+    def loss(_):
+        return float(np.sum(nn.mlp_forward(X, params, names)[0] * G))
+    _, caches = nn.mlp_forward(X, params, names)
+    grads = _own_mlp_backward(G, caches)
+    numeric = [(_own_numerical_gradient(loss, W.copy(), h), _own_numerical_gradient(loss, b.copy(), h))
+               for W, b in params]
+    errors = [(_own_relative_error(dW, nW), _own_relative_error(db, nb)) for (dW, db), (nW, nb) in zip(grads, numeric)]
+    return grads, numeric, errors
+
+
+@buggy("test_gradient_check_network", "come from your mlp_backward, are wrong")
+def gradient_check_network_buggy_backward(X, G, params, names, h=1e-6):
+    return _check(X, G, params, names, h, backward=lambda dA, caches: _own_mlp_backward(dA, caches, True))
+
+
+@buggy("test_gradient_check_network", "from your numerical_gradient, are wrong")
+def gradient_check_network_one_sided(X, G, params, names, h=1e-6):
+    return _check(X, G, params, names, h, numerical=lambda f, x, h: _own_numerical_gradient(f, x, h, one_sided=True))
+
+
+@buggy("test_gradient_check_network", "is not relative_error of your own analytic and numerical")
+def gradient_check_network_entrywise_error(X, G, params, names, h=1e-6):
+    return _check(X, G, params, names, h, error=lambda a, b: float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b)))))

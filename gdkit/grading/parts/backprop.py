@@ -1,8 +1,10 @@
-"""Parts of assignment 03_backprop (chapter: backpropagation): layer and network gradients, gradient checking."""
+"""Parts of assignment 03_backprop (chapter: backpropagation): layer and network gradients, gradient checking, and
+a closed-loop part (a worked example of the kind): gradient-check your own mlp_backward with your own
+numerical_gradient and relative_error, on networks the grader chooses."""
 import numpy as np
 
 from ... import activations, gradcheck, nn
-from ..core import Mistake, Part
+from ..core import Mistake, Part, _generic_diagnosis, _same
 from ..hooks import (dense_backward_prepare, mlp_backward_prepare, numerical_collect,
                      numerical_prepare)
 from ._common import Case, cases_from, normal
@@ -159,6 +161,132 @@ def _by_b(a, b, floor=1e-12):
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), floor))
 
 
+# ---- closed loop: gradient-check your own backward pass --------------------------------------------------------
+# The student's gradient_check_network(X, G, params, names) computes, for the loss L = sum(A * G) of the network
+# gdkit.nn.mlp_forward(X, params, names) (so dL/dA = G), the analytic gradients with THEIR mlp_backward, the
+# numerical ones with THEIR numerical_gradient (perturbing each W and b of params in place), and THEIR
+# relative_error of each pair. gdkit's versions of those three are stubs in the part's view.
+CLOSED_LOOP_RETURNS = ("gradient_check_network must return (grads, numerical, errors): three lists with one "
+                       "entry per layer, (dW, db) pairs for the first two and (error of W, error of b) for errors")
+
+
+def _closed_loop_cases(rng, hidden):
+    def case(sizes, names, n, label, h=1e-6):
+        params = [(normal(rng, d, m, scale=1 / np.sqrt(d)), normal(rng, m, scale=0.1))
+                  for d, m in zip(sizes[:-1], sizes[1:])]
+        return Case((normal(rng, n, sizes[0]), normal(rng, n, sizes[-1]), params, names), {"h": h}, label=label)
+    visible = [case([2, 3, 1], ["tanh", "sigmoid"], 4, "a 2-3-1 network"),
+               case([2, 2, 2], ["tanh", "tanh"], 3, "a large step h=1e-2", h=1e-2)]
+    extra = [case([3, 4, 2], ["sigmoid", "tanh"], 1, "a batch of one"),
+             case([4, 5, 3, 2], ["tanh", "sigmoid", "linear"], 6, "three layers", h=1e-2),
+             case([3, 3, 3], ["relu", "linear"], 5, "a ReLU network")]
+    return cases_from(visible, extra, hidden)
+
+
+def _gradient_check_network(X, G, params, names, h=1e-6, perturb_copy=False):
+    def loss(_):
+        return float(np.sum(nn.mlp_forward(X, params, names)[0] * G))
+    _, caches = nn.mlp_forward(X, params, names)
+    grads = [tuple(pair) for pair in nn.mlp_backward(G, caches)]
+    numerical = [tuple(gradcheck.numerical_gradient(loss, p.copy() if perturb_copy else p, h=h) for p in (W, b))
+                 for W, b in params]
+    errors = [tuple(gradcheck.relative_error(a, n) for a, n in zip(g, m)) for g, m in zip(grads, numerical)]
+    return grads, numerical, errors
+
+
+def _gradient_check_copy(X, G, params, names, h=1e-6):
+    return _gradient_check_network(X, G, params, names, h=h, perturb_copy=True)
+
+
+def _layer_tuples(value, width):
+    """``value`` as a tuple of per-layer tuples of ``width`` arrays, or None if it has another structure."""
+    if not isinstance(value, tuple) or not all(isinstance(v, tuple) and len(v) == width and
+                                               all(isinstance(x, np.ndarray) for x in v) for v in value):
+        return None
+    return value
+
+
+def _first_wrong(expected, actual, what, rtol, atol):
+    """ "layer 2's dW has wrong values (...)" for the first per-layer array that differs, else ""."""
+    for layer, (e_pair, a_pair) in enumerate(zip(expected, actual), start=1):
+        for name, e, a in zip(("W", "b"), e_pair, a_pair):
+            if not _same(e, a, rtol, atol):
+                return _generic_diagnosis(e, a, rtol, atol, what=f"layer {layer}'s {what}{name}")
+    return ""
+
+
+def _errors_table(value, layers):
+    """The reported errors as a float array of shape (layers, 2) (a list of pairs of numbers arrives as one array,
+    pairs of 0-d arrays as tuples), or None."""
+    if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 and
+                                        all(isinstance(x, np.ndarray) and x.shape == () for x in v) for v in value):
+        value = np.array([[float(x) for x in v] for v in value]) if value else np.zeros((0, 2))
+    if isinstance(value, np.ndarray) and value.shape == (layers, 2):
+        return value.astype(float)
+    return None
+
+
+def _inconsistent_errors(grads, numerical, errors):
+    """The first (layer, name) whose reported error is not relative_error of the student's own pair, or None."""
+    for layer, (g, m, e) in enumerate(zip(grads, numerical, errors), start=1):
+        for name, a, n, err in zip(("W", "b"), g, m, e):
+            own = gradcheck.relative_error(a.astype(float), n.astype(float))
+            if not np.isclose(float(err), own, rtol=1e-3, atol=1e-12):
+                return layer, name, own
+    return None
+
+
+def _closed_loop_parts(expected, actual):
+    if not isinstance(actual, tuple) or len(actual) != 3:
+        return None
+    layers = len(expected[0])
+    grads, numerical = _layer_tuples(actual[0], 2), _layer_tuples(actual[1], 2)
+    errors = _errors_table(actual[2], layers)
+    if grads is None or numerical is None or errors is None or not len(grads) == len(numerical) == layers:
+        return None
+    return grads, numerical, errors
+
+
+def _closed_loop_same(expected, actual):
+    """The analytic gradients as the reference's (1e-5), the numerical ones too (1e-4: both are centred
+    differences), and each reported relative error equal to relative_error of the student's own two arrays
+    (the errors themselves are rounding noise for right gradients, so they are not compared with ours)."""
+    parts = _closed_loop_parts(expected, actual)
+    if parts is None:
+        return False
+    grads, numerical, errors = parts
+    return (not _first_wrong(expected[0], grads, "d", 1e-5, 1e-8) and
+            not _first_wrong(expected[1], numerical, "numerical d", 1e-4, 1e-7) and
+            _inconsistent_errors(grads, numerical, errors) is None)
+
+
+def _closed_loop_explain(expected, actual):
+    """Blame the piece of the student's that is wrong: their mlp_backward (the analytic gradients), their
+    numerical_gradient or how it is called (the numerical ones), their relative_error (the errors)."""
+    parts = _closed_loop_parts(expected, actual)
+    if parts is None:
+        return f"{CLOSED_LOOP_RETURNS}; got something else"
+    grads, numerical, errors = parts
+    own_check = _inconsistent_errors(grads, numerical, errors)
+    wrong = _first_wrong(expected[0], grads, "d", 1e-5, 1e-8)
+    if wrong:
+        found = ""
+        if own_check is None:
+            worst = float(np.max(errors))
+            found = (f"; your own check does show it (largest relative error {worst:.2g}), so the checking works"
+                     if worst > 1e-5 else "")
+        return (f"the analytic gradients, which come from your mlp_backward, are wrong: {wrong}{found}. Fix "
+                "mlp_backward (its own test says what is wrong)")
+    wrong = _first_wrong(expected[1], numerical, "numerical d", 1e-4, 1e-7)
+    if wrong:
+        return (f"the numerical gradients, from your numerical_gradient, are wrong: {wrong}. Check "
+                "numerical_gradient itself, and that the loss you differentiate reads the very array it perturbs")
+    layer, name, own = own_check
+    return (f"your relative error for layer {layer}'s {name} is not relative_error of your own analytic and "
+            f"numerical gradients of {name} (that would be {own:.3g}): check relative_error and the arrays you "
+            "pass it")
+
+
 PARTS = (
     Part(A, "test_dense_backward", "dense_backward", nn.dense_backward, _dense_backward_cases, points=3,
          forbidden=(nn.dense_backward,), prepare=dense_backward_prepare, rtol=1e-5,
@@ -220,5 +348,15 @@ PARTS = (
                      "you took the largest entry-by-entry ratio; use norms of the whole arrays: "
                      "||a - b|| / (||a|| + ||b||)"),
              Mistake("by_b", _by_b, "you divided by ||b|| alone; divide by ||a|| + ||b||"),
+         )),
+    Part(A, "test_gradient_check_network", "gradient_check_network", _gradient_check_network,
+         _closed_loop_cases, points=3,
+         forbidden=(nn.mlp_backward, gradcheck.numerical_gradient, gradcheck.numerical_gradient_array,
+                    gradcheck.relative_error, gradcheck.check_gradient),
+         compare=_closed_loop_same, explain=_closed_loop_explain,
+         mistakes=(
+             Mistake("perturbed_copy", _gradient_check_copy,
+                     "your numerical gradients are all zero: the loss you differentiate never sees the array "
+                     "numerical_gradient perturbs (a copy of W?); pass W itself, which params holds"),
          )),
 )
