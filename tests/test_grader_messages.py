@@ -57,3 +57,87 @@ def test_a_failing_check_shows_only_its_message_and_a_passing_one_returns_nothin
 ])
 def test_answer_forms(value, form, ok):
     assert (core.answer_problem(value, form, "x") == "") == ok
+
+
+# ---- contract checks usable by any part ---------------------------------------------------------------------------
+def _one_case(rng, hidden):
+    return [core.Case((rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)),
+                      label="float32 vectors")]
+
+
+def _shift(x0, step):
+    return x0 - step
+
+
+def test_mutating_a_protected_argument_is_named():
+    part = core.Part("00_demo", "test_shift", "shift", _shift, _one_case, unchanged=(0,))
+
+    def in_place(x0, step):
+        x0 -= step
+        return x0
+    result = _result(part, in_place)
+    assert not result.passed and "changed its argument `x0` in place" in result.message
+    assert _result(part, lambda x0, step: x0 - step).passed
+
+
+def test_the_dtype_contract():
+    part = core.Part("00_demo", "test_shift", "shift", _shift, _one_case, check_dtype=True)
+    result = _result(part, lambda x0, step: x0.astype(np.float64) - step)
+    assert not result.passed and "float64 for float32 input" in result.message
+    assert _result(part, _shift).passed
+    labels = core.Part("00_demo", "test_labels", "labels", lambda x0, step: np.argsort(x0), _one_case,
+                       check_dtype=True)
+    assert "labels as floats" in _result(labels, lambda x0, step: np.argsort(x0).astype(float)).message
+
+
+def test_return_the_state_argument():
+    def update(param, grad, state):
+        param -= grad
+        return state
+
+    def cases(rng, hidden):
+        return [core.Case((rng.standard_normal(2), rng.standard_normal(2), np.zeros(2)))]
+    part = core.Part("00_demo", "test_update", "update", update, cases, returns_argument=2,
+                     collect=lambda returned, args: args[0])
+
+    def forgot(param, grad, state):
+        param -= grad
+    result = _result(part, forgot)
+    assert not result.passed and "must return its argument `state`" in result.message and "None" in result.message
+
+
+def test_drawing_from_the_global_generator_is_named():
+    def noise(shape, rng):
+        return rng.standard_normal(shape)
+
+    def cases(rng, hidden):
+        return [core.Case(((2, 3), np.random.default_rng(7)))]
+    part = core.Part("00_demo", "test_noise", "noise", noise, cases, own_rng=True)
+    result = _result(part, lambda shape, rng: np.random.standard_normal(shape))
+    assert not result.passed and "global generator" in result.message
+    state = np.random.get_state()[1].copy()
+    assert _result(part, noise).passed
+    assert np.array_equal(np.random.get_state()[1], state), "the global generator's state is restored"
+
+
+# ---- cascades: a part failing only through the student's earlier function --------------------------------------
+def sigmoid(z):  # the student's own sigmoid, wrong (the derivative part below calls it by name)
+    return 1 / (1 + np.exp(-np.clip(z, -1, 1)))
+
+
+def sigmoid_grad(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def test_a_cascade_is_blamed_on_the_earlier_function():
+    from gdkit import activations
+
+    def cases(rng, hidden):
+        return [core.Case((np.array([-5.0, 0.3, 5.0]),), label="large |z|")]
+    part = core.Part("00_demo", "test_sigmoid_grad", "sigmoid_grad", activations.sigmoid_grad, cases,
+                     depends=(("sigmoid", activations.sigmoid),))
+    with pytest.raises(core.CheckFailed) as raised:
+        core.check(part, sigmoid_grad)
+    assert "uses your sigmoid, which is wrong here" in str(raised.value)
+    assert sigmoid(np.array([5.0]))[0] < 0.8, "the module's own sigmoid is restored after the check"

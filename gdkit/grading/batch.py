@@ -200,6 +200,8 @@ def prepare_assignment(name, parts, settings, registry=None, views=None):
     for part in parts:
         try:
             hooks[part.id] = (hook_name(part.prepare), hook_name(part.collect))
+            for _, function in part.depends:  # gdkit's versions the runner swaps in for the cascade check
+                hook_name(function)
         except ValueError as error:
             raise SystemExit(f"error: part {part.id}: {error}") from None
         if views is not None:
@@ -264,7 +266,7 @@ def excerpt(text, limit=ERROR_EXCERPT):
 
 
 def _decode_result(data, n_cases=None):
-    """The runner's record as (status, answers, cell_errors, stopped, declared id), or None if it is not a well-formed record
+    """The runner's record as (status, answers, cell_errors, stopped, declared id, cascade answers), or None if it is not a well-formed record
     (whatever the bytes: the runner shares its process with student code, so this never raises).
     ``stopped`` is None or ``(cell number, message)``: a cell called exit and the later cells did not run."""
     try:
@@ -288,13 +290,19 @@ def _decode_result(data, n_cases=None):
         cell_errors = cell_errors if type(cell_errors) is list else []
         errors = [excerpt(e) for e in cell_errors[:MAX_CELL_ERRORS] if type(e) is str]
         status = record.get("status") if type(record.get("status")) is str else "?"
+        cascade = None
+        if type(record.get("cascade")) is list and len(record["cascade"]) == len(answers) and all(
+                type(item) is tuple and len(item) == 2 and item[0] in ("ok", "error") and
+                (plain.is_plain_answer(item[1]) if item[0] == "ok" else type(item[1]) is str)
+                for item in record["cascade"]):
+            cascade = [(kind, value if kind == "ok" else "") for kind, value in record["cascade"]]
         stopped = None
         declared = record.get("declared_id")
         declared = excerpt(declared, 100) if type(declared) is str else None
         if type(record.get("stopped_at")) is int:  # the runner's own words, rebuilt here from the number alone
             number = record["stopped_at"]
             stopped = (number, f"cell {number} called exit(); later cells were not run")
-        return status[:200], answers, errors, stopped, declared
+        return status[:200], answers, errors, stopped, declared, cascade
     except Exception:  # noqa: BLE001 - a forged record is the student's problem, never the grader's
         return None
 
@@ -306,7 +314,9 @@ def _write_job(job_dir, cells, part, hooks, limits, student=None):
     prepare, collect = hooks
     job = {"function": part.function, "prepare": prepare, "collect": collect, "cells": cells,
            "limits": limits.as_dict(), "kind": part.kind, "answer_format": part.answer_format,
-           "student": student}
+           "student": student, "unchanged": list(part.unchanged), "returns_argument": part.returns_argument,
+           "own_rng": part.own_rng, "arg_names": list(part.arg_names),
+           "depends": [[name, hook_name(function)] for name, function in part.depends]}
     (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
     (job_dir / "job.json").chmod(0o644)
 
@@ -430,14 +440,14 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
                                                           f"{_crash_reason(outcome, limits)}"}
                 flags.append(f"crashed: {part.name}")
             continue
-        status, answers, cell_errors, stopped, declared = decoded
+        status, answers, cell_errors, stopped, declared, cascade = decoded
         ran.update(c.number for c in part_cells if stopped is None or c.number <= stopped[0])
         if cell_errors:
             row["cell_errors"] = cell_errors  # the latest part ran the most cells
         if stopped is not None and stopped[1] not in flags:
             flags.append(stopped[1])
         try:
-            results[part.name] = _score_part(part, entry, status, answers, cases, expected, declared)
+            results[part.name] = _score_part(part, entry, status, answers, cases, expected, declared, cascade)
         except Exception as error:  # noqa: BLE001 - an answer the checks cannot handle: 0 here, the rest recorded
             results[part.name] = {**entry, "message": f"the answers of {part.function} could not be compared with "
                                                       f"the expected ones ({type(error).__name__}); this part gets "
@@ -502,7 +512,7 @@ def run_part_job(cells, part, assignment, limits, settings, slot, bwrap, jobs_di
     raise GraderFault(f"{part.id}: {problem} (tried {RETRIES + 1} times)")
 
 
-def _score_part(part, entry, status, answers, cases, expected, declared=None):
+def _score_part(part, entry, status, answers, cases, expected, declared=None, cascade=None):
     """The result entry of a part whose runner came back with a readable record."""
     if status == "missing":
         if part.kind == core.ANSWER:
@@ -511,7 +521,7 @@ def _score_part(part, entry, status, answers, cases, expected, declared=None):
         return {**entry, "message": f"your notebook defines no function named {part.function}"}
     if status != "ok":
         return {**entry, "message": f"{part.function} should be a function, but it is {status}"}
-    result = core.evaluate(part, cases, answers, expected, declared=declared)
+    result = core.evaluate(part, cases, answers, expected, declared=declared, cascade=cascade)
     return {**entry, "score": float(result.score), "message": result.message}
 
 

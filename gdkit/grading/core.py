@@ -116,6 +116,25 @@ class Part:
         What each value of a returned tuple (after ``collect``) is, for messages: e.g. ``("the updated param",
         "the updated momentum buffer")``, so feedback says "the updated momentum buffer is wrong" instead of
         "value 2 of the returned tuple". Nested tuples are named by their top-level entry.
+    unchanged : tuple of int
+        Contract: the positional arguments (indices, after ``prepare``) the function must not change in place
+        (e.g. ``(1,)`` for ``x0``); a change fails the case with "changed its argument `x0` in place".
+    returns_argument : int, optional
+        Contract: the function must return this positional argument itself (e.g. ``2`` for ``return state``).
+    own_rng : bool
+        Contract: the function must draw only from the generator it is given; it is called twice with NumPy's
+        global generator seeded differently, and results that differ fail with "draws from NumPy's global
+        generator".
+    check_dtype : bool
+        Contract: a right value of the wrong dtype fails: float64 returned for float32 inputs (where the reference
+        keeps float32), bool where floats are expected, float labels where integers are.
+    depends : tuple of (str, callable)
+        Cascades: the student's earlier functions this one calls by name, with gdkit's version of each, e.g.
+        ``(("sigmoid", activations.sigmoid),)``. When the part fails, it is run again with gdkit's versions in
+        their place; if it passes then, the message says "your sigmoid is wrong ..., and sigmoid_grad uses it".
+        Each gdkit version must be available in the part's view (an earlier part's reference is).
+    arg_names : tuple of str
+        The argument names used in contract messages (default: the reference's parameter names).
     """
 
     assignment: str
@@ -137,6 +156,20 @@ class Part:
     kind: str = FUNCTION
     answer_format: str = ""
     names: tuple | None = None
+    unchanged: tuple = ()
+    returns_argument: int | None = None
+    own_rng: bool = False
+    check_dtype: bool = False
+    depends: tuple = ()
+    arg_names: tuple = ()
+
+    def __post_init__(self):
+        if not self.arg_names and callable(self.reference) and self.kind != ANSWER:
+            try:
+                names = tuple(inspect.signature(self.reference).parameters)
+            except (TypeError, ValueError):
+                names = ()
+            object.__setattr__(self, "arg_names", names)
 
     def same(self, expected, actual):
         """Whether a plain ``actual`` answer is right: ``compare(expected, actual)`` if given (e.g. statistical
@@ -196,6 +229,14 @@ def _is_number_list(value):
 
 
 # ---- running a function ------------------------------------------------------------------------------------
+def _describe(value):
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
 def _stub_code(function):
     message = (f"{REFERENCE_CALL_MARKER}: this part asks you to write {function.__name__} yourself; "
                f"calling gdkit's own {function.__module__}.{function.__qualname__} gets no credit.")
@@ -223,12 +264,57 @@ class forbid_references:
         return False
 
 
+def _arg_name(part, index):
+    names = part.arg_names
+    return f"`{names[index]}`" if index < len(names) else f"argument {index + 1}"
+
+
+def _plain_or_none(value):
+    try:
+        return to_plain(value)
+    except WrongReturn:
+        return None
+
+
+def _uses_global_rng(part, function, args, kwargs):
+    """Call ``function`` on two copies of the arguments, np.random seeded differently before each: True if the
+    results differ (it draws from the global generator instead of the ``rng`` it is given). The global state is
+    restored afterwards."""
+    state = np.random.get_state()
+    try:
+        results = []
+        for seed in (12345, 54321):
+            call_args, call_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+            np.random.seed(seed)
+            returned = function(*call_args, **call_kwargs)
+            results.append(_plain_or_none(part.collect(returned, call_args) if part.collect else returned))
+    finally:
+        np.random.set_state(state)
+    return results[0] is not None and results[1] is not None and not _same(results[0], results[1], 0.0, 0.0)
+
+
 def _call(part, function, case):
     args = copy.deepcopy(tuple(case.args))
     kwargs = copy.deepcopy(dict(case.kwargs))
     if part.prepare is not None:
         args = tuple(part.prepare(args))
+    if part.own_rng and _uses_global_rng(part, function, args, kwargs):
+        raise WrongReturn(f"{part.function} draws from NumPy's global generator (np.random.*): use the generator "
+                          "it is given (rng.normal, rng.uniform, rng.permutation ...), so that its results depend "
+                          "on that rng alone")
+    before = {i: np.array(args[i], copy=True) for i in part.unchanged
+              if i < len(args) and isinstance(args[i], np.ndarray)}
     returned = function(*args, **kwargs)
+    for index, old in before.items():
+        now = args[index]
+        if not (now.shape == old.shape and np.array_equal(now, old, equal_nan=True)):
+            raise WrongReturn(f"{part.function} changed its argument {_arg_name(part, index)} in place; the "
+                              "caller still needs it, so work on a copy (e.g. x = x.copy(), or x = x - ... "
+                              "instead of x -= ...)")
+    if part.returns_argument is not None and returned is not args[part.returns_argument]:
+        raise WrongReturn(f"{part.function} must return its argument {_arg_name(part, part.returns_argument)} "
+                          f"(e.g. `return {part.arg_names[part.returns_argument] if part.returns_argument < len(part.arg_names) else 'it'}`); "
+                          f"it returned {_describe(returned)}")
     if part.kind == ANSWER:
         returned = _normal_answer(returned, part.answer_format)
     return to_plain(part.collect(returned, args) if part.collect else returned)
@@ -429,11 +515,13 @@ def _evaluate_answer(part, case, actual, declared):
             f"{_tolerance_text(part)}): redo it with the chapter's method")
 
 
-def evaluate(part, cases, student_answers, expected_answers=None, declared=None):
+def evaluate(part, cases, student_answers, expected_answers=None, declared=None, cascade=None):
     """Score plain ``student_answers`` (from :func:`answers`) against the reference, naming mistakes.
 
     Runs no student code. ``expected_answers`` may be passed if already computed. ``declared``: for a concept
     part, the student id the notebook declared (``STUDENT_ID``), used only to explain a wrong answer.
+    ``cascade``: the answers of the same function with gdkit's versions of ``part.depends`` in place of the
+    student's (:func:`answers_with`), used only to explain a failure.
     """
     if expected_answers is None:
         expected_answers = answers(part, part.reference, cases)
@@ -451,7 +539,17 @@ def evaluate(part, cases, student_answers, expected_answers=None, declared=None)
                 return _fail(part, f"{named}{where}")
             return _fail(part, f"{part.function} raised {actual}{where}")
         if part.same(expected, actual):
+            problem = _dtype_problem(expected, actual, part) if part.check_dtype else ""
+            if problem:
+                return _fail(part, f"{part.function}: {problem}{where}")
             continue
+        if cascade is not None and len(cascade) == len(cases) and \
+                all(k == "ok" and part.same(e, a) for (_, e), (k, a) in zip(expected_answers, cascade)):
+            names = " and ".join(name for name, _ in part.depends)
+            return _fail(part, f"{part.function} itself looks right, but it uses your {names}, which "
+                               f"{'is' if len(part.depends) == 1 else 'are'} wrong here: with gdkit's {names} "
+                               f"in its place every case passes. Fix {names} first (its own check says what is "
+                               f"wrong){where}")
         if part.kind == ANSWER:
             problem = answer_problem(_plain_answer_value(actual), part.answer_format, part.function)
             if problem:
@@ -480,6 +578,48 @@ def evaluate(part, cases, student_answers, expected_answers=None, declared=None)
                           f"{part.function}: right for your problem")
     return PartResult(part.id, float(part.points), float(part.points), True,
                       f"{part.function}: correct on all {len(cases)} test cases")
+
+
+def _leaves(value):
+    if isinstance(value, tuple):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+def _dtype_problem(expected, actual, part):
+    """What is wrong with the dtypes of a right-valued ``actual`` (:attr:`Part.check_dtype`), or ``""``."""
+    for index, (e, a) in enumerate(zip(_leaves(expected), _leaves(actual))):
+        if not (isinstance(e, np.ndarray) and isinstance(a, np.ndarray)):
+            continue
+        what = "your result" if not isinstance(expected, tuple) else \
+            (part.names[index] if part.names and index < len(part.names) else f"value {index + 1}")
+        if e.dtype.kind == "f" and a.dtype.kind == "b":
+            return f"{what} is an array of bools; floats are expected (e.g. (z > 0).astype(z.dtype))"
+        if e.dtype.kind in "iu" and a.dtype.kind == "f":
+            return f"{what} holds labels as floats; labels are integers (np.argmax returns them, or .astype(int))"
+        if e.dtype == np.float32 and a.dtype == np.float64:
+            return (f"{what} is float64 for float32 input: keep the input's dtype (a float64 constant or "
+                    "np.zeros without dtype= promotes it)")
+    return ""
+
+
+def answers_with(part, function, cases, replacements, call=None):
+    """:func:`answers` with some of ``function``'s global names replaced (``{name: callable}``) for the
+    duration: the cascade check of :attr:`Part.depends`. The globals are restored afterwards. ``call``: what to
+    call instead of ``function`` itself (a guarded wrapper of it)."""
+    namespace = getattr(function, "__globals__", None)
+    if namespace is None or not replacements:
+        return None
+    saved = {name: namespace[name] for name in replacements if name in namespace}
+    if len(saved) != len(replacements):
+        return None  # the student's function does not use that name as a global
+    try:
+        namespace.update(replacements)
+        return answers(part, call or function, cases)
+    finally:
+        namespace.update(saved)
 
 
 def _plain_answer_value(value):
@@ -517,7 +657,10 @@ def check(part, function, hidden=False, seed=0):
     expected = answers(part, part.reference, cases)
     with forbid_references(part.forbidden):
         student = answers(part, function, cases)
-    result = evaluate(part, cases, student, expected)
+        cascade = None
+        if part.depends and any(k != "ok" or not part.same(e, a) for (_, e), (k, a) in zip(expected, student)):
+            cascade = answers_with(part, function, cases, dict(part.depends))
+    result = evaluate(part, cases, student, expected, cascade=cascade)
     if not result.passed:
         raise CheckFailed(result.message)
     if hidden:

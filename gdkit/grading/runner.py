@@ -158,6 +158,14 @@ def _guarded(function):
     return guarded
 
 
+def _plain_answers(answers):
+    """Answers whose values are plain (the grader validates them again), others turned into an error."""
+    from gdkit.grading import plain
+    return [(str(kind), value) if plain.is_plain_answer(value) else
+            ("error", "returned a value that is not an array, a number or a tuple of those")
+            for kind, value in answers]
+
+
 def _hook(name):
     """The part's prepare/collect hook ``"module:name"`` (a module of the sandbox's gdkit), or None."""
     if not name:
@@ -190,7 +198,9 @@ def main(argv):
     from gdkit.grading import core, plain
     part = core.Part(assignment="", name="", function=job["function"], reference=None, cases=None,
                      prepare=_hook(job.get("prepare")), collect=_hook(job.get("collect")),
-                     kind=job.get("kind", core.FUNCTION), answer_format=job.get("answer_format", ""))
+                     kind=job.get("kind", core.FUNCTION), answer_format=job.get("answer_format", ""),
+                     unchanged=tuple(job.get("unchanged") or ()), returns_argument=job.get("returns_argument"),
+                     own_rng=bool(job.get("own_rng")), arg_names=tuple(job.get("arg_names") or ()))
 
     if type(job.get("student")) is str and job["student"]:  # gdkit.problems.student_id(): the folder's id
         os.environ["JUPYTERHUB_USER"] = job["student"]
@@ -210,6 +220,7 @@ def main(argv):
     cases = [core.Case(tuple(args), dict(kwargs), str(label)) for args, kwargs, label in raw_cases]
 
     function = namespace.get(part.function)
+    cascade_answers = None
     if part.kind == core.ANSWER:  # a concept part: the variable's plain value is the answer, whatever the case
         if part.function not in namespace:
             status, answers = "missing", []
@@ -224,11 +235,15 @@ def main(argv):
         status, answers = f"not callable ({type(function).__name__})", []
     else:
         status = "ok"
-        answers = core.answers(part, _guarded(function), cases)
-        answers = [(str(kind), value) if plain.is_plain_answer(value) else
-                   ("error", "returned a value that is not an array, a number or a tuple of those")
-                   for kind, value in answers]
+        answers = _plain_answers(core.answers(part, _guarded(function), cases))
+        depends = {name: _hook(hook) for name, hook in job.get("depends") or ()}
+        if depends:  # the same calls with gdkit's versions of the earlier functions it uses: only for messages
+            cascade = core.answers_with(part, function, cases, depends, call=_guarded(function))
+            if cascade is not None:
+                cascade_answers = _plain_answers(cascade)
     record = {"status": status, "answers": answers, "cell_errors": cell_errors[:20]}
+    if cascade_answers is not None:
+        record["cascade"] = cascade_answers
     declared = namespace.get("STUDENT_ID")
     if type(declared) is str:  # the id the notebook claims: only ever used to explain a wrong concept answer
         record["declared_id"] = str.__getitem__(declared, slice(None, 100))

@@ -219,6 +219,9 @@ def stubs_for(part, earlier, index):
         base = set(index.defs)
     else:
         base = index.names([f for other in earlier for f in (other.reference, *other.forbidden)])
+        # What an earlier part was allowed to use stays usable: the student's own earlier functions, which a
+        # later part (a closed loop above all) calls, were written with it.
+        base |= index.names([f for other in earlier if other.uses != USES_ALL for f in other.uses])
         base |= index.names(part.uses)
     for hook in (part.prepare, part.collect):
         if hook is not None and _qualname(hook) in index.defs:
