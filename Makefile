@@ -82,7 +82,8 @@ GRADE_ARGS = $(ASSIGNMENT_ARGS) $(if $(WORKERS),--workers $(WORKERS)) $(if $(SEE
 	$(if $(DB_URL),--db-url $(DB_URL)) $(if $(FORCE),--force) $(if $(SOURCE),--source $(SOURCE)) \
 	$(if $(NBGRADER_FEEDBACK),--nbgrader-feedback $(NBGRADER_FEEDBACK)) \
 	$(if $(PART_TIMEOUT),--part-timeout $(PART_TIMEOUT)) $(if $(NOTEBOOK_TIMEOUT),--notebook-timeout $(NOTEBOOK_TIMEOUT)) \
-	$(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) $(if $(WEAK_ISOLATION),--weak-isolation)
+	$(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) $(if $(WEAK_ISOLATION),--weak-isolation) \
+	$(if $(REGRADE_ALL),--regrade-all) $(if $(LATE_PENALTY),--late-penalty $(LATE_PENALTY))
 GRADER = PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m gdkit.grading
 grade: $(STAMP)
 	$(GRADER) grade $(SUBMITTED) --out $(OUT) $(GRADE_ARGS)

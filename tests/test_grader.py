@@ -135,8 +135,38 @@ def test_changed_points_or_seed_regrade(bwrap, tmp_path):
 
     same = build.run_grader(submitted, out, "--parts-file", parts_file)
     assert "2 submission(s) already recorded" in same.stdout and "regraded" not in same.stdout
-    reseeded = build.run_grader(submitted, out, "--parts-file", parts_file, "--seed", "another-seed-0123456789")
+    csv_before = (out / "grades.csv").read_text()
+    refused = build.run_grader(submitted, out, "--parts-file", parts_file, "--seed", "another-seed-0123456789")
+    assert refused.returncode == 2 and "graded with another grading seed" in refused.stderr, refused.stderr
+    assert "--regrade-all" in refused.stderr and (out / "grades.csv").read_text() == csv_before
+    reseeded = build.run_grader(submitted, out, "--parts-file", parts_file, "--seed", "another-seed-0123456789",
+                                "--regrade-all")
+    assert reseeded.returncode == 0, reseeded.stdout + reseeded.stderr
+    assert "grading seed is replaced" in reseeded.stdout
     assert reseeded.stdout.count("(regraded: parts or seed changed)") == 2, reseeded.stdout
+    again = build.run_grader(submitted, out, "--parts-file", parts_file, "--seed", "another-seed-0123456789")
+    assert again.returncode == 0 and "2 submission(s) already recorded" in again.stdout  # the new seed is the term's
+
+
+def test_term_seed_hash_is_recorded_and_another_seed_refused(bwrap, tmp_path):
+    """The first run records a salted hash of the seed (never the seed) in the gradebook; a later run on the same
+    gradebook without the term's seed (here: another --out, which would generate its own) is refused before
+    grading anything, and the seed it generated is not kept."""
+    submitted, db = tmp_path / "submitted", tmp_path / "db"
+    build.submission(submitted, "alice", cells=build.notebook_cells(C))
+    db.mkdir()
+    url = f"sqlite:///{db / 'gb.db'}"
+    first = build.run_grader(submitted, tmp_path / "out1", "--db-url", url)
+    assert first.returncode == 0, first.stdout + first.stderr
+    seed = (tmp_path / "out1" / ".grading-seed").read_text().strip()
+    with sqlite3.connect(db / "gb.db") as connection:
+        (recorded,) = connection.execute("SELECT value FROM gdkit_grading_term WHERE name = 'seed_hash'").fetchone()
+    assert recorded.startswith("pbkdf2_sha256$") and seed not in recorded
+    other = build.run_grader(submitted, tmp_path / "out2", "--db-url", url)
+    assert other.returncode == 2 and "graded with another grading seed" in other.stderr, other.stdout + other.stderr
+    assert not (tmp_path / "out2" / ".grading-seed").exists() and not (tmp_path / "out2" / "grades.csv").exists()
+    same = build.run_grader(submitted, tmp_path / "out2", "--db-url", url, "--seed", seed)
+    assert same.returncode == 0 and "1 submission(s) already recorded" in same.stdout, same.stdout + same.stderr
 
 
 def test_regrade_reason_names_what_changed():
@@ -453,3 +483,95 @@ def test_nbgrader_feedback_is_delivered_by_release_feedback(bwrap, tmp_path, mon
     assert fetch.returncode == 0, fetch.stderr
     fetched = list(home.glob("fixture/feedback/*/my fixture.html"))
     assert len(fetched) == 1 and "Student: <b>carol</b>" in fetched[0].read_text(), fetch.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_in_the_background_stops_cleanly_then_rerun_completes_the_rest(bwrap, tmp_path, signum):
+    """A grader started in the background (SIGINT ignored, as a shell's `&` does) and stopped with SIGTERM
+    (kill, a scheduler) or SIGHUP (the terminal closed) stops as Ctrl-C does: exit 130, no sandbox of its uid
+    block left, its job folders (student code) removed; the same command then grades exactly the rest."""
+    submitted = make_class(tmp_path / "submitted", slow=0.3)
+    for name in ("erin", "frank"):
+        build.submission(submitted, name, cells=build.notebook_cells(C))
+    out, tmp = tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    command = [sys.executable, "-m", "gdkit.grading", "grade", str(submitted), "--out", str(out), "--source",
+               str(build.SOURCE), "--parts-file", str(build.PARTS_FILE), "--workers", "1"]
+    grader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              start_new_session=True, env={**os.environ, "TMPDIR": str(tmp)},
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    line = grader.stdout.readline()
+    while line and not line.startswith("["):
+        line = grader.stdout.readline()
+    assert line.startswith("[1/6]"), line
+    grader.send_signal(signum)
+    rest = grader.communicate(timeout=60)[0]
+    assert grader.returncode == 130, rest
+    assert "run the same command again" in rest and "Traceback" not in rest
+    assert list(tmp.iterdir()) == []  # its private folder of job folders (the student code) is gone
+    uids = out / "logs" / "sandbox-uids.txt"
+    if uids.exists():  # as root: the uid block of this grader's sandboxes
+        first, last = map(int, uids.read_text().split())
+        deadline = time.monotonic() + 10
+        while [pid for pid in os.listdir("/proc") if pid.isdigit() and first <= _uid(pid) <= last]:
+            assert time.monotonic() < deadline, "a sandbox of the stopped grader is still running"
+            time.sleep(0.1)
+    done = _records(out / "gradebook.db")
+    assert 1 <= done < 6
+    rerun = build.run_grader(submitted, out, "--workers", 1, env={"TMPDIR": str(tmp)})
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"{done} submission(s) already recorded" in rerun.stdout
+    assert len([line for line in rerun.stdout.splitlines() if line.startswith("[")]) == 6 - done
+    assert len(build.read_grades(out)) == 6
+
+
+def test_late_work_penalty_and_extension(bwrap, tmp_path):
+    """Lateness past the gradebook's due date is shown on the feedback page and in grades.csv; the term's policy
+    (--late-penalty, recorded in the gradebook) deducts points (nbgrader's late_submission_penalty, so nbgrader's
+    own export agrees); `extension` grants time and the next run (no regrading) updates the penalty and the page."""
+    submitted, out = tmp_path / "submitted", tmp_path / "out"
+    stamps = {"alice": "2025-01-01 10:00:00.000000 UTC",   # 1 h late: one started day
+              "erin": "2025-01-03 09:30:00.000000 UTC",    # 2 days 30 min late: three started days
+              "carol": "2025-01-01 08:59:30.000000 UTC"}   # on time
+    for student, stamp in stamps.items():
+        build.submission(submitted, student, cells=build.notebook_cells(C))
+        (submitted / student / "fixture" / "timestamp.txt").write_text(stamp)
+    db_url = f"sqlite:///{out / 'gradebook.db'}"
+    out.mkdir()
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # nbgrader runs alembic
+    subprocess.run([sys.executable, "-m", "nbgrader", "db", "assignment", "add", "fixture",
+                    "--duedate=2025-01-01 09:00:00 UTC", f"--CourseDirectory.db_url={db_url}"], check=True,
+                   capture_output=True, cwd=tmp_path, env={**os.environ, "PATH": path})
+    bad = build.run_grader(submitted, out, "--late-penalty", "per-week:3")
+    assert bad.returncode == 2 and "per-day:10,max=50" in bad.stderr
+    proc = build.run_grader(submitted, out, "--late-penalty", "per-day:10,max=25")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    grades = build.read_grades(out)
+    assert [(grades[s]["total"], grades[s]["late_penalty"]) for s in ("alice", "erin", "carol")] == \
+        [("4.5", "0.5"), ("3.75", "1.25"), ("5", "0")]
+    assert grades["alice"]["fixture/test_sigmoid"] == "2"  # the parts' scores are before the penalty
+    page = (out / "feedback" / "alice" / "fixture.html").read_text()
+    assert "<b>1 h</b> after the due date" in page and "late penalty: <b>0.5</b> points" in page
+    assert "10% of the points are deducted per started day late, at most 25%" in page
+    assert "Submitted on time" in (out / "feedback" / "carol" / "fixture.html").read_text()
+
+    extension = subprocess.run([sys.executable, "-m", "gdkit.grading", "extension", "fixture", "alice", "--hours",
+                                "2", "--out", str(out)], capture_output=True, text=True)
+    assert extension.returncode == 0, extension.stderr
+    assert "due 2025-01-01 11:00:00 UTC" in extension.stdout
+    rerun = build.run_grader(submitted, out)  # the policy stays the term's without --late-penalty
+    assert rerun.returncode == 0 and "3 submission(s) already recorded" in rerun.stdout, rerun.stdout
+    assert "alice fixture: feedback page updated" in rerun.stdout
+    grades = build.read_grades(out)
+    assert (grades["alice"]["total"], grades["alice"]["seconds_late"], grades["alice"]["late_penalty"]) == \
+        ("5", "0", "0")
+    assert grades["erin"]["total"] == "3.75"
+    page = (out / "feedback" / "alice" / "fixture.html").read_text()
+    assert "Submitted on time (an extension of 2 h included)" in page
+    nbgrader_csv = tmp_path / "nbgrader.csv"  # nbgrader's own export reads the same penalty
+    subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--CourseDirectory.db_url={db_url}",
+                    f"--CsvExportPlugin.to={nbgrader_csv}"], check=True, capture_output=True, cwd=tmp_path)
+    import csv
+    with nbgrader_csv.open() as stream:
+        exported = {row["student_id"]: row for row in csv.DictReader(stream)}
+    assert (float(exported["erin"]["late_submission_penalty"]), float(exported["erin"]["score"])) == (1.25, 3.75)

@@ -36,7 +36,7 @@ from .feedback import feedback_path, write_csv, write_feedback, write_nbgrader_f
 from .gradebook import GradebookWriter, GraderLock, default_db_url
 from .notebooks import (cells_before, find_submission_notebook, fingerprint, load_source, other_notebooks,
                         read_notebook_or_reason, read_timestamp, student_cells, written_answers)
-from .sandbox import Limits, SandboxUnavailable, check_bwrap, choose_uid_block, kill_all, run_job
+from .sandbox import Limits, SandboxUnavailable, check_bwrap, choose_uid_block, kill_all, run_job, stopping
 from .similarity import copied_reference
 from .views import ViewCache, earlier_parts, hook_name
 
@@ -58,6 +58,8 @@ class Settings:
     workers: int = 1
     db_url: str | None = None
     force: bool = False
+    regrade_all: bool = False
+    late_penalty: object = None  # a gdkit.grading.late.LatePolicy to record for the term; None: keep the term's
     weak: bool = False
     limits: Limits = field(default_factory=Limits)
     notebook_seconds: float = 120.0
@@ -486,6 +488,8 @@ def run_part_job(cells, part, assignment, limits, settings, slot, bwrap, jobs_di
     for attempt in range(RETRIES + 1):
         if attempt:
             time.sleep(0.5 * attempt)
+        if stopping():  # the grader is being stopped: no new folder of student code, no new sandbox
+            raise GraderFault("the grader was stopped")
         job_dir = Path(tempfile.mkdtemp(prefix="job-" if jobs_dir is not None else "gdkit-grade-", dir=jobs_dir))
         job_dir.chmod(0o755)  # readable by the sandbox's unprivileged uid (it holds the cells only)
         try:
@@ -671,6 +675,18 @@ def grade_class(settings, stream=sys.stdout):
     failures = len(refused)
     with GraderLock(out, db_url):
         book = GradebookWriter(db_url)
+        try:
+            seed_state = book.check_seed(settings.seed, settings.regrade_all)
+        except Exception:
+            book.close()
+            raise
+        if seed_state == "replaced":
+            print("--regrade-all: the term's grading seed is replaced by this one; every submission is regraded",
+                  file=stream, flush=True)
+        if settings.regrade_all:
+            settings = dataclasses.replace(settings, force=True)
+        if settings.late_penalty is not None:
+            book.set_term_value("late_penalty", str(settings.late_penalty))
         jobs_dir, alive = _private_jobs_dir()
         views = ViewCache(jobs_dir)
         try:
@@ -700,9 +716,10 @@ def _write_outputs(settings, book, registry, stream):
         extra = [p["name"] for row in rows for p in row["parts"] if p["name"] not in known]
         part_names += [f"{name}/{part}" for part in dict.fromkeys(known + extra)]
         for row in rows:
-            if not feedback_path(out, row).exists():
-                write_feedback(out, row)
-                print(f"{row['student']} {name}: feedback page written from the gradebook (it was missing)",
+            missing = not feedback_path(out, row).exists()
+            if write_feedback(out, row, only_if_changed=True) is not None:  # lost, or lateness changed since
+                print(f"{row['student']} {name}: feedback page " + ("written from the gradebook (it was missing)"
+                      if missing else "updated (due date, extension, late policy or manual grade changed)"),
                       file=stream, flush=True)
             if settings.nbgrader_feedback is not None:
                 page = Path(settings.nbgrader_feedback) / str(row["student"]) / name
@@ -799,6 +816,8 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs
                 print(f"[{done:>{width}}/{total}] {student} {name} NOT RECORDED: the gradebook refused it "
                       f"({type(error).__name__}: {excerpt(error, 200)})", file=stream, flush=True)
                 continue
+            book.apply_lateness(row)
+            book.db.commit()
             write_feedback(settings.out, row)
             if settings.nbgrader_feedback is not None and write_nbgrader_feedback(
                     settings.nbgrader_feedback, row, Path(settings.submitted) / student / name) is None:
@@ -812,6 +831,9 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs
                   f"in {row['seconds']:.1f} s{note}{flags}", file=stream, flush=True)
     except KeyboardInterrupt:
         kill_all()  # no sandbox outlives the grader; recorded submissions stay recorded
+        pool.shutdown(wait=False, cancel_futures=True)
+        concurrent.futures.wait(futures, timeout=20)  # the running jobs end at once (killed; no new one starts)
+        kill_all()  # a job that started while the first kill_all ran
         if jobs_dir is not None:
             shutil.rmtree(jobs_dir, ignore_errors=True)  # the student code in it (os._exit skips finally)
         print(f"\ninterrupted: {name}: run the same command again to grade what is not recorded yet",

@@ -52,7 +52,8 @@ def gradebook_scores(db_url, assignments=()):
             assignment = gb.find_assignment(name)
             maxima[name] = float(assignment.max_score or 0.0)
             for submission in assignment.submissions:
-                scores[submission.student.id, name] = float(submission.score or 0.0)
+                scores[submission.student.id, name] = max(0.0, float(submission.score or 0.0)  # as nbgrader
+                                                          - float(submission.late_submission_penalty or 0.0))
     return students, names, maxima, scores
 
 

@@ -38,7 +38,10 @@ def feedback_html(row):
              f"<p>Student: <b>{_e(row['student'])}</b> &middot; notebook <code>{_e(_submitted_name(row))}</code>"
              + (f" (graded as <code>{_e(row['notebook'])}</code>)" if _submitted_name(row) != row["notebook"] else "")
              + (f" &middot; submitted {_e(row['timestamp'])} UTC" if row.get("timestamp") else "") + "</p>",
-             f"<p>Score: <b>{_points(row['score'])} / {_points(row['max_score'])}</b></p>"]
+             f"<p>Score: <b>{_points(row['score'])} / {_points(row['max_score'])}</b>"
+             + (f" ({_points(row['raw_score'])} before the late penalty of {_points(row['late_penalty'])})"
+                if row.get("late_penalty") else "") + "</p>"]
+    lines += _lateness(row)
     for flag in row["flags"]:
         lines.append(f'<div class="flag">{_e(flag)}</div>')
     lines.append("<table><tr><th>Part</th><th>Score</th><th>Feedback</th></tr>")
@@ -57,16 +60,38 @@ def feedback_html(row):
     return "\n".join(lines) + "\n"
 
 
+def _lateness(row):
+    """The lines saying when the submission was due, how late it was and what that cost (nothing without a
+    due date)."""
+    from .late import describe_lateness, parse_policy
+    seconds = row.get("seconds_late")
+    if seconds is None:
+        return []
+    extension = row.get("extension")
+    granted = f" (an extension of {describe_lateness(extension)} included)" if extension else ""
+    if seconds <= 0:
+        return [f'<p class="ok">Submitted on time{granted}.</p>']
+    policy = parse_policy(row.get("late_policy") or "none")
+    cost = (f"late penalty: <b>{_points(row['late_penalty'])}</b> points" if row.get("late_penalty")
+            else "no points deducted")
+    return [f'<div class="flag">Submitted <b>{_e(describe_lateness(seconds))}</b> after the due date{granted}: '
+            f"{cost} ({_e(policy.describe())}).</div>"]
+
+
 def feedback_path(out, row):
     """``<out>/feedback/<student>/<assignment>.html``, folder names made safe by :func:`safe_name`."""
     return Path(out) / "feedback" / safe_name(row["student"]) / f"{safe_name(row['assignment'])}.html"
 
 
-def write_feedback(out, row):
-    """Write the feedback page of ``row`` (see :func:`feedback_path`) and return its path."""
+def write_feedback(out, row, only_if_changed=False):
+    """Write the feedback page of ``row`` (see :func:`feedback_path`) and return its path; with
+    ``only_if_changed``, return None and leave the file alone when it already says the same."""
     path = feedback_path(out, row)
+    page = feedback_html(row)
+    if only_if_changed and path.is_file() and path.read_text(encoding="utf-8") == page:
+        return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(feedback_html(row), encoding="utf-8")
+    path.write_text(page, encoding="utf-8")
     return path
 
 
@@ -165,18 +190,21 @@ def _seconds(value):
 
 def write_csv(path, rows, part_names):
     """Write the grades CSV: student, assignment, one column per part, total, max, status, timestamp (UTC, as
-    in the submission's ``timestamp.txt``), seconds_late (when the gradebook has a due date), isolation, flags."""
+    in the submission's ``timestamp.txt``), seconds_late (when the gradebook has a due date; an extension counts),
+    late_penalty (points, by the term's policy: :mod:`gdkit.grading.late`), isolation, flags. ``total`` is the
+    score after the late penalty (nbgrader's ``score``; the parts' columns are before it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(["student", "assignment", *part_names, "total", "max_total", "status", "timestamp",
-                         "seconds_late", "isolation", "flags"])
+                         "seconds_late", "late_penalty", "isolation", "flags"])
         for row in sorted(rows, key=lambda r: (r["assignment"], r["student"])):
             scores = {part["name"]: part["score"] for part in row["parts"]}
             writer.writerow([_cell(row["student"]), _cell(row["assignment"]),
                              *[_points(scores[name]) if name in scores else "" for name in part_names],
                              _points(row["score"]), _points(row["max_score"]), row["status"],
-                             row.get("timestamp") or "", _seconds(row.get("seconds_late")), row["isolation"],
+                             row.get("timestamp") or "", _seconds(row.get("seconds_late")),
+                             _points(row.get("late_penalty") or 0), row["isolation"],
                              _cell("; ".join(row["flags"]))])
     return path

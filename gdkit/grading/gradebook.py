@@ -19,7 +19,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-__all__ = ["GradebookWriter", "GraderLock", "GraderBusy", "GradebookError", "default_db_url", "sqlite_path"]
+__all__ = ["GradebookWriter", "GraderLock", "GraderBusy", "GradebookError", "SeedMismatch", "default_db_url",
+           "sqlite_path", "seed_hash"]
 
 _ADVISORY_KEY = 5172023  # PostgreSQL advisory lock of "a gdkit grader runs on this database"
 
@@ -30,6 +31,33 @@ class GraderBusy(RuntimeError):
 
 class GradebookError(RuntimeError):
     """The gradebook URL cannot be used (malformed, unreachable, not a database)."""
+
+
+class SeedMismatch(GradebookError):
+    """The gradebook's term was graded with another grading seed."""
+
+
+_SEED_ITERATIONS = 200_000
+
+
+def seed_hash(seed, salt=None, iterations=_SEED_ITERATIONS):
+    """``pbkdf2_sha256$<iterations>$<salt>$<hash>`` of the grading seed: what the gradebook keeps of it (never
+    the seed; a salted slow hash, so the record does not help guess a seed an instructor chose)."""
+    import hashlib
+    import secrets
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", str(seed).encode(), salt.encode(), iterations).hex()
+    return f"pbkdf2_sha256${iterations}${salt}${digest}"
+
+
+def seed_matches(seed, recorded):
+    """Whether ``seed`` is the one whose :func:`seed_hash` is ``recorded``."""
+    import hmac
+    try:
+        method, iterations, salt, _ = recorded.split("$")
+        return method == "pbkdf2_sha256" and hmac.compare_digest(seed_hash(seed, salt, int(iterations)), recorded)
+    except ValueError:
+        return False
 
 
 def sqlite_path(db_url):
@@ -100,6 +128,9 @@ _ADDED = {"grading_key": "VARCHAR(256) NOT NULL DEFAULT ''",
           "cell_errors": "TEXT NOT NULL DEFAULT '[]'"}
 _COLUMNS = ("student", "assignment", "notebook", "status", "score", "max_score", "parts", "flags", "isolation",
             "fingerprint", "graded_at", *_ADDED)
+# The term's settings: name -> value (the seed's hash, recorded by the first run of the term).
+_CREATE_TERM = """CREATE TABLE IF NOT EXISTS gdkit_grading_term (
+    name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)"""
 
 
 class GradebookWriter:
@@ -132,6 +163,7 @@ class GradebookWriter:
                                  f"{str(error).splitlines()[0][:300] if str(error) else ''}") from None
         self.db = self.gb.db
         self.db.execute(text(_CREATE))
+        self.db.execute(text(_CREATE_TERM))
         from sqlalchemy import inspect
         present = {column["name"] for column in inspect(self.db.connection()).get_columns("gdkit_grading_record")}
         for name, kind in _ADDED.items():
@@ -165,6 +197,32 @@ class GradebookWriter:
             self.gb.close()
         finally:
             self._unlock()
+
+    def term_value(self, name):
+        """A setting of the term (:data:`_CREATE_TERM`), or None."""
+        found = self.db.execute(text("SELECT value FROM gdkit_grading_term WHERE name = :n"), {"n": name}).first()
+        return None if found is None else found[0]
+
+    def set_term_value(self, name, value):
+        self.db.execute(text("DELETE FROM gdkit_grading_term WHERE name = :n"), {"n": name})
+        self.db.execute(text("INSERT INTO gdkit_grading_term (name, value) VALUES (:n, :v)"), {"n": name, "v": value})
+        self.db.commit()
+
+    def check_seed(self, seed, regrade_all=False):
+        """The term's seed: the first run records its hash (:func:`seed_hash`); a later run with another seed
+        raises :class:`SeedMismatch`, unless ``regrade_all`` (then the new seed's hash replaces the old one and
+        every submission is regraded with it). Returns ``"recorded"``, ``"same"`` or ``"replaced"``."""
+        recorded = self.term_value("seed_hash")
+        if recorded is not None and seed_matches(seed, recorded):
+            return "same"
+        if recorded is not None and not regrade_all:
+            raise SeedMismatch(
+                "this gradebook's term was graded with another grading seed (its hash is recorded in the gradebook): "
+                "pass the term's seed (--seed / GDKIT_GRADING_SEED, or the --out folder whose .grading-seed holds "
+                "it). To grade the whole term again with this new seed (every hidden case changes, every recorded "
+                "score is recomputed), add --regrade-all")
+        self.set_term_value("seed_hash", seed_hash(seed))
+        return "recorded" if recorded is None else "replaced"
 
     def ensure_assignment(self, assignment, notebook, parts):
         """Create (or update) the assignment, its notebook and one grade cell per part, points from the
@@ -246,16 +304,51 @@ class GradebookWriter:
         except MissingEntry:
             duedate = None
         rows = []
+        policy = self.late_policy()
         for values in result:
             row = dict(values._mapping)
             row["parts"], row["flags"] = json.loads(row["parts"]), json.loads(row["flags"])
             row["cell_errors"] = json.loads(row["cell_errors"] or "[]")
             row["timestamp"] = row.pop("submitted_at")
-            row["seconds_late"] = None
-            if duedate is not None and row["timestamp"]:
-                try:
-                    row["seconds_late"] = self.gb.find_submission(assignment, row["student"]).total_seconds_late
-                except MissingEntry:
-                    pass
+            self.apply_lateness(row, policy, duedate)
             rows.append(row)
+        self.db.commit()
         return rows
+
+    def late_policy(self):
+        """The term's late-penalty policy (:mod:`gdkit.grading.late`; ``none`` until one is set)."""
+        from .late import parse_policy
+        return parse_policy(self.term_value("late_penalty") or "none")
+
+    def apply_lateness(self, row, policy=None, duedate=False):
+        """Add to ``row`` (a recorded submission) ``seconds_late`` (nbgrader's ``total_seconds_late``, extension
+        included, when the assignment has a due date and the submission a timestamp; else None), ``extension``
+        (seconds, or None), ``late_penalty`` (points, by ``policy``), ``raw_score`` and ``score`` (the score after
+        the penalty, never below zero); store the penalty as nbgrader's ``late_submission_penalty`` of the
+        submitted notebook (commit is the caller's). ``duedate`` False: look it up."""
+        from nbgrader.api import MissingEntry
+        policy = policy or self.late_policy()
+        if duedate is False:
+            try:
+                duedate = self.gb.find_assignment(row["assignment"]).duedate
+            except MissingEntry:
+                duedate = None
+        row["seconds_late"] = row["extension"] = None
+        row.setdefault("raw_score", row["score"])
+        row["late_penalty"] = 0.0
+        row["late_policy"] = str(policy)
+        try:
+            submission = self.gb.find_submission(row["assignment"], row["student"])
+        except MissingEntry:
+            return row
+        if submission.extension is not None:
+            row["extension"] = submission.extension.total_seconds()
+        if duedate is not None and row["timestamp"]:
+            row["seconds_late"] = submission.total_seconds_late
+        row["late_penalty"] = policy.penalty(row["raw_score"], row["max_score"], row["seconds_late"])
+        row["score"] = max(0.0, row["raw_score"] - row["late_penalty"])
+        for notebook in submission.notebooks:
+            penalty = row["late_penalty"] if notebook.name == Path(row["notebook"]).stem else 0.0
+            if notebook.late_submission_penalty != penalty:
+                notebook.late_submission_penalty = penalty
+        return row

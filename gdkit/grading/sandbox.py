@@ -490,6 +490,11 @@ def _runner_status(report):
     return None
 
 
+def stopping():
+    """Whether :func:`kill_all` was called (the grader is being stopped)."""
+    return _interrupted.is_set()
+
+
 def kill_all():
     """Kill every job running now (the grader is being interrupted)."""
     _interrupted.set()
