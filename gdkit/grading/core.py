@@ -498,8 +498,9 @@ def _tolerance_text(part):
     return f"to within {part.rtol:.3g} relative" if part.rtol >= 1e-4 else "exactly (to rounding)"
 
 
-def _evaluate_answer(part, case, actual, declared):
-    """The message for a wrong concept answer ``actual`` (catalogued mistakes were already tried)."""
+def _declared_match(part, case, actual, declared):
+    """The message for a concept answer that is right for the id the notebook declares but not for the submission
+    folder's, or ``""``."""
     student = case.args[0]
     given = f"{part.function} = {_answer_text(actual)}"
     if declared and str(declared).strip() != student:
@@ -508,6 +509,16 @@ def _evaluate_answer(part, case, actual, declared):
             return (f"{given} is the right answer for the problem of student id {str(declared).strip()[:40]!r}, "
                     f"the id your notebook declares, but you handed in as {student!r}: the grader checks the "
                     f"problem of {student!r}. Set STUDENT_ID to the id you hand in under and redo the question")
+    return ""
+
+
+def _evaluate_answer(part, case, actual, declared):
+    """The message for a wrong concept answer ``actual`` (catalogued mistakes were already tried)."""
+    student = case.args[0]
+    given = f"{part.function} = {_answer_text(actual)}"
+    other = _declared_match(part, case, actual, declared)
+    if other:
+        return other
     if part.explain is not None:
         expected = answers(part, part.reference, [case])[0][1]
         return f"{given}: {part.explain(expected, actual)}"
@@ -558,7 +569,10 @@ def evaluate(part, cases, student_answers, expected_answers=None, declared=None,
             (mistake_status, mistaken), = answers(part, mistake.function, [case])
             if mistake_status == "ok" and part.same(mistaken, actual):
                 if part.kind == ANSWER:
-                    return _fail(part, f"{part.function} = {_answer_text(actual)}: {mistake.message}")
+                    # with letters, the right answer of the id the notebook declares is often a catalogued one
+                    other = _declared_match(part, case, actual, declared)
+                    note = f". Note: {other}" if other else ""
+                    return _fail(part, f"{part.function} = {_answer_text(actual)}: {mistake.message}{note}")
                 return _fail(part, f"{mistake.message}{where}")
         if part.kind == ANSWER:
             return _fail(part, _evaluate_answer(part, case, actual, declared))

@@ -134,3 +134,85 @@ def train_gdkit_mlp_verbose(X_train, y_train, X_test):
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     model.fit(scaler.transform(X_train), y_train, epochs=60, batch_size=32, verbose=2)  # prints every epoch
     return model.predict(scaler.transform(X_test)).argmax(axis=1).astype(float)
+
+
+# ---- concepts (each entry takes the student id and returns what that student would assign) ----------------------
+def _table(student):
+    from gdkit.problems.practice import weight_decay_table
+    return weight_decay_table(student)
+
+
+@correct("test_chosen_lambda")
+def lambda_argmin_validation(student):
+    table = _table(student)
+    return table.lambdas[np.argmin(table.validation_loss)]
+
+
+@correct("test_chosen_lambda")
+def lambda_typed_from_the_table(student):
+    table = _table(student)
+    best = min(zip(table.validation_loss, table.lambdas))[1]
+    return float(f"{best:.0e}")  # typed as it is printed, e.g. 1e-03
+
+
+@buggy("test_chosen_lambda", "the lowest training loss")
+def lambda_by_training_loss(student):
+    table = _table(student)
+    return table.lambdas[np.argmin(table.train_loss)]
+
+
+@buggy("test_chosen_lambda", "you chose on the test loss")
+def lambda_by_test_loss(student):
+    table = _table(student)
+    return table.lambdas[np.argmin(table.test_loss)]
+
+
+@buggy("test_chosen_lambda", "the largest strength underfits")
+def lambda_largest(student):
+    return float(_table(student).lambdas.max())
+
+
+@buggy("test_chosen_lambda", "is not the right answer for your problem")
+def lambda_second_best_validation(student):
+    table = _table(student)
+    return table.lambdas[np.argsort(table.validation_loss)[1]]
+
+
+def _option(student, words):
+    from gdkit.problems.practice import leakage_question
+    return next(letter for letter, text in leakage_question(student).options.items() if words in text)
+
+
+@correct("test_honest_procedure")
+def honest_by_reading(student):
+    return _option(student, "evaluate once on the test set")
+
+
+@correct("test_honest_procedure")
+def honest_lowercase(student):
+    return _option(student, "Split first").lower() + " "
+
+
+@buggy("test_honest_procedure", "standardises with the mean and standard deviation of the whole data set")
+def leak_standardise_first(student):
+    return _option(student, "of the whole data set")
+
+
+@buggy("test_honest_procedure", "stops at the epoch with the best test accuracy")
+def leak_epochs_on_test(student):
+    return _option(student, "best accuracy on the test set")
+
+
+@buggy("test_honest_procedure", "copies every example before splitting")
+def leak_augment_before_split(student):
+    return _option(student, "noisy copies")
+
+
+@buggy("test_honest_procedure", "picks the features by their correlation with the label")
+def leak_feature_selection(student):
+    return _option(student, "most correlated")
+
+
+@buggy("test_honest_procedure", "reports the best of several test accuracies")
+def leak_tuning_on_test(student):
+    return _option(student, "best of their test accuracies")

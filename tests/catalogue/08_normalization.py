@@ -497,3 +497,202 @@ def warmup_too_long(steps, peak, warmup_steps, decay_steps):
 @buggy("test_warmup_schedule", "stays at the peak")
 def warmup_flat(steps, peak, warmup_steps, decay_steps):
     return np.minimum(peak * (np.arange(steps) + 1) / warmup_steps, peak)
+
+
+# ---- concepts (each entry takes the student id and returns what that student would assign) ----------------------
+def _running(student):
+    from gdkit.problems.normalization import running_average_problem
+    return running_average_problem(student)
+
+
+@correct("test_running_mean_after")
+def running_mean_closed_form(student):
+    p = _running(student)
+    return p.value * (1 - p.momentum ** p.steps)
+
+
+@correct("test_running_mean_after")
+def running_mean_loop_rounded(student):
+    p = _running(student)
+    average = p.start
+    for _ in range(p.steps):
+        average = p.momentum * average + (1 - p.momentum) * p.value
+    return float(f"{average:.3g}")
+
+
+@buggy("test_running_mean_after", "that is the batch mean itself")
+def running_mean_is_value(student):
+    return _running(student).value
+
+
+@buggy("test_running_mean_after", "after one step, not after all of them")
+def running_mean_one_step(student):
+    p = _running(student)
+    return (1 - p.momentum) * p.value
+
+
+@buggy("test_running_mean_after", "momentum**steps is the weight left on the old value")
+def running_mean_power(student):
+    p = _running(student)
+    return p.momentum ** p.steps * p.value
+
+
+@buggy("test_running_mean_after", "the gap to the batch mean shrinks geometrically")
+def running_mean_linear(student):
+    p = _running(student)
+    return p.steps * (1 - p.momentum) * p.value
+
+
+def _range(student):
+    from gdkit.problems.normalization import range_test_problem
+    return range_test_problem(student)
+
+
+def _smoothed(problem):
+    losses, average, smooth = problem.losses, 0.0, []
+    for t, loss in enumerate(losses, start=1):
+        average = 0.9 * average + 0.1 * loss
+        smooth.append(average / (1 - 0.9 ** t))
+    return np.array(smooth)
+
+
+@correct("test_range_test_rate")
+def range_tenth_of_minimum(student):
+    p = _range(student)
+    return float(p.learning_rates[int(np.argmin(_smoothed(p)))] / 10)
+
+
+@correct("test_range_test_rate")
+def range_read_off_rounded(student):
+    # read off the plot as one significant digit, a little below a tenth of the minimum
+    p = _range(student)
+    return float(f"{0.7 * p.learning_rates[int(np.argmin(_smoothed(p)))] / 10:.0e}")
+
+
+@buggy("test_range_test_rate", "that is the rate at the minimum of the loss")
+def range_at_minimum(student):
+    p = _range(student)
+    return float(p.learning_rates[int(np.argmin(_smoothed(p)))])
+
+
+@buggy("test_range_test_rate", "training diverges there")
+def range_blown_up(student):
+    p = _range(student)
+    smooth = _smoothed(p)
+    lowest = int(np.argmin(smooth))
+    return float(p.learning_rates[lowest + np.nonzero(smooth[lowest:] > smooth[0])[0][0]])
+
+
+@buggy("test_range_test_rate", "the smallest rate of the ramp")
+def range_smallest(student):
+    return float(_range(student).learning_rates[0])
+
+
+@buggy("test_range_test_rate", "a hundredth of the rate at the minimum")
+def range_hundredth(student):
+    p = _range(student)
+    return float(p.learning_rates[int(np.argmin(_smoothed(p)))] / 100)
+
+
+@buggy("test_range_test_rate", "not within a factor of 2")
+def range_raw_minimum_tenth_of_noisy(student):
+    # a third of the minimum: between the rule and the minimum, no catalogued misconception
+    p = _range(student)
+    return float(p.learning_rates[int(np.argmin(_smoothed(p)))] / 3.5)
+
+
+def _problem(student):
+    from gdkit.problems.normalization import debugging_problem
+    return debugging_problem(student)
+
+
+def _letter(student, words):
+    """The letter of the option whose text contains ``words`` in this student's order."""
+    return next(letter for letter, text in _problem(student).options.items() if words in text)
+
+
+@correct("test_diagnosis")
+def diagnosis_checklist(student):
+    p = _problem(student)
+    K, initial, after, tiny, ratio, (low, high), _, (v1, v2) = p.statistics.values()
+    if v1 != v2:
+        return _letter(student, "dropout")
+    if np.isnan(after) or ratio > 0.05:
+        return _letter(student, "far too large")
+    if ratio < 1e-5:
+        return _letter(student, "far too small")
+    if high / low > 1e3:
+        return _letter(student, "not standardised")
+    if initial > 2 * np.log(K):
+        return _letter(student, "initial weights")
+    return _letter(student, "labels")
+
+
+@correct("test_diagnosis")
+def diagnosis_other_order(student):
+    p = _problem(student)
+    K, initial, after, tiny, ratio, (low, high), train_acc, (v1, v2) = p.statistics.values()
+    if high > 50 * low:
+        words = "not standardised"
+    elif initial > 1.5 * np.log(K) and ratio < 0.1:
+        words = "initial weights"
+    elif abs(v1 - v2) > 0.005:
+        words = "dropout"
+    elif ratio >= 0.1:
+        words = "far too large"
+    elif ratio <= 1e-6:
+        words = "far too small"
+    else:
+        words = "labels"
+    return " " + _letter(student, words).lower() + " "
+
+
+def _wrong(words):
+    def answer(student):
+        right = diagnosis_checklist(student)
+        mine = _letter(student, words)
+        return mine if mine != right else _letter(student, "labels" if words != "labels" else "dropout")
+    return answer
+
+
+diagnosis_wrong_large = buggy("test_diagnosis", "does not fit")(_wrong("far too large"))
+diagnosis_wrong_small = buggy("test_diagnosis", "does not fit")(_wrong("far too small"))
+diagnosis_wrong_unscaled = buggy("test_diagnosis", "does not fit")(_wrong("not standardised"))
+diagnosis_wrong_labels = buggy("test_diagnosis", "does not fit")(_wrong("labels"))
+diagnosis_wrong_dropout = buggy("test_diagnosis", "does not fit")(_wrong("dropout"))
+diagnosis_wrong_init = buggy("test_diagnosis", "does not fit")(_wrong("initial weights"))
+
+
+# ---- contracts ----------------------------------------------------------------------------------------------
+@buggy("test_adamw_update", "changed its argument")
+def adamw_in_place(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    # the right numbers, but the caller's arrays are updated in place (the contract returns new ones)
+    param *= 1 - learning_rate * weight_decay
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad ** 2
+    param -= learning_rate * (m / (1 - beta_1 ** t)) / (np.sqrt(v / (1 - beta_2 ** t)) + epsilon)
+    return param, m, v
+
+
+@buggy("test_batchnorm_forward", "changed its argument")
+def bn_forward_centres_in_place(X, gamma, beta, epsilon=1e-3):
+    mu = X.mean(0)
+    X -= mu
+    var = (X ** 2).mean(0)
+    return gamma * X / np.sqrt(var + epsilon) + beta, mu, var
+
+
+@buggy("test_dropout_forward", "draws from NumPy's global generator")
+def dropout_unseeded_global(X, rate, rng, training=True):
+    if not training or rate == 0:
+        return X, np.ones(X.shape, bool)
+    keep = np.random.random(X.shape) >= rate
+    return X * keep / (1 - rate), keep
+
+
+@buggy("test_batchnorm_backward", "dtype")
+def bn_backward_float64(dY, X, gamma, epsilon=1e-3):
+    dX, x_hat = _true_dx(dY.astype(np.float64), X.astype(np.float64), gamma.astype(np.float64), epsilon)
+    return dX, (dY * x_hat).sum(0), dY.sum(0).astype(np.float64)

@@ -9,8 +9,9 @@ called directly on the test inputs: the references below wrap gdkit's ``nn.batch
 """
 import numpy as np
 
-from ... import nn, optimizers, schedules
-from ..core import Mistake, Part
+from ... import nn, optimizers, schedules, tuning
+from ...problems.normalization import DIAGNOSES, debugging_problem, range_test_problem, running_average_problem
+from ..core import ANSWER, Mistake, Part
 from ._common import Case, cases_from, normal
 
 A = "08_normalization"
@@ -494,11 +495,144 @@ def _warmup_no_decay(steps, peak, warmup_steps, decay_steps):
     return np.array([peak * min(t + 1, warmup_steps) / warmup_steps for t in range(steps)])
 
 
+# ---- concept: read a learning-rate range test ------------------------------------------------------------------
+def _range_rates(student):
+    """The rate at the minimum of the smoothed loss (bias-corrected moving average, beta 0.9, as
+    ``RangeTest.smoothed``), the first rate after it at which the smoothed loss is back above its start, and the
+    smallest rate of the ramp."""
+    problem = range_test_problem(student)
+    smooth = tuning.RangeTest(problem.learning_rates, problem.losses).smoothed()
+    lowest = int(np.argmin(smooth))
+    above = np.nonzero(smooth[lowest:] > smooth[0])[0]
+    blow_up = problem.learning_rates[lowest + above[0]] if len(above) else problem.learning_rates[-1]
+    return float(problem.learning_rates[lowest]), float(blow_up), float(problem.learning_rates[0])
+
+
+def _range_answer(student):
+    """The chapter's rule (``RangeTest.suggestion``): a tenth of the rate at the smoothed loss's minimum."""
+    return _range_rates(student)[0] / 10
+
+
+def _range_minimum(student):
+    return _range_rates(student)[0]
+
+
+def _range_blow_up(student):
+    return _range_rates(student)[1]
+
+
+def _range_first(student):
+    return _range_rates(student)[2]
+
+
+def _range_hundredth(student):
+    return _range_rates(student)[0] / 100
+
+
+def within_factor_two(expected, actual):
+    """A rate read off a log-scale curve: right within a factor of 2 either way."""
+    try:
+        expected, actual = float(np.asarray(expected)), float(np.asarray(actual))
+    except (TypeError, ValueError):
+        return False
+    return expected > 0 and actual > 0 and abs(np.log(actual / expected)) <= np.log(2.0)
+
+
+def _explain_range(expected, actual):
+    return ("not within a factor of 2 of the rate the chapter's rule gives for your curve: find where the "
+            "smoothed loss is lowest and take about a tenth of that rate")
+
+
+# ---- concept: diagnose a broken training run -------------------------------------------------------------------
+def _diagnosis_kind(student):
+    """The bug the statistics show, read as the chapter's checklist reads them (evaluating twice, the update/weight
+    ratio, the inputs' scales, the initial loss against ln K, and a loss stuck at ln K although one small batch
+    can be memorised)."""
+    problem = debugging_problem(student)
+    K, initial, after, tiny, ratio, (std_min, std_max), _, (val, val_again) = problem.statistics.values()
+    if val != val_again:
+        return "dropout"
+    if not np.isfinite(after) or ratio > 1e-2:
+        return "large_rate"
+    if ratio < 1e-5:
+        return "small_rate"
+    if std_max / std_min > 100:
+        return "unscaled"
+    if initial > 3 * np.log(K):
+        return "init"
+    return "labels"
+
+
+def _letter_of_diagnosis(student, kind):
+    options = debugging_problem(student).options
+    return next(letter for letter, text in options.items() if text == DIAGNOSES[kind])
+
+
+def _diagnosis(student):
+    return _letter_of_diagnosis(student, _diagnosis_kind(student))
+
+
+def _diagnosis_mistake(kind, message):
+    def answer(student):
+        return _letter_of_diagnosis(student, kind)
+    answer.__name__ = f"_diagnosis_{kind}"
+    return Mistake(kind, answer, message)
+
+
+_DIAGNOSIS_MISTAKES = (
+    _diagnosis_mistake("large_rate",
+                       "the diagnosis 'learning rate far too large' does not fit: your updates are a small fraction of the "
+                       "weights (the update/weight ratio is far below 1e-2) and the loss stays finite"),
+    _diagnosis_mistake("small_rate",
+                       "the diagnosis 'learning rate far too small' does not fit: the update/weight ratio of your run is about "
+                       "1e-3 or more, not 1e-6 or less, so the weights do move"),
+    _diagnosis_mistake("unscaled",
+                       "the diagnosis 'inputs not standardised' does not fit: the input features of your run have standard deviations "
+                       "of the same order (their ratio is far from 100)"),
+    _diagnosis_mistake("labels",
+                       "the diagnosis 'labels that do not match the inputs' does not fit: such labels leave the training loss near ln K with "
+                       "normal updates, inputs and evaluations, while your statistics show another symptom"),
+    _diagnosis_mistake("dropout",
+                       "the diagnosis 'dropout active at evaluation' does not fit: your two evaluations of the same data with the same "
+                       "weights agree, which an evaluation with random dropout would not"),
+    _diagnosis_mistake("init",
+                       "the diagnosis 'output weights far too large' does not fit: your initial loss is not far above ln K, the loss of "
+                       "a network that starts by predicting every class equally"),
+)
+
+
+# ---- concept: the running mean after a number of steps --------------------------------------------------------------
+def _running_mean_after(student):
+    """momentum^k * start + (1 - momentum^k) * value: k steps of the moving average towards a constant value."""
+    p = running_average_problem(student)
+    return p.momentum ** p.steps * p.start + (1 - p.momentum ** p.steps) * p.value
+
+
+def _running_one_step(student):
+    p = running_average_problem(student)
+    return (1 - p.momentum) * p.value
+
+
+def _running_power_only(student):
+    p = running_average_problem(student)
+    return p.momentum ** p.steps * p.value
+
+
+def _running_linear(student):
+    p = running_average_problem(student)
+    return p.steps * (1 - p.momentum) * p.value
+
+
+def _running_value(student):
+    return running_average_problem(student).value
+
+
 _BN_FORBIDDEN = (nn.batchnorm_forward, nn.batchnorm_backward)
 
 PARTS = (
     Part(A, "test_batchnorm_forward", "batchnorm_forward", batchnorm_train, _train_cases, points=2,
-         forbidden=_BN_FORBIDDEN, rtol=1e-6, atol=1e-9,
+         forbidden=_BN_FORBIDDEN, rtol=1e-6, atol=1e-9, unchanged=(0, 1, 2), check_dtype=True,
+         names=("Y", "the batch mean", "the batch variance"),
          mistakes=(
              Mistake("unbiased", _train_unbiased,
                      "your batch variance divides by N - 1 (the unbiased estimate, np.var(ddof=1)); batch "
@@ -523,7 +657,7 @@ PARTS = (
                      "your variance is the mean of X**2, not of (X - mean)**2: centre before squaring"),
          )),
     Part(A, "test_batchnorm_inference", "batchnorm_inference", batchnorm_inference, _inference_cases, points=1,
-         forbidden=_BN_FORBIDDEN, rtol=1e-6, atol=1e-9,
+         forbidden=_BN_FORBIDDEN, rtol=1e-6, atol=1e-9, unchanged=(0, 1, 2, 3, 4), check_dtype=True,
          mistakes=(
              Mistake("batch_stats", _inference_batch_stats,
                      "at inference you normalised with the statistics of the batch; use running_mean and "
@@ -541,7 +675,8 @@ PARTS = (
                      "variance"),
          )),
     Part(A, "test_batchnorm_backward", "batchnorm_backward", batchnorm_grads, _backward_cases, points=3,
-         forbidden=_BN_FORBIDDEN, rtol=1e-5, atol=1e-8,
+         forbidden=_BN_FORBIDDEN, rtol=1e-5, atol=1e-8, unchanged=(0, 1, 2), check_dtype=True,
+         names=("dX", "dgamma", "dbeta"),
          mistakes=(
              Mistake("constants", _backward_constants,
                      "your dX treats the batch mean and variance as constants (dX = dY * gamma / sqrt(var + eps), "
@@ -570,7 +705,8 @@ PARTS = (
                      "contribution (dY is already the gradient of the mean loss)"),
          )),
     Part(A, "test_running_update", "running_update", running_update, _running_cases, points=1,
-         forbidden=(nn.moving_average_update, *_BN_FORBIDDEN), rtol=1e-6, atol=1e-9,
+         forbidden=(nn.moving_average_update, *_BN_FORBIDDEN), rtol=1e-6, atol=1e-9, unchanged=(0, 1, 2),
+         names=("the new running mean", "the new running variance"),
          mistakes=(
              Mistake("torch", _running_torch,
                      "your momentum weighs the new batch statistic (PyTorch's convention); here, as in Keras, "
@@ -585,7 +721,8 @@ PARTS = (
                      "the old value"),
          )),
     Part(A, "test_dropout_forward", "dropout_forward", dropout_keep, _dropout_cases, points=2,
-         forbidden=(nn.dropout_forward,), rtol=1e-6, atol=1e-9, explain=_explain_dropout,
+         forbidden=(nn.dropout_forward,), rtol=1e-6, atol=1e-9, explain=_explain_dropout, unchanged=(0,),
+         own_rng=True, names=("Y", "keep"),
          mistakes=(
              Mistake("no_rescale", _dropout_no_rescale,
                      "your survivors are not rescaled: inverted dropout divides them by 1 - rate, so that the "
@@ -609,7 +746,8 @@ PARTS = (
                      "the mask you returned marks the dropped entries; keep is True where the entry is kept"),
          )),
     Part(A, "test_dropout_backward", "dropout_backward", dropout_grad, _dropout_backward_cases, points=1,
-         forbidden=(nn.dropout_backward, nn.dropout_forward), rtol=1e-6, atol=1e-9,
+         forbidden=(nn.dropout_backward, nn.dropout_forward), rtol=1e-6, atol=1e-9, unchanged=(0, 1),
+         check_dtype=True,
          explain=_explain_dropout_backward,
          mistakes=(
              Mistake("no_rescale", _dropout_backward_no_rescale,
@@ -629,6 +767,7 @@ PARTS = (
          )),
     Part(A, "test_adamw_update", "adamw_update", adamw_step, _adamw_cases, points=2,
          forbidden=(optimizers.adamw_update, optimizers.adam_update), rtol=1e-5, atol=1e-9,
+         unchanged=(0, 1, 2, 3), check_dtype=True, names=("the updated param", "the updated m", "the updated v"),
          mistakes=(
              Mistake("l2", _adamw_l2,
                      "you added weight_decay * param to the gradient: that is an L2 penalty under Adam (the "
@@ -669,4 +808,37 @@ PARTS = (
              Mistake("no_decay", _warmup_no_decay,
                      "after the warm-up your rate stays at the peak: the cosine decay follows"),
          )),
+    Part(A, "test_running_mean_after", "running_mean_after", _running_mean_after, None, points=1, kind=ANSWER,
+         answer_format="number", rtol=1e-2, atol=0.0,
+         mistakes=(
+             Mistake("value", _running_value,
+                     "that is the batch mean itself: after your number of steps the running mean has covered only "
+                     "part of the way from 0 (momentum**steps of the old value remains); with PyTorch's convention, "
+                     "where momentum weighs the new value, it would be almost there"),
+             Mistake("one_step", _running_one_step, "that is the running mean after one step, not after all of them"),
+             Mistake("power_only", _running_power_only,
+                     "momentum**steps is the weight left on the old value (the starting 0); the running mean is "
+                     "(1 - momentum**steps) times the batch mean"),
+             Mistake("linear", _running_linear,
+                     "you added (1 - momentum) of the batch mean at every step, as if the old average were not "
+                     "multiplied by momentum each time: the gap to the batch mean shrinks geometrically"),
+         )),
+    Part(A, "test_range_test_rate", "range_test_rate", _range_answer, None, points=2, kind=ANSWER,
+         answer_format="number", compare=within_factor_two, explain=_explain_range, rtol=1.0,
+         mistakes=(
+             Mistake("minimum", _range_minimum,
+                     "that is the rate at the minimum of the loss: there the loss is about to blow up (the ramp has "
+                     "reached the edge of stability), and a whole training run at that rate would diverge or "
+                     "oscillate; the chapter's rule takes about a tenth of it, where the loss still falls steeply"),
+             Mistake("blow_up", _range_blow_up,
+                     "at that rate the smoothed loss is back above where it started: training diverges there"),
+             Mistake("first", _range_first,
+                     "that is the smallest rate of the ramp: the loss hardly moves there, so training would be very "
+                     "slow; take the rate where it falls fastest, about a tenth of the rate at the minimum"),
+             Mistake("hundredth", _range_hundredth,
+                     "that is a hundredth of the rate at the minimum: safe, but ten times slower than needed; the "
+                     "rule of thumb is a tenth"),
+         )),
+    Part(A, "test_diagnosis", "diagnosis", _diagnosis, None, points=2, kind=ANSWER, answer_format="letter:ABCDEF",
+         mistakes=_DIAGNOSIS_MISTAKES),
 )

@@ -8,7 +8,8 @@ process: nothing a student has (gdkit's data files, its code) gives them.
 import numpy as np
 
 from ... import datasets, losses
-from ..core import USES_ALL, Mistake, Part
+from ...problems.practice import LEAKAGE_PROCEDURES, leakage_question, weight_decay_table
+from ..core import ANSWER, USES_ALL, Mistake, Part
 from ._common import Case, cases_from, normal
 
 A = "07_practice"
@@ -133,6 +134,39 @@ def _constant_prediction(X_train, y_train, X_test):
     return np.full(len(X_test), np.bincount(np.asarray(y_train, dtype=int)).argmax())
 
 
+# ---- concept: the weight decay chosen on validation data ------------------------------------------------------------
+def _chosen_lambda(student):
+    """The strength with the lowest validation loss: the validation set is what a choice may look at."""
+    table = weight_decay_table(student)
+    return float(table.lambdas[int(np.argmin(table.validation_loss))])
+
+
+def _lambda_by_train(student):
+    table = weight_decay_table(student)
+    return float(table.lambdas[int(np.argmin(table.train_loss))])
+
+
+def _lambda_by_test(student):
+    table = weight_decay_table(student)
+    return float(table.lambdas[int(np.argmin(table.test_loss))])
+
+
+def _lambda_largest(student):
+    return float(weight_decay_table(student).lambdas[-1])
+
+
+# ---- concept: which procedure reports an honest test accuracy -----------------------------------------------------
+def _letter_of(key):
+    def letter(student):
+        options = leakage_question(student).options
+        return next(k for k, text in options.items() if text == LEAKAGE_PROCEDURES[key])
+    letter.__name__ = f"_leakage_{key}"
+    return letter
+
+
+_honest_procedure = _letter_of("honest")
+
+
 PARTS = (
     Part(A, "test_l2_penalty", "l2_penalty", losses.l2_penalty, _penalty_cases, points=1,
          forbidden=(losses.l2_penalty,),
@@ -163,5 +197,42 @@ PARTS = (
              Mistake("constant", _constant_prediction,
                      "your network predicts (almost) the same class for every test example: it did not learn. "
                      "Standardise the inputs, check the learning rate and the number of epochs"),
+         )),
+    Part(A, "test_chosen_lambda", "chosen_lambda", _chosen_lambda, None, points=1, kind=ANSWER,
+         answer_format="number", rtol=1e-6, atol=0.0,
+         mistakes=(
+             Mistake("train", _lambda_by_train,
+                     "you chose the strength with the lowest training loss: the penalty only adds to the training "
+                     "loss, so it always prefers the least regularisation; choose on the validation loss"),
+             Mistake("test", _lambda_by_test,
+                     "you chose on the test loss: a test set used for a choice no longer estimates the loss on new "
+                     "data (its minimum over the table is optimistic); choose on the validation loss, then report "
+                     "the test loss of that one choice"),
+             Mistake("largest", _lambda_largest,
+                     "more regularisation is not better in itself: the largest strength underfits (its training "
+                     "and validation losses are high); choose the lowest validation loss"),
+         )),
+    Part(A, "test_honest_procedure", "honest_procedure", _honest_procedure, None, points=1, kind=ANSWER,
+         answer_format="letter:ABCDEF",
+         mistakes=(
+             Mistake("fit_all", _letter_of("fit_all"),
+                     "that procedure standardises with the mean and standard deviation of the whole data set: the "
+                     "test examples then shape the training inputs (leakage). Fit the standardiser on the training "
+                     "set only and apply it to the others"),
+             Mistake("epochs_on_test", _letter_of("epochs_on_test"),
+                     "that procedure stops at the epoch with the best test accuracy and reports it: the number is "
+                     "chosen to be high, so it overestimates the accuracy on new data; choose the epoch on "
+                     "validation data"),
+             Mistake("augment_first", _letter_of("augment_first"),
+                     "that procedure copies every example before splitting: near-copies of training examples land "
+                     "in the test set, which then measures memory, not generalisation; split first, augment the "
+                     "training set only"),
+             Mistake("select_on_all", _letter_of("select_on_all"),
+                     "that procedure picks the features by their correlation with the label over the whole data set: "
+                     "the test labels took part in building the model, so the test accuracy is optimistic; select "
+                     "features on the training set only"),
+             Mistake("tune_on_test", _letter_of("tune_on_test"),
+                     "that procedure reports the best of several test accuracies: choosing the maximum on the test "
+                     "set makes it optimistic; choose the weight decay on a validation set and test once"),
          )),
 )
