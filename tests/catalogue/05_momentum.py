@@ -44,9 +44,24 @@ def momentum_ignored(param, grad, state, *, learning_rate, momentum=0.0, nestero
 @buggy("test_momentum", "momentum buffer in the state was not changed")
 @buggy("test_nesterov", "momentum buffer in the state was not changed")
 def momentum_rebind(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
-    b = momentum * state.momentum_buffer + grad
+    b = state.momentum_buffer
+    b = momentum * b + grad  # rebinds the name: the state keeps the old buffer
     param -= learning_rate * (grad + momentum * b if nesterov else b)
-    return SGDState(b, state.scratch)
+    return state
+
+
+@buggy("test_momentum", "must return its argument `state`")
+@buggy("test_adam", "must return its argument `state`")
+def update_returns_nothing(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0,
+                           t=1, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    if "m" in state._fields:
+        state.m[...] = beta_1 * state.m + (1 - beta_1) * grad
+        state.v[...] = beta_2 * state.v + (1 - beta_2) * grad ** 2
+        param -= learning_rate * (state.m / (1 - beta_1 ** t)) / (np.sqrt(state.v / (1 - beta_2 ** t)) + epsilon)
+        return None
+    state.momentum_buffer[...] = momentum * state.momentum_buffer + grad
+    param -= learning_rate * state.momentum_buffer
+    return SGDState(state.momentum_buffer, state.scratch)  # a new tuple, not the state it was given
 
 
 @correct("test_momentum")
@@ -377,3 +392,201 @@ def adam_v_linear(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.
     with np.errstate(invalid="ignore"):
         param -= learning_rate * (state.m / (1 - beta_1 ** t)) / (np.sqrt(state.v / (1 - beta_2 ** t)) + epsilon)
     return state
+
+
+# ---- concept: steps to a tolerance with and without momentum (the student's own m, L, tolerance) ---------------
+def _problem(student):
+    from gdkit.problems.momentum import steps_problem
+    return steps_problem(student)
+
+
+def _kappa_tol(student):
+    p = _problem(student)
+    return p.L / p.m, p.tolerance
+
+
+@correct("test_steps_to_tolerance")
+def steps_ceil(student):
+    kappa, tol = _kappa_tol(student)
+    gd, hb = (kappa - 1) / (kappa + 1), (kappa ** 0.5 - 1) / (kappa ** 0.5 + 1)
+    return (int(np.ceil(np.log(tol) / np.log(gd))), int(np.ceil(np.log(tol) / np.log(hb))))
+
+
+@correct("test_steps_to_tolerance")
+def steps_by_counting(student):
+    """Multiplying the error by the rate until it is below the tolerance, in log10."""
+    kappa, tol = _kappa_tol(student)
+    counts = []
+    for rate in ((kappa - 1) / (kappa + 1), (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)):
+        k, error = 0, 1.0
+        while error > tol:
+            error *= rate
+            k += 1
+        counts.append(k)
+    return tuple(counts)
+
+
+@buggy("test_steps_to_tolerance", "your two numbers are swapped")
+def steps_swapped(student):
+    return tuple(reversed(steps_ceil(student)))
+
+
+@buggy("test_steps_to_tolerance", "your heavy-ball count uses gradient descent's rate")
+def steps_no_sqrt(student):
+    kappa, tol = _kappa_tol(student)
+    k = int(np.ceil(np.log(tol) / np.log((kappa - 1) / (kappa + 1))))
+    return (k, k)
+
+
+@buggy("test_steps_to_tolerance", "your gradient-descent count uses momentum's rate")
+def steps_sqrt_for_both(student):
+    kappa, tol = _kappa_tol(student)
+    k = int(np.ceil(np.log(tol) / np.log((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1))))
+    return (k, k)
+
+
+@buggy("test_steps_to_tolerance", "that of eta = 1/L")
+def steps_one_over_l(student):
+    kappa, tol = _kappa_tol(student)
+    return (int(np.ceil(np.log(tol) / np.log(1 - 1 / kappa))), steps_ceil(student)[1])
+
+
+@buggy("test_steps_to_tolerance", "Polyak's momentum coefficient")
+def steps_mu_as_rate(student):
+    kappa, tol = _kappa_tol(student)
+    mu = ((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)) ** 2
+    return (steps_ceil(student)[0], int(np.ceil(np.log(tol) / np.log(mu))))
+
+
+@buggy("test_steps_to_tolerance", "one step short")
+def steps_floor(student):
+    kappa, tol = _kappa_tol(student)
+    return tuple(int(np.log(tol) / np.log(r)) for r in ((kappa - 1) / (kappa + 1),
+                                                         (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)))
+
+
+@buggy("test_steps_to_tolerance", "you mixed logarithms")
+def steps_log10(student):
+    kappa, tol = _kappa_tol(student)
+    return tuple(int(np.ceil(np.log10(tol) / np.log(r))) for r in ((kappa - 1) / (kappa + 1),
+                                                                    (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)))
+
+
+@buggy("test_steps_to_tolerance", "you counted on the loss")
+def steps_on_the_loss(student):
+    kappa, tol = _kappa_tol(student)
+    return tuple(int(np.ceil(np.log(tol) / (2 * np.log(r)))) for r in ((kappa - 1) / (kappa + 1),
+                                                                        (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)))
+
+
+# ---- concept: Adam's uncorrected step relative to the corrected one at step t ----------------------------------
+def _adam(student):
+    from gdkit.problems.momentum import adam_step
+    return adam_step(student)
+
+
+@correct("test_adam_uncorrected_ratio")
+def adam_ratio_formula(student):
+    p = _adam(student)
+    return (1 - p.beta_1 ** p.t) / np.sqrt(1 - p.beta_2 ** p.t)
+
+
+@correct("test_adam_uncorrected_ratio")
+def adam_ratio_simulated(student):
+    """Run t steps of both versions under g = 1 and divide the last steps, rounded to 3 digits."""
+    p = _adam(student)
+    m = v = 0.0
+    for _ in range(p.t):
+        m = p.beta_1 * m + (1 - p.beta_1)
+        v = p.beta_2 * v + (1 - p.beta_2)
+    uncorrected = m / np.sqrt(v)
+    corrected = (m / (1 - p.beta_1 ** p.t)) / np.sqrt(v / (1 - p.beta_2 ** p.t))
+    return float(f"{uncorrected / corrected:.3g}")
+
+
+@buggy("test_adam_uncorrected_ratio", "uncorrected / corrected")
+def adam_ratio_inverted(student):
+    return 1 / adam_ratio_formula(student)
+
+
+@buggy("test_adam_uncorrected_ratio", "the square root is missing")
+def adam_ratio_no_sqrt(student):
+    p = _adam(student)
+    return (1 - p.beta_1 ** p.t) / (1 - p.beta_2 ** p.t)
+
+
+@buggy("test_adam_uncorrected_ratio", "you counted only m's bias")
+def adam_ratio_m_only(student):
+    p = _adam(student)
+    return 1 - p.beta_1 ** p.t
+
+
+@buggy("test_adam_uncorrected_ratio", "you counted only v's bias")
+def adam_ratio_v_only(student):
+    p = _adam(student)
+    return 1 / np.sqrt(1 - p.beta_2 ** p.t)
+
+
+@buggy("test_adam_uncorrected_ratio", "that is the ratio at the first step")
+def adam_ratio_first_step(student):
+    p = _adam(student)
+    return (1 - p.beta_1) / np.sqrt(1 - p.beta_2)
+
+
+@buggy("test_adam_uncorrected_ratio", "you used beta^t where the bias factors are 1 - beta^t")
+def adam_ratio_betas(student):
+    p = _adam(student)
+    return p.beta_1 ** p.t / np.sqrt(p.beta_2 ** p.t)
+
+
+# ---- concept: momentum's effective learning rate -----------------------------------------------------------------
+def _effective(student):
+    from gdkit.problems.momentum import effective_step
+    return effective_step(student)
+
+
+@correct("test_effective_learning_rate")
+def effective_formula(student):
+    p = _effective(student)
+    return p.learning_rate / (1 - p.momentum)
+
+
+@correct("test_effective_learning_rate")
+def effective_series(student):
+    p = _effective(student)
+    return p.learning_rate * sum(p.momentum ** k for k in range(2000))
+
+
+@buggy("test_effective_learning_rate", "lr * mu shrinks the step")
+def effective_times_mu(student):
+    p = _effective(student)
+    return p.learning_rate * p.momentum
+
+
+@buggy("test_effective_learning_rate", "DAMPED buffer")
+def effective_dampened(student):
+    p = _effective(student)
+    return p.learning_rate * (1 - p.momentum)
+
+
+@buggy("test_effective_learning_rate", "Nesterov's FIRST step")
+def effective_nesterov_first(student):
+    p = _effective(student)
+    return p.learning_rate * (1 + p.momentum)
+
+
+@buggy("test_effective_learning_rate", "sums to 1 / (1 - mu), not 1 / mu")
+def effective_over_mu(student):
+    p = _effective(student)
+    return p.learning_rate / p.momentum
+
+
+@buggy("test_effective_learning_rate", "you summed only the past gradients")
+def effective_past_only(student):
+    p = _effective(student)
+    return p.learning_rate * p.momentum / (1 - p.momentum)
+
+
+@buggy("test_effective_learning_rate", "momentum does change the step")
+def effective_unchanged(student):
+    return _effective(student).learning_rate

@@ -355,3 +355,111 @@ def diagnose_first_finite(grad_norms, dead_fractions):
         return "exploding"
     with np.errstate(divide="ignore", invalid="ignore"):
         return _ratio_label(first, last)
+
+
+# ---- contract: the initialisers draw from the rng they are given ------------------------------------------------
+@buggy("test_glorot_uniform", "draws from NumPy's global generator")
+def glorot_global_random(shape, rng=None, dtype=np.float64):
+    limit = np.sqrt(6.0 / (shape[0] + shape[1]))
+    return np.random.uniform(-limit, limit, size=shape).astype(dtype)
+
+
+@buggy("test_he_normal", "draws from NumPy's global generator")
+def he_global_random(shape, rng=None, dtype=np.float64):
+    return (np.random.randn(*shape) * np.sqrt(2.0 / shape[0])).astype(dtype)
+
+
+# ---- concept: the gradient bound of a deep sigmoid network and the measured factor per layer ---------------------
+def _net(student):
+    from gdkit.problems.pathologies import sigmoid_network
+    return sigmoid_network(student)
+
+
+@correct("test_sigmoid_gradient_bound")
+def bound_product(student):
+    s = _net(student).spectral_norms
+    return float(np.prod(s[1:] / 4))
+
+
+@correct("test_sigmoid_gradient_bound")
+def bound_loop_rounded(student):
+    bound = 1.0
+    for norm in _net(student).spectral_norms[1:]:
+        bound *= 0.25 * norm
+    return float(f"{bound:.3g}")
+
+
+@buggy("test_sigmoid_gradient_bound", "you included layer 1's weights")
+def bound_with_first(student):
+    return float(np.prod(_net(student).spectral_norms / 4))
+
+
+@buggy("test_sigmoid_gradient_bound", "the bound for weights of spectral norm 1")
+def bound_quarter_only(student):
+    return 0.25 ** (len(_net(student).spectral_norms) - 1)
+
+
+@buggy("test_sigmoid_gradient_bound", "(1/4)^n ignores the weights")
+def bound_quarter_n(student):
+    return 0.25 ** len(_net(student).spectral_norms)
+
+
+@buggy("test_sigmoid_gradient_bound", "the sigmoid's slope is missing")
+def bound_no_quarter(student):
+    return float(np.prod(_net(student).spectral_norms[1:]))
+
+
+@buggy("test_sigmoid_gradient_bound", "that is the inverse")
+def bound_inverted(student):
+    return float(np.prod(4 / _net(student).spectral_norms[1:]))
+
+
+@buggy("test_sigmoid_gradient_bound", "not 1/2")
+def bound_half(student):
+    return float(np.prod(_net(student).spectral_norms[1:] / 2))
+
+
+@buggy("test_sigmoid_gradient_bound", "(a product), they do not add")
+def bound_sum(student):
+    return float(np.sum(_net(student).spectral_norms[1:] / 4))
+
+
+@correct("test_typical_layer_factor")
+def factor_root(student):
+    d = _net(student).dZ_norms
+    return float((d[0] / d[-1]) ** (1 / (len(d) - 1)))
+
+
+@correct("test_typical_layer_factor")
+def factor_log_mean(student):
+    d = _net(student).dZ_norms
+    return float(np.exp(np.mean(np.log(d[:-1] / d[1:]))))
+
+
+@buggy("test_typical_layer_factor", "that is the growth factor")
+def factor_inverted(student):
+    return 1 / factor_root(student)
+
+
+@buggy("test_typical_layer_factor", "n layers have n - 1 steps")
+def factor_exponent_n(student):
+    d = _net(student).dZ_norms
+    return float((d[0] / d[-1]) ** (1 / len(d)))
+
+
+@buggy("test_typical_layer_factor", "averaged the per-layer ratios arithmetically")
+def factor_arithmetic(student):
+    d = _net(student).dZ_norms
+    return float(np.mean(d[:-1] / d[1:]))
+
+
+@buggy("test_typical_layer_factor", "that is the total ratio")
+def factor_total(student):
+    d = _net(student).dZ_norms
+    return float(d[0] / d[-1])
+
+
+@buggy("test_typical_layer_factor", "not by equal amounts")
+def factor_linear(student):
+    d = _net(student).dZ_norms
+    return float(1 - (1 - d[0] / d[-1]) / (len(d) - 1))

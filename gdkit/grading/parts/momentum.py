@@ -4,7 +4,7 @@ import numpy as np
 
 from ... import optimizers
 from ...problems import momentum as problems_momentum
-from ..core import Mistake, Part
+from ..core import ANSWER, Mistake, Part
 from ..hooks import (adagrad_collect, adagrad_prepare, adam_collect, adam_prepare, rmsprop_collect,
                      rmsprop_prepare, sgd_collect, sgd_prepare)
 from ._common import Case, normal
@@ -52,26 +52,26 @@ _nesterov_step = (lambda old, b, g, lr, mu: lr * (g + mu * b))
 def _momentum_rebind(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
     velocity = momentum * state.momentum_buffer + grad
     param -= learning_rate * (grad + momentum * velocity if nesterov else velocity)
-    return optimizers.SGDState(velocity, state.scratch)
+    return state  # the state still holds the old buffer
 
 
 def _adagrad_rebind(param, grad, state, *, learning_rate, epsilon=1e-10):
     G = state.sum_of_squares + grad * grad  # a new array: the state keeps the old sum
     param -= learning_rate * grad / (np.sqrt(G) + epsilon)
-    return optimizers.AdagradState(G, state.scratch)
+    return state
 
 
 def _rmsprop_rebind(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
     v = rho * state.square_avg + (1 - rho) * grad * grad
     param -= learning_rate * grad / (np.sqrt(v) + epsilon)
-    return state._replace(square_avg=v)
+    return state
 
 
 def _adam_rebind(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
     m = beta_1 * state.m + (1 - beta_1) * grad
     v = beta_2 * state.v + (1 - beta_2) * grad ** 2
     param -= learning_rate * (m / (1 - beta_1 ** t)) / (np.sqrt(v / (1 - beta_2 ** t)) + epsilon)
-    return state._replace(m=m, v=v)
+    return state
 
 
 _REBIND_TEXT = ("{name} in the state was not changed: you computed a new array ({code}) and the caller's state "
@@ -177,6 +177,7 @@ _EPS_INSIDE = (lambda v, g, eps: g / np.sqrt(v + eps))
 PARTS = (
     Part(A, "test_momentum", "sgd_update", optimizers.sgd_update, _momentum_cases(False), points=3,
          forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
+         returns_argument=2,
          mistakes=(
              _LR_INSIDE,
              _SUTSKEVER,
@@ -195,6 +196,7 @@ PARTS = (
          )),
     Part(A, "test_nesterov", "sgd_update", optimizers.sgd_update, _momentum_cases(True), points=2,
          forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
+         returns_argument=2,
          mistakes=(
              Mistake("plain", _momentum_bug(_heavy_ball, _plain_step),
                      "with nesterov=True your step is plain momentum's, param -= lr (mu b_old + g) = lr b: either "
@@ -208,6 +210,7 @@ PARTS = (
     Part(A, "test_adagrad", "adagrad_update", optimizers.adagrad_update,
          _adaptive_cases(_square_state, _adagrad_kwargs), points=2,
          forbidden=(optimizers.adagrad_update,), prepare=adagrad_prepare, collect=adagrad_collect, rtol=1e-5,
+         returns_argument=2,
          mistakes=(
              Mistake("eps_inside", _adagrad_bug(lambda G, g: G + g * g, _EPS_INSIDE),
                      "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(G) + epsilon"),
@@ -226,6 +229,7 @@ PARTS = (
     Part(A, "test_rmsprop", "rmsprop_update", optimizers.rmsprop_update,
          _adaptive_cases(_square_state, _rmsprop_kwargs), points=2,
          forbidden=(optimizers.rmsprop_update,), prepare=rmsprop_prepare, collect=rmsprop_collect, rtol=1e-5,
+         returns_argument=2,
          mistakes=(
              Mistake("eps_inside", _rmsprop_bug(lambda v, g, rho: rho * v + (1 - rho) * g * g, _EPS_INSIDE),
                      "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(v) + epsilon"),
@@ -247,7 +251,7 @@ PARTS = (
          )),
     Part(A, "test_adam", "adam_update", optimizers.adam_update, _adaptive_cases(_adam_state, _adam_kwargs),
          points=3, forbidden=(optimizers.adam_update, optimizers.bias_correction), prepare=adam_prepare,
-         collect=adam_collect, rtol=1e-5,
+         collect=adam_collect, rtol=1e-5, returns_argument=2,
          mistakes=(
              Mistake("no_correction", _adam_bug(correct=False),
                      "Adam without bias correction: divide m by 1 - beta_1^t and v by 1 - beta_2^t"),
@@ -404,4 +408,18 @@ EFFECTIVE_MISTAKES = (
     ("same", _effective(lambda lr, mu: lr),
      "momentum does change the step: under a steady gradient the buffer grows to g / (1 - mu), so the step is "
      "lr / (1 - mu), not lr"),
+)
+
+
+def _mistakes(table):
+    return tuple(Mistake(name, function, message) for name, function, message in table)
+
+
+PARTS += (
+    Part(A, "test_steps_to_tolerance", "steps_to_tolerance", steps_to_tolerance, None, points=2, kind=ANSWER,
+         answer_format="numbers:2", rtol=0.0, atol=0.0, mistakes=_mistakes(STEPS_MISTAKES)),
+    Part(A, "test_adam_uncorrected_ratio", "adam_uncorrected_ratio", adam_uncorrected_ratio, None, points=2,
+         kind=ANSWER, answer_format="number", rtol=1e-2, atol=0.0, mistakes=_mistakes(ADAM_MISTAKES)),
+    Part(A, "test_effective_learning_rate", "effective_learning_rate", effective_learning_rate, None, points=1,
+         kind=ANSWER, answer_format="number", rtol=1e-2, atol=0.0, mistakes=_mistakes(EFFECTIVE_MISTAKES)),
 )
