@@ -463,3 +463,51 @@ def factor_total(student):
 def factor_linear(student):
     d = _net(student).dZ_norms
     return float(1 - (1 - d[0] / d[-1]) / (len(d) - 1))
+
+
+# ---- concept: which run shows the condition asked for ------------------------------------------------------------
+def _runs(student):
+    from gdkit.problems.pathologies import training_runs
+    return training_runs(student)
+
+
+def _read(run):
+    """A student's reading of one run's last epoch, by the chapter's rules."""
+    dead = run.dead_fraction[-1]
+    if dead == dead and dead >= 0.5:
+        return "dead_relu"
+    first, last = run.grad_norm_first[-1], run.grad_norm_last[-1]
+    if not (np.isfinite(first) and np.isfinite(last)):
+        return "exploding"
+    return "vanishing" if first < 1e-3 * last else "exploding" if first > 1e3 * last else "healthy"
+
+
+@correct("test_which_run")
+def which_run_by_rules(student):
+    problem = _runs(student)
+    return next(letter for letter, run in problem.runs.items() if _read(run) == problem.asked)
+
+
+@correct("test_which_run")
+def which_run_by_curves(student):
+    """Reading the whole curves: overflowing norms, a dead fraction of at least half, a median ratio below 1e-3."""
+    problem = _runs(student)
+    for letter, run in problem.runs.items():
+        ratio = run.grad_norm_first / run.grad_norm_last
+        dead = np.nan_to_num(run.dead_fraction)
+        condition = ("exploding" if not np.all(np.isfinite(ratio)) else "dead_relu" if dead.max() >= 0.5
+                     else "vanishing" if np.median(ratio) < 1e-3 else "healthy")
+        if condition == problem.asked:
+            return letter.lower()
+
+
+def _choosing(chosen):
+    def answer(student):
+        return next(letter for letter, run in _runs(student).runs.items() if _read(run) == chosen)
+    return answer
+
+
+which_run_vanishing = buggy("test_which_run", "that run shows vanishing gradients")(_choosing("vanishing"))
+which_run_exploding = buggy("test_which_run", "that run shows exploding gradients")(_choosing("exploding"))
+which_run_dead = buggy("test_which_run", "that run shows dead ReLU units")(_choosing("dead_relu"))
+which_run_healthy = buggy("test_which_run", "that run shows a healthy network")(_choosing("healthy"))

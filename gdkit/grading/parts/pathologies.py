@@ -461,4 +461,6 @@ PARTS += (
          kind=ANSWER, answer_format="number", rtol=1e-2, atol=0.0, mistakes=_mistakes(BOUND_MISTAKES)),
     Part(A, "test_typical_layer_factor", "typical_layer_factor", typical_layer_factor, None, points=1,
          kind=ANSWER, answer_format="number", rtol=1e-2, atol=0.0, mistakes=_mistakes(FACTOR_MISTAKES)),
+    Part(A, "test_which_run", "which_run", which_run, None, points=2, kind=ANSWER, answer_format="letter:ABCD",
+         mistakes=_mistakes(DIAGNOSIS_MISTAKES)),
 )
