@@ -575,3 +575,61 @@ def test_late_work_penalty_and_extension(bwrap, tmp_path):
     with nbgrader_csv.open() as stream:
         exported = {row["student_id"]: row for row in csv.DictReader(stream)}
     assert (float(exported["erin"]["late_submission_penalty"]), float(exported["erin"]["score"])) == (1.25, 3.75)
+
+
+def _written(text):
+    return build._cell("markdown", text, "written-why", {"grade": True, "solution": True, "locked": False,
+                                                         "grade_id": "written_why", "points": 3,
+                                                         "schema_version": 3})
+
+
+def test_written_answers_manual_grades_and_overrides_flow_into_csv_and_feedback(bwrap, tmp_path):
+    """A manually graded answer cell of the source is recorded in the gradebook as needing manual grading with its
+    points (answered) or 0 (left as the stub); the CSV has its column and the totals are autograded + manual. A
+    manual grade and an override given in the gradebook (as formgrader stores them) reach grades.csv and the
+    feedback page on the next run without regrading; a changed written answer or a changed automatic score
+    removes the hand-given score and says so in the flags."""
+    source = tmp_path / "source"
+    build.write_notebook(source / "fixture" / "fixture.ipynb",
+                         build.notebook_cells(C) + [_written("### BEGIN SOLUTION\nBecause.\n### END SOLUTION")])
+    submitted, out = tmp_path / "submitted", tmp_path / "out"
+    build.submission(submitted, "alice", cells=build.notebook_cells(C) + [_written("Because sigmoid saturates.")])
+    build.submission(submitted, "carol", cells=build.notebook_cells({**C, **WRONG}) + [_written("YOUR ANSWER HERE")])
+    (submitted / "dave" / "fixture").mkdir(parents=True)
+    first = build.run_grader(submitted, out, "--source", source)
+    assert first.returncode == 0, first.stdout + first.stderr
+    grades = build.read_grades(out)
+    assert [(grades[s]["fixture/written_why"], grades[s]["total"], grades[s]["max_total"])
+            for s in ("alice", "carol", "dave")] == [("0", "5", "8"), ("0", "2", "8"), ("0", "0", "8")]
+    assert "awaiting manual grading" in (out / "feedback" / "alice" / "fixture.html").read_text()
+    from nbgrader.api import Gradebook
+    db_url = f"sqlite:///{out / 'gradebook.db'}"
+    with Gradebook(db_url) as gb:
+        assert gb.find_grade_cell("written_why", "fixture", "fixture").max_score == 3
+        alice = gb.find_grade("written_why", "fixture", "fixture", "alice")
+        assert alice.needs_manual_grade and alice.auto_score is None
+        carol = gb.find_grade("written_why", "fixture", "fixture", "carol")
+        assert not carol.needs_manual_grade and carol.auto_score == 0
+        assert gb.find_submission("fixture", "alice").needs_manual_grade
+        alice.manual_score = 2.5  # what formgrader's Manual Grading stores
+        alice.needs_manual_grade = False
+        gb.find_grade("test_relu", "fixture", "fixture", "carol").manual_score = 1.0  # an override
+        gb.db.commit()
+    again = build.run_grader(submitted, out, "--source", source)
+    assert again.returncode == 0 and "3 submission(s) already recorded" in again.stdout, again.stdout
+    grades = build.read_grades(out)
+    assert (grades["alice"]["fixture/written_why"], grades["alice"]["total"]) == ("2.5", "7.5")
+    assert (grades["carol"]["fixture/test_relu"], grades["carol"]["total"]) == ("1", "3")
+    assert "graded by hand" in (out / "feedback" / "alice" / "fixture.html").read_text()
+    assert "score set by hand: 1 (the grader&#x27;s: 0)" in (out / "feedback" / "carol" / "fixture.html").read_text()
+
+    build.submission(submitted, "alice", cells=build.notebook_cells(C) + [_written("Another answer.")])
+    build.submission(submitted, "carol", cells=build.notebook_cells({**C, "mse": WRONG["mse"]}) +
+                     [_written("YOUR ANSWER HERE")])  # relu now right: the grader's score of the part changed
+    third = build.run_grader(submitted, out, "--source", source)
+    assert third.returncode == 0, third.stdout + third.stderr
+    grades = build.read_grades(out)
+    assert (grades["alice"]["fixture/written_why"], grades["alice"]["total"]) == ("0", "5")
+    assert "written answer written_why changed since it was graded by hand" in grades["alice"]["flags"]
+    assert (grades["carol"]["fixture/test_relu"], grades["carol"]["total"]) == ("1", "3")
+    assert "the score of test_relu set by hand (1) was removed" in grades["carol"]["flags"]

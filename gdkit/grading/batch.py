@@ -762,7 +762,7 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs
     if not getattr(settings, "_calibrated", False):
         calibrate(assignment, settings, bwrap, jobs_dir)
         settings._calibrated = True
-    book.ensure_assignment(name, assignment.notebook, parts)
+    book.ensure_assignment(name, assignment.notebook, parts, assignment.source.manual_cells)
     recorded = book.recorded(name)
     todo, skipped, reasons = [], 0, {}
     for student in students:
@@ -816,8 +816,7 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs
                 print(f"[{done:>{width}}/{total}] {student} {name} NOT RECORDED: the gradebook refused it "
                       f"({type(error).__name__}: {excerpt(error, 200)})", file=stream, flush=True)
                 continue
-            book.apply_lateness(row)
-            book.db.commit()
+            row = {**row, **book.rows(name, student=student)[0]}  # manual grades and lateness, as the CSV has them
             write_feedback(settings.out, row)
             if settings.nbgrader_feedback is not None and write_nbgrader_feedback(
                     settings.nbgrader_feedback, row, Path(settings.submitted) / student / name) is None:

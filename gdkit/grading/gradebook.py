@@ -9,6 +9,7 @@ grader killed at any moment leaves either the whole submission recorded or none 
 exactly the submissions without a row, or whose notebook, submission time or grading key changed since.
 """
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -125,7 +126,8 @@ _CREATE = """CREATE TABLE IF NOT EXISTS gdkit_grading_record (
 _ADDED = {"grading_key": "VARCHAR(256) NOT NULL DEFAULT ''",
           "submitted_notebook": "VARCHAR(256) NOT NULL DEFAULT ''",
           "submitted_at": "VARCHAR(40) NOT NULL DEFAULT ''",
-          "cell_errors": "TEXT NOT NULL DEFAULT '[]'"}
+          "cell_errors": "TEXT NOT NULL DEFAULT '[]'",
+          "written": "TEXT NOT NULL DEFAULT '[]'"}
 _COLUMNS = ("student", "assignment", "notebook", "status", "score", "max_score", "parts", "flags", "isolation",
             "fingerprint", "graded_at", *_ADDED)
 # The term's settings: name -> value (the seed's hash, recorded by the first run of the term).
@@ -224,15 +226,19 @@ class GradebookWriter:
         self.set_term_value("seed_hash", seed_hash(seed))
         return "recorded" if recorded is None else "replaced"
 
-    def ensure_assignment(self, assignment, notebook, parts):
-        """Create (or update) the assignment, its notebook and one grade cell per part, points from the
-        registry. Works whether or not ``nbgrader generate_assignment`` has run."""
+    def ensure_assignment(self, assignment, notebook, parts, manual_cells=()):
+        """Create (or update) the assignment, its notebook, one grade cell per part (points from the registry)
+        and one per manually graded cell of the source (``manual_cells``: :class:`~gdkit.grading.notebooks.
+        ManualCell`, points from the source). Works whether or not ``nbgrader generate_assignment`` has run."""
         notebook = Path(notebook).stem  # nbgrader names notebooks without the extension
         self.gb.update_or_create_assignment(assignment)
         self.gb.update_or_create_notebook(notebook, assignment)
         for part in parts:
             self.gb.update_or_create_grade_cell(part.name, notebook, assignment, max_score=float(part.points),
                                                 cell_type="code")
+        for manual in manual_cells:
+            self.gb.update_or_create_grade_cell(manual.grade_id, notebook, assignment,
+                                                max_score=float(manual.points), cell_type=manual.cell_type)
 
     def record(self, row):
         """Record one submission (a :class:`dict` from :func:`gdkit.grading.batch.grade_submission`): the
@@ -251,20 +257,47 @@ class GradebookWriter:
         submission.timestamp = parse_utc(row["timestamp"]) if row.get("timestamp") else None
         submitted = next(nb for nb in submission.notebooks if nb.name == notebook)
         grades = {grade.name: grade for grade in submitted.grades}
-        for part in row["parts"]:
-            grade = grades.get(part["name"])
+
+        def grade_of(name):
+            grade = grades.get(name)
             if grade is None:  # a part added after this submission was first created
-                cell = self.gb.find_grade_cell(part["name"], notebook, assignment)
-                grade = Grade(cell_id=cell.id, notebook=submitted)
+                cell = self.gb.find_grade_cell(name, notebook, assignment)
+                grade = grades[name] = Grade(cell_id=cell.id, notebook=submitted)
                 self.db.add(grade)
-            grade.auto_score = float(part["score"])
+            return grade
+
+        row["flags"] = list(row["flags"])
+        for part in row["parts"]:
+            grade = grade_of(part["name"])
+            new = float(part["score"])
+            if grade.manual_score is not None and grade.auto_score is not None and grade.auto_score != new:
+                row["flags"].append(f"the score of {part['name']} set by hand ({grade.manual_score:g}) was removed: "
+                                    f"the grader's score changed from {grade.auto_score:g} to {new:g} (set it "
+                                    "again in formgrader if it still applies)")
+                grade.manual_score = None
+            grade.auto_score = new
             grade.needs_manual_grade = False
+        old_written = {w["grade_id"]: w for w in self._written(student, assignment)}
+        written = []
+        for answer in row.get("written") or ():
+            grade = grade_of(answer.grade_id)
+            digest = hashlib.sha256(answer.text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+            before = old_written.get(answer.grade_id)
+            if grade.manual_score is not None and before is not None and before["digest"] != digest:
+                row["flags"].append(f"the written answer {answer.grade_id} changed since it was graded by hand "
+                                    f"({grade.manual_score:g} points removed): grade it again in formgrader")
+                grade.manual_score = None
+            # as nbgrader's autograde: an unanswered cell scores 0, an answered one waits for a person
+            grade.auto_score = None if answer.answered else 0.0
+            grade.needs_manual_grade = answer.answered and grade.manual_score is None
+            written.append({"grade_id": answer.grade_id, "points": float(answer.points), "answered": answer.answered,
+                            "number": answer.number, "digest": digest})
         values = {key: row[key] for key in ("student", "assignment", "notebook", "status", "score", "max_score",
                                             "isolation", "fingerprint")}
         values.update(parts=json.dumps(row["parts"]), flags=json.dumps(row["flags"]),
                       graded_at=time.strftime("%Y-%m-%dT%H:%M:%S"), grading_key=row.get("grading_key", ""),
                       submitted_notebook=row.get("submitted_notebook", ""), submitted_at=row.get("timestamp", ""),
-                      cell_errors=json.dumps(row.get("cell_errors") or []))
+                      cell_errors=json.dumps(row.get("cell_errors") or []), written=json.dumps(written))
         self.db.execute(text("DELETE FROM gdkit_grading_record WHERE student = :s AND assignment = :a"),
                         {"s": student, "a": assignment})
         self.db.execute(text(f"INSERT INTO gdkit_grading_record ({', '.join(_COLUMNS)}) "
@@ -289,7 +322,12 @@ class GradebookWriter:
         return {student: {"fingerprint": fingerprint, "grading_key": key, "timestamp": submitted_at}
                 for student, fingerprint, key, submitted_at in rows}
 
-    def rows(self, assignment):
+    def _written(self, student, assignment):
+        found = self.db.execute(text("SELECT written FROM gdkit_grading_record WHERE student = :s AND "
+                                     "assignment = :a"), {"s": student, "a": assignment}).first()
+        return json.loads(found[0] or "[]") if found else []
+
+    def rows(self, assignment, student=None):
         """Every recorded submission of ``assignment`` as dicts (parts and flags decoded), by student.
 
         Each row has the columns of the record, ``timestamp`` (UTC text, or empty) and ``seconds_late``:
@@ -297,8 +335,9 @@ class GradebookWriter:
         gradebook and the submission a timestamp, else None.
         """
         from nbgrader.api import MissingEntry
+        one = "" if student is None else " AND student = :s"
         result = self.db.execute(text(f"SELECT {', '.join(_COLUMNS)} FROM gdkit_grading_record WHERE "
-                                      "assignment = :a ORDER BY student"), {"a": assignment})
+                                      f"assignment = :a{one} ORDER BY student"), {"a": assignment, "s": student})
         try:
             duedate = self.gb.find_assignment(assignment).duedate
         except MissingEntry:
@@ -310,10 +349,56 @@ class GradebookWriter:
             row["parts"], row["flags"] = json.loads(row["parts"]), json.loads(row["flags"])
             row["cell_errors"] = json.loads(row["cell_errors"] or "[]")
             row["timestamp"] = row.pop("submitted_at")
+            self.apply_manual(row)
             self.apply_lateness(row, policy, duedate)
             rows.append(row)
         self.db.commit()
         return rows
+
+    def apply_manual(self, row):
+        """Fold into ``row`` what people graded in formgrader: a part's ``manual_score`` replaces the grader's
+        score (the message says so), and each written answer becomes a part of its own (its manual score, 0 when
+        unanswered, or 0 "awaiting manual grading"); ``score`` and ``max_score`` become the totals of both, as
+        nbgrader's (autograded + manual)."""
+        from nbgrader.api import MissingEntry
+        written = json.loads(row.pop("written", None) or "[]")
+        try:
+            submission = self.gb.find_submission(row["assignment"], row["student"])
+            notebook = next(nb for nb in submission.notebooks if nb.name == Path(row["notebook"]).stem)
+            grades = {grade.name: grade for grade in notebook.grades}
+        except (MissingEntry, StopIteration):
+            grades = {}
+        parts = []
+        for part in row["parts"]:
+            grade = grades.get(part["name"])
+            if grade is not None and grade.manual_score is not None and grade.manual_score != part["score"]:
+                part = {**part, "grader_score": part["score"], "score": float(grade.manual_score),
+                        "message": f"{part['message']} [score set by hand: {grade.manual_score:g} "
+                                   f"(the grader's: {part['score']:g})]".strip()}
+            parts.append(part)
+        named = {p["name"] for p in row["parts"]} | {w["grade_id"] for w in written}
+        try:  # a missing or unreadable submission has no written answers recorded: still worth their points
+            cells = self.gb.find_notebook(Path(row["notebook"]).stem, row["assignment"]).grade_cells
+        except MissingEntry:
+            cells = []
+        written += [{"grade_id": cell.name, "points": float(cell.max_score), "answered": False}
+                    for cell in cells if cell.cell_type == "markdown" and cell.name not in named]
+        for answer in written:
+            grade = grades.get(answer["grade_id"])
+            manual = None if grade is None else grade.manual_score
+            if manual is not None:
+                score, message = float(manual), "written answer, graded by hand"
+            elif not answer["answered"]:
+                score, message = 0.0, "written answer: no answer was given"
+            else:
+                score, message = 0.0, "written answer: awaiting manual grading"
+            parts.append({"name": answer["grade_id"], "score": score, "max_score": answer["points"],
+                          "message": message, "written": True, "pending": manual is None and answer["answered"]})
+        row["parts"] = parts
+        row["score"] = sum(float(p["score"]) for p in parts)
+        row["max_score"] = sum(float(p["max_score"]) for p in parts)
+        row["pending_manual"] = sum(1 for p in parts if p.get("pending"))
+        return row
 
     def late_policy(self):
         """The term's late-penalty policy (:mod:`gdkit.grading.late`; ``none`` until one is set)."""
