@@ -66,7 +66,10 @@ def graded(tmp_path_factory):
 
 def test_a_computed_answer_is_right_for_the_folders_student(graded):
     grades, _ = graded
-    assert grades["alice"][PART] == "2" and grades["alice"]["total"] == grades["alice"]["max_total"]
+    assert grades["alice"][PART] == "2"
+    # full automatic marks; the written answer (2 points) waits for a person (0 until graded by hand)
+    assert grades["alice"][f"{A}/written_loss_rises"] == "0"
+    assert float(grades["alice"]["total"]) == float(grades["alice"]["max_total"]) - 2
 
 
 def test_a_rounded_hand_copied_answer_is_within_the_tolerance(graded):
