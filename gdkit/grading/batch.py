@@ -311,8 +311,9 @@ def _decode_result(data, n_cases=None):
 
 def _write_job(job_dir, cells, part, hooks, limits, student=None):
     """``job.json``: all the sandbox learns of the part (its function's name and hooks), the cells, the limits,
-    and the submission's student id (the runner sets it as ``$JUPYTERHUB_USER``, so ``gdkit.problems.student_id()``
-    in the cells gives the problems of the id handed in under, as on the course's JupyterHub)."""
+    and the submission's student id (the runner gives it to ``gdkit.problems``, so ``student_id()`` in the cells
+    gives the problems of the id handed in under, as the user name does on the course's JupyterHub; the
+    environment is left as it is)."""
     prepare, collect = hooks
     job = {"function": part.function, "prepare": prepare, "collect": collect, "cells": cells,
            "limits": limits.as_dict(), "kind": part.kind, "answer_format": part.answer_format,

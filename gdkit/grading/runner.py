@@ -17,7 +17,8 @@ the test cases from the original stdin, and writes the plain answers as a :mod:`
 ``job.json`` holds ``function`` (the name the notebook defines), ``prepare`` and ``collect`` (``"module:name"`` of
 the part's hooks, or null), ``kind`` and ``answer_format`` (a concept part: ``function`` names a variable whose
 plain value is the answer), ``cells`` (``[number, source]`` pairs) and ``limits``. Nothing else of the part
-reaches the sandbox. The record also carries ``declared_id``, the notebook's ``STUDENT_ID`` if it is a string.
+reaches the sandbox. ``student`` (the submission folder's name) becomes what ``gdkit.problems.student_id()``
+returns in the cells. The record also carries ``declared_id``, the notebook's ``STUDENT_ID`` if it is a string.
 """
 import builtins
 import json
@@ -158,9 +159,9 @@ def _guarded(function):
     return guarded
 
 
-def _plain_answers(answers):
-    """Answers whose values are plain (the grader validates them again), others turned into an error."""
-    from gdkit.grading import plain
+def _plain_answers(answers, plain):
+    """Answers whose values are plain (the grader validates them again), others turned into an error.
+    ``plain`` is :mod:`gdkit.grading.plain` as imported before the cells ran (they may have replaced gdkit)."""
     return [(str(kind), value) if plain.is_plain_answer(value) else
             ("error", "returned a value that is not an array, a number or a tuple of those")
             for kind, value in answers]
@@ -203,7 +204,8 @@ def main(argv):
                      own_rng=bool(job.get("own_rng")), arg_names=tuple(job.get("arg_names") or ()))
 
     if type(job.get("student")) is str and job["student"]:  # gdkit.problems.student_id(): the folder's id
-        os.environ["JUPYTERHUB_USER"] = job["student"]
+        import gdkit.problems
+        gdkit.problems._SUBMISSION_ID = job["student"]
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     shell = _StubShell(namespace)
     namespace["get_ipython"] = lambda: shell
@@ -235,12 +237,12 @@ def main(argv):
         status, answers = f"not callable ({type(function).__name__})", []
     else:
         status = "ok"
-        answers = _plain_answers(core.answers(part, _guarded(function), cases))
+        answers = _plain_answers(core.answers(part, _guarded(function), cases), plain)
         depends = {name: _hook(hook) for name, hook in job.get("depends") or ()}
         if depends:  # the same calls with gdkit's versions of the earlier functions it uses: only for messages
             cascade = core.answers_with(part, function, cases, depends, call=_guarded(function))
             if cascade is not None:
-                cascade_answers = _plain_answers(cascade)
+                cascade_answers = _plain_answers(cascade, plain)
     record = {"status": status, "answers": answers, "cell_errors": cell_errors[:20]}
     if cascade_answers is not None:
         record["cascade"] = cascade_answers
