@@ -245,7 +245,8 @@ def test_solution_passes_its_checks_in_the_browser(name, solutions_site, context
     assert not errors_in(cells), f"{name} in the browser: {errors_in(cells)}"
     not_run = [i for i in checks if cells[i]["count"] is None]
     assert not not_run, f"{name}: check cells {not_run} did not run"
-    assert all("check(" in cells[i]["source"] for i in checks), f"{name}: a grade cell without check(...)"
+    assert all(any(call in cells[i]["source"] for call in ("check(", "check_answer(")) for i in checks), (
+        f"{name}: a grade cell without check(...) or check_answer(...)")
     record(f"solution {name}", {"kernel_ready_s": round(idle, 1), "run_all_s": round(time.monotonic() - start - idle, 1),
                                 "check_cells": len(checks)})
 
