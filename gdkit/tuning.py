@@ -136,17 +136,16 @@ def tune_learning_rate(run, rates, seeds=range(5), score=_final):
     rates = np.asarray(rates, dtype=float)
     if rates.ndim != 1 or rates.size == 0 or not np.all(rates > 0):
         raise ValueError(f"rates must be a non-empty 1-D sequence of positive learning rates, got {rates!r}")
-    all_runs, scores = [], []
-    for rate in rates:
-        runs = over_seeds(lambda seed: run(float(rate), seed), seeds)
-        per_seed = np.array([score(v) for v in runs.values])
-        scores.append(per_seed.mean() if np.all(np.isfinite(per_seed)) else np.inf)
-        all_runs.append(runs)
-    scores = np.array(scores)
-    if not np.any(np.isfinite(scores)):
+    runs = []
+
+    def mean_score(trial):  # +inf (via grid_search) if any seed's score is not finite
+        runs.append(over_seeds(lambda seed: run(trial["learning_rate"], seed), seeds))
+        return np.mean([score(values) for values in runs[-1].values])
+
+    search = grid_search(mean_score, {"learning_rate": rates.tolist()})
+    if not np.any(np.isfinite(search.scores)):
         raise ValueError(f"every learning rate in {rates.tolist()} diverged on some seed: try smaller rates")
-    best = int(np.argmin(scores))
-    return Tuned(float(rates[best]), rates, scores, all_runs[best])
+    return Tuned(float(rates[search.best_index]), rates, search.scores, runs[search.best_index])
 
 
 # --- searching several hyperparameters ----------------------------------------------------------------------------
