@@ -13,7 +13,8 @@ from .. import landscapes, nn, optimizers
 from .core import WrongReturn
 
 __all__ = ["describe", "pair", "dense_backward_prepare", "mlp_backward_prepare", "numerical_prepare",
-           "numerical_collect", "TEST_FUNCTIONS", "dense_collect", "mlp_collect", "sgd_prepare", "sgd_collect",
+           "numerical_collect", "training_prepare", "training_collect", "TEST_FUNCTIONS", "dense_collect",
+           "mlp_collect", "sgd_prepare", "sgd_collect",
            "descent_prepare", "LANDSCAPES", "epoch_collect", "adagrad_prepare", "adagrad_collect",
            "rmsprop_prepare", "rmsprop_collect", "adam_prepare", "adam_collect", "clip_collect", "DENSE_RETURNS",
            "MLP_RETURNS"]
@@ -120,6 +121,19 @@ def descent_prepare(args):
 
 def epoch_collect(returned, args):
     return returned, args[2], args[3]
+
+
+def training_prepare(args):
+    """(X, Y, params, names, learning_rate, batch_size, epochs, seed) -> the same with params as a list of
+    (W, b) pairs and a generator ``np.random.default_rng(seed)`` for the batch order."""
+    X, Y, params, names, learning_rate, batch_size, epochs, seed = args
+    return (X, Y, [tuple(pair) for pair in params], list(names), learning_rate, batch_size, epochs,
+            np.random.default_rng(seed))
+
+
+def training_collect(returned, args):
+    """The returned batch losses and the params after training (updated in place)."""
+    return returned, args[2]
 
 
 def adagrad_prepare(args):
