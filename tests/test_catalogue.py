@@ -181,7 +181,7 @@ def test_the_edge_cases_the_test_cells_name_are_visible_and_hidden(part_id, labe
 def test_check_says_the_visible_cases_are_not_all(capsys):
     part = PARTS["01_forward/test_sigmoid"]
     core.check(part, FIRST_CORRECT[part.id])
-    assert "passes the 1 visible test case; the grader also runs hidden ones" in capsys.readouterr().out
+    assert "visible test cases; the grader also runs hidden ones" in capsys.readouterr().out
     core.check(part, FIRST_CORRECT[part.id], hidden=True)
     assert "visible and hidden" in capsys.readouterr().out
 
@@ -196,7 +196,7 @@ FLOAT_SENSITIVE = [
     ("01_forward", "test_dense_forward", "dense_forward_einsum"),
     ("01_forward", "test_dense_forward", "dense_forward_float64_loops"),
     ("03_backprop", "test_dense_backward", "dense_backward_einsum"),
-    ("01_forward", "test_sigmoid_grad", "sigmoid_grad_float64"),
+    ("01_forward", "test_sigmoid_grad", "sigmoid_grad_float64"), ("01_forward", "test_softmax", "softmax_loop"),
 ]
 
 

@@ -9,6 +9,7 @@ GENERATORS = [
     lambda s: gradient_descent.regression_problem(s),
     lambda s: gradient_descent.conditioning_problem(s, "04_gradient_descent/steps_to_tolerance"),
     lambda s: forward.network_sizes(s),
+    lambda s: forward.tiny_network(s),
     lambda s: loss.classifier_at_init(s),
     lambda s: momentum.adam_betas(s),
     lambda s: gradient_descent.batch_scaling(s),

@@ -611,6 +611,8 @@ def _dtype_problem(expected, actual, part):
             (part.names[index] if part.names and index < len(part.names) else f"value {index + 1}")
         if e.dtype.kind == "f" and a.dtype.kind == "b":
             return f"{what} is an array of bools; floats are expected (e.g. (z > 0).astype(z.dtype))"
+        if e.dtype.kind == "f" and a.dtype.kind in "iu":
+            return f"{what} is an array of integers; floats are expected (e.g. (z > 0).astype(z.dtype))"
         if e.dtype.kind in "iu" and a.dtype.kind == "f":
             return f"{what} holds labels as floats; labels are integers (np.argmax returns them, or .astype(int))"
         if e.dtype == np.float32 and a.dtype == np.float64:
