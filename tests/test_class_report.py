@@ -141,13 +141,13 @@ def test_exports_use_the_gradebook_and_the_roster(sample):
     header, canvas = _rows(sample["export"] / "canvas.csv", "Student", skip=1)
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", f"{A} (777)"]
     points = next(csv.reader((sample["export"] / "canvas.csv").open(encoding="utf-8").readlines()[1:2]))
-    assert points[0].strip() == "Points Possible" and points[5] == "11"
+    assert points[0].strip() == "Points Possible" and points[5] == "16"  # 14 automatic + 2 written
     assert canvas["Never, Zoe"]["ID"] == "4242" and canvas["Never, Zoe"][f"{A} (777)"] == ""
     assert (canvas["1001"]["ID"], canvas["ada_correct"]["ID"]) == ("1001", "")  # a Canvas user id, or nothing
-    assert canvas["ben_partly_wrong"][f"{A} (777)"] == "9"  # 7 from the grader + the manual 2 for softmax
+    assert canvas["ben_partly_wrong"][f"{A} (777)"] == "12"  # 10 from the grader + the manual 2 for softmax
     header, moodle = _rows(sample["export"] / "moodle.csv", "ID number")
     assert header[:4] == ["First name", "Last name", "ID number", "Email address"]
-    assert moodle["ada_correct"][f"Assignment: {A} (Real)"] == "11"
+    assert moodle["ada_correct"][f"Assignment: {A} (Real)"] == "14"  # the written answer is not graded yet
     assert (moodle["zoe_never"]["First name"], moodle["zoe_never"][f"Assignment: {A} (Real)"]) == ("Zoe", "")
     header, wide = _rows(sample["export"] / "wide.csv", "student")
     assert len(wide) == 9 and wide["zoe_never"]["total"] == "0" and wide["zoe_never"][A] == ""
