@@ -168,7 +168,8 @@ def test_the_visible_cases_catch_the_mistake(kind, part_id, message, function):
 
 @pytest.mark.parametrize("part_id, label", [
     ("01_forward/test_softmax", "large logits"), ("01_forward/test_relu_grad", "exact zeros"),
-    ("02_loss/test_bce", "predictions of exactly 0 and 1"), ("02_loss/test_cce", "integer labels"),
+    ("02_loss/test_bce", "predictions of exactly 0"), ("02_loss/test_bce_grad", "confidently wrong"),
+    ("02_loss/test_cce", "a probability of exactly 0 for the true class"), ("02_loss/test_cce", "integer labels"),
     ("02_loss/test_cce_from_logits", "large logits"), ("03_backprop/test_relative_error", "two zero gradients"),
     ("03_backprop/test_dense_backward", "need_dX=False"), ("03_backprop/test_numerical_gradient", "large step"),
 ])

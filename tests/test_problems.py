@@ -11,6 +11,7 @@ GENERATORS = [
     lambda s: forward.network_sizes(s),
     lambda s: forward.tiny_network(s),
     lambda s: loss.classifier_at_init(s),
+    lambda s: loss.logits_and_label(s),
     lambda s: momentum.adam_betas(s),
     lambda s: gradient_descent.batch_scaling(s),
     lambda s: momentum.adam_step(s),
