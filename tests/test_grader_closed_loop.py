@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require
+from gdkit.grading.notebooks import load_source
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "grader_fixtures"))
 import build  # noqa: E402
@@ -71,7 +72,10 @@ def graded(tmp_path_factory):
 
 def test_the_students_own_pieces_give_full_marks(graded):
     grades, _ = graded
-    assert grades["ada"][PART] == "3" and grades["ada"]["total"] == grades["ada"]["max_total"]
+    # every automatic point; the written answer (a manually graded cell) waits for a person
+    written = sum(cell.points for cell in load_source(REPO / "solutions" / A / f"{A}.ipynb").manual_cells)
+    assert written > 0 and grades["ada"][PART] == "3"
+    assert float(grades["ada"]["total"]) == float(grades["ada"]["max_total"]) - written
 
 
 def test_a_wrong_earlier_function_is_blamed_by_name(graded):

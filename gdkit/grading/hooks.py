@@ -13,8 +13,8 @@ from .. import landscapes, nn, optimizers
 from .core import WrongReturn
 
 __all__ = ["describe", "pair", "dense_backward_prepare", "mlp_backward_prepare", "numerical_prepare",
-           "numerical_collect", "training_prepare", "training_collect", "TEST_FUNCTIONS", "dense_collect",
-           "mlp_collect", "sgd_prepare", "sgd_collect",
+           "numerical_collect", "training_prepare", "training_collect", "TEST_FUNCTIONS", "CLOSURE_FUNCTIONS",
+           "dense_collect", "mlp_collect", "sgd_prepare", "sgd_collect",
            "descent_prepare", "LANDSCAPES", "epoch_collect", "adagrad_prepare", "adagrad_collect",
            "rmsprop_prepare", "rmsprop_collect", "adam_prepare", "adam_collect", "clip_collect", "DENSE_RETURNS",
            "MLP_RETURNS"]
@@ -85,8 +85,17 @@ TEST_FUNCTIONS = {
 }
 
 
+# Test functions that read x through a closure (the caller's array itself), not through their argument: only a
+# numerical_gradient that perturbs x in place, as its contract says, sees the changes.
+CLOSURE_FUNCTIONS = {
+    "closure": lambda c, x: (lambda _: float(np.sum(c * np.sin(x)) + 0.5 * np.sum(x * x))),
+}
+
+
 def numerical_prepare(args):
     name, c, x = args
+    if name in CLOSURE_FUNCTIONS:
+        return CLOSURE_FUNCTIONS[name](c, x), x
     return TEST_FUNCTIONS[name](c), x
 
 

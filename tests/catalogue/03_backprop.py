@@ -35,10 +35,45 @@ def dense_backward_always_dX(dZ, cache, need_dX=True):
     return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
 
 
+@buggy("test_dense_backward", "your dX multiplies dZ by W itself")
+def dense_backward_dX_no_transpose(dZ, cache, need_dX=True):
+    X, W = cache
+    return (dZ @ W if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
+
+
+@buggy("test_dense_backward", "your db has one row per example")
+def dense_backward_db_not_summed(dZ, cache, need_dX=True):
+    X, W = cache
+    return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ
+
+
+@buggy("test_dense_backward", "dW is float64 for float32 input")
+def dense_backward_float64_accumulator(dZ, cache, need_dX=True):
+    X, W = cache
+    dW = np.zeros(W.shape)  # float64, whatever the dtype of X and dZ
+    for n in range(len(X)):
+        dW += np.outer(X[n], dZ[n])
+    return (dZ @ W.T if need_dX else None), dW, dZ.sum(axis=0)
+
+
+@buggy("test_dense_backward", "changed its argument `dZ` in place")
+def dense_backward_scales_dZ_in_place(dZ, cache, need_dX=True):
+    X, W = cache
+    db = dZ.sum(axis=0)
+    dZ *= 1.0 + 0.0 * dZ  # harmless?
+    dZ -= 0.0
+    dZ[...] = dZ[::-1][::-1] * 1  # still the same values ...
+    dZ += 1e-3  # ... until a "small" correction
+    dZ -= 1e-3
+    dX = dZ @ W.T if need_dX else None
+    dZ[0] = 0.0
+    return dX, X.T @ dZ, db
+
+
 @correct("test_dense_backward")
 def dense_backward_outer_products(dZ, cache, need_dX=True):
     X, W = cache
-    dW = np.zeros(W.shape)
+    dW = np.zeros_like(W)
     for n in range(len(X)):
         dW += np.outer(X[n], dZ[n])
     dX = np.stack([W @ dZ[n] for n in range(len(X))]) if need_dX else None
@@ -66,6 +101,34 @@ def softmax_backward_axis0(dA, A):
 @buggy("test_softmax_backward", "you summed dA * a over the whole array")
 def softmax_backward_total_sum(dA, A):
     return A * (dA - (dA * A).sum())
+
+
+@buggy("test_softmax_backward", "keepdims=True")
+def softmax_backward_no_keepdims(dA, A):
+    return A * (dA - (dA * A).sum(axis=-1))
+
+
+@buggy("test_softmax_backward", "the -a a^T part, which couples")
+def softmax_backward_diagonal_only(dA, A):
+    return dA * A
+
+
+@buggy("test_softmax_backward", "lacks the outer factor a")
+def softmax_backward_no_a(dA, A):
+    return dA - np.einsum("nk,nk->n", dA, A)[:, None]
+
+
+@buggy("test_softmax_backward", "your row sum adds up dA alone")
+def softmax_backward_unweighted_sum(dA, A):
+    return A * (dA - dA.sum(axis=1, keepdims=True))
+
+
+@buggy("test_softmax_backward", "is float64 for float32 input")
+def softmax_backward_float64_loop(dA, A):
+    out = np.zeros(A.shape)
+    for n in range(len(A)):
+        out[n] = A[n] * (dA[n] - dA[n] @ A[n])
+    return out
 
 
 @correct("test_softmax_backward")
@@ -119,6 +182,60 @@ _DERIVATIVES = {
     "sigmoid": lambda Z, A: A * (1 - A), "tanh": lambda Z, A: 1 - A ** 2,
     "relu": lambda Z, A: (Z > 0).astype(float), "linear": lambda Z, A: np.ones_like(Z),
 }
+
+
+@buggy("test_mlp_backward", "the gradient is not passed down")
+def mlp_backward_never_propagates(dA, caches):
+    from gdkit import nn
+    grads = []
+    for dense_cache, act_cache in reversed(caches):
+        _, dW, db = nn.dense_backward(nn.activation_backward(dA, act_cache), dense_cache)
+        grads.append((dW, db))
+    return grads[::-1]
+
+
+@buggy("test_mlp_backward", "you passed down the gradient before this layer's activation derivative")
+def mlp_backward_passes_dA(dA, caches):
+    grads = []
+    for (X, W), act_cache in reversed(caches):
+        dZ = dA * _DERIVATIVES[act_cache.activation.name](act_cache.Z, act_cache.A)
+        grads.insert(0, (X.T @ dZ, dZ.sum(axis=0)))
+        dA = dA @ W.T
+    return grads
+
+
+@buggy("test_mlp_backward", "the last layer's activation derivative is missing")
+def mlp_backward_output_linear(dA, caches):
+    from gdkit import nn
+    grads = []
+    for index in reversed(range(len(caches))):
+        dense_cache, act_cache = caches[index]
+        dZ = dA if index == len(caches) - 1 else nn.activation_backward(dA, act_cache)
+        dA, dW, db = nn.dense_backward(dZ, dense_cache)
+        grads.append((dW, db))
+    return grads[::-1]
+
+
+@buggy("test_mlp_backward", "changed its argument `dA` in place")
+def mlp_backward_in_place(dA, caches):
+    grads = []
+    for (X, W), act_cache in reversed(caches):
+        dA *= _DERIVATIVES[act_cache.activation.name](act_cache.Z, act_cache.A)  # the caller's dA on the first layer
+        grads.insert(0, (X.T @ dA, dA.sum(axis=0)))
+        dA = dA @ W.T
+    return grads
+
+
+@buggy("test_mlp_backward", "layer 1's dW")
+def mlp_backward_first_layer_transposed_twice(dA, caches):
+    """Not catalogued: the first layer's dW scaled by 2; the message names layer 1's dW."""
+    from gdkit import nn
+    grads = []
+    for index in reversed(range(len(caches))):
+        dense_cache, act_cache = caches[index]
+        dA, dW, db = nn.dense_backward(nn.activation_backward(dA, act_cache), dense_cache)
+        grads.append((2 * dW if index == 0 else dW, db))
+    return grads[::-1]
 
 
 @correct("test_mlp_backward")
@@ -198,13 +315,61 @@ def numerical_gradient_own_step(f, x, h=1e-6):
     return grad
 
 
-@correct("test_numerical_gradient")
+@buggy("test_numerical_gradient", "you perturbed a copy")
 def numerical_gradient_copies(f, x, h=1e-6):
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
         step = np.zeros_like(x)
         step[index] = h
         grad[index] = (f(x + step) - f(x - step)) / (2 * h)
+    return grad
+
+
+@buggy("test_numerical_gradient", "adding h, subtracting 2h and adding h again rounds")
+def numerical_gradient_add_subtract(f, x, h=1e-6):
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        x[index] += h
+        f_plus = f(x)
+        x[index] -= 2 * h
+        f_minus = f(x)
+        x[index] += h
+        grad[index] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+@buggy("test_numerical_gradient", "not restored exactly")
+def numerical_gradient_subtract_then_add(f, x, h=1e-6):
+    """Not catalogued as such (other operations than the catalogued mistake): the explanation still names it."""
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        x[index] -= h
+        f_minus = f(x)
+        x[index] += 2 * h
+        f_plus = f(x)
+        x[index] -= h
+        grad[index] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+@buggy("test_numerical_gradient", "you perturbed every entry of x at once")
+def numerical_gradient_whole_vector(f, x, h=1e-6):
+    slope = (f(x + h) - f(x - h)) / (2 * h)
+    return slope * np.ones_like(x)
+
+
+@correct("test_numerical_gradient")
+def numerical_gradient_saved_copy(f, x, h=1e-6):
+    """Perturbs x in place and restores it from a saved copy of the whole array at the end of each entry."""
+    saved = x.copy()
+    grad = np.empty(x.shape)
+    for index in np.ndindex(x.shape):
+        x[index] = saved[index] + h
+        up = f(x)
+        x[index] = saved[index] - h
+        down = f(x)
+        x[...] = saved
+        grad[index] = (up - down) / (2 * h)
     return grad
 
 
@@ -238,6 +403,33 @@ def relative_error_entrywise(a, b, floor=1e-12):
 @buggy("test_relative_error", "divided by ||b|| alone")
 def relative_error_by_b(a, b, floor=1e-12):
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), floor))
+
+
+@buggy("test_relative_error", "you divided by the larger of the two norms")
+def relative_error_by_max(a, b, floor=1e-12):
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), floor))
+
+
+@buggy("test_relative_error", "you used squared norms")
+def relative_error_squared(a, b, floor=1e-12):
+    d = (a - b).ravel()
+    return float(d @ d / max(a.ravel() @ a.ravel() + b.ravel() @ b.ravel(), floor))
+
+
+@buggy("test_relative_error", "L1 norms")
+def relative_error_l1(a, b, floor=1e-12):
+    return float(np.abs(a - b).sum() / max(np.abs(a).sum() + np.abs(b).sum(), floor))
+
+
+@buggy("test_relative_error", "that is the absolute difference")
+def relative_error_absolute(a, b, floor=1e-12):
+    return float(np.linalg.norm(a - b))
+
+
+@correct("test_relative_error")
+def relative_error_plus_floor(a, b, floor=1e-12):
+    """floor added instead of max(..., floor): the same number wherever the gradients are not both ~0."""
+    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b) + floor))
 
 
 @correct("test_relative_error")
@@ -344,3 +536,158 @@ def gradient_check_network_one_sided(X, G, params, names, h=1e-6):
 @buggy("test_gradient_check_network", "is not relative_error of your own analytic and numerical")
 def gradient_check_network_entrywise_error(X, G, params, names, h=1e-6):
     return _check(X, G, params, names, h, error=lambda a, b: float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b)))))
+
+
+# ---- concept: which bug produced the student's gradient-check table ----------------------------------------------
+# Each entry takes the student id and returns the letter that student would assign to which_bug.
+def _table(student):
+    from gdkit.problems.backprop import gradient_check_table
+    return gradient_check_table(student)
+
+
+def _letter_of(problem, words):
+    return next(letter for letter, text in problem.options.items() if words in text)
+
+
+def _read_table(student):
+    """Reading the table as the chapter does: which rows are at rounding level, which are off, by how much."""
+    p = _table(student)
+    t = p.table
+    bad = {row for row, error in t.items() if error > 1e-6}
+    n = len(p.X)
+    same = all(abs(t[row] - (n - 1) / (n + 1)) < 1e-6 for row in bad)
+    if not bad:
+        return _letter_of(p, "no bug")
+    if all(abs(error - 1) < 1e-6 for error in t.values()):
+        return _letter_of(p, "wrong sign")
+    if same and bad == set(t):
+        return _letter_of(p, "1/N of the mean")
+    if same and bad == {"b1", "b2", "b3"}:
+        return _letter_of(p, "db is averaged")
+    if same and bad == {"W1", "W2", "W3"}:
+        return _letter_of(p, "dW is divided")
+    if bad <= {"W1", "b1"}:
+        return _letter_of(p, "layer 1's activation")
+    return _letter_of(p, "layer 2's activation")
+
+
+@correct("test_which_bug")
+def which_bug_read_the_rows(student):
+    return _read_table(student)
+
+
+@correct("test_which_bug")
+def which_bug_by_experiment(student):
+    """Plant each candidate bug in gdkit's pieces and compare the resulting checks with the table (lower case)."""
+    from gdkit import gradcheck, losses, nn
+    p = _table(student)
+    names = ["tanh", "tanh", "linear"]
+
+    def table(dA_scale=1.0, db_scale=1.0, dW_scale=1.0, skip=None, at_A=None):
+        A, caches = nn.mlp_forward(p.X, p.params, names)
+        dA = dA_scale * losses.mean_squared_error_grad(p.Y, A)
+        grads = []
+        for layer in (2, 1, 0):
+            dense, act = caches[layer]
+            dZ = dA if layer == skip else dA * act.activation.grad(act.A) if layer == at_A else \
+                nn.activation_backward(dA, act)
+            dA, dW, db = nn.dense_backward(dZ, dense)
+            grads.insert(0, (dW_scale * dW, db_scale * db))
+        out = []
+        for (W, b), (dW, db) in zip(p.params, grads):
+            for value, grad in ((W, dW), (b, db)):
+                num = gradcheck.numerical_gradient(lambda _: losses.mean_squared_error(
+                    p.Y, nn.mlp_forward(p.X, p.params, names)[0]), value)
+                out.append(gradcheck.relative_error(grad, num))
+        return np.array(out)
+    n = len(p.X)
+    candidates = {"no bug": table(), "db is averaged": table(db_scale=1 / n), "dW is divided": table(dW_scale=1 / n),
+                  "1/N of the mean": table(dA_scale=n), "wrong sign": table(dA_scale=-1),
+                  "layer 2's activation": table(skip=1), "layer 1's activation": table(at_A=0)}
+    shown = np.array(list(p.table.values()))
+    best = min(candidates, key=lambda k: np.max(np.abs(np.log(candidates[k] + 1e-15) - np.log(shown + 1e-15))))
+    return _letter_of(p, best).lower()
+
+
+def _chose(words):
+    def answer(student):
+        return _letter_of(_table(student), words)
+    return answer
+
+
+for _words, _message in [
+        ("no bug", "a right backward pass leaves every row at rounding level"),
+        ("db is averaged", "averaging db over the batch would make only the b rows wrong"),
+        ("dW is divided", "dividing dW by N would make only the W rows wrong"),
+        ("1/N of the mean", "a loss gradient N times too large scales every gradient"),
+        ("wrong sign", "a flipped loss gradient flips every gradient"),
+        ("layer 2's activation", "a missing derivative in layer 2 leaves layer 3 right"),
+        ("layer 1's activation", "a wrong derivative in layer 1 only touches layer 1's rows")]:
+    _entry = _chose(_words)
+    _entry.__name__ = "which_bug_chose_" + _words.replace(" ", "_").replace("'", "").replace("/", "")
+    globals()[_entry.__name__] = buggy("test_which_bug", _message)(_entry)
+
+
+@buggy("test_which_bug", "should be one of the letters")
+def which_bug_description(student):
+    return "layer 2"
+
+
+# ---- concept: the errors of one-sided and centred differences -----------------------------------------------------
+def _difference(student):
+    from gdkit.problems.backprop import difference_problem
+    return difference_problem(student)
+
+
+@correct("test_difference_errors")
+def difference_errors_taylor(student):
+    p = _difference(student)
+    return (p.h / 2 * p.a, p.h ** 2 / 6 * p.a ** 2)
+
+
+@correct("test_difference_errors")
+def difference_errors_measured(student):
+    """Measured in float64: the exact errors agree with the leading terms to within 1%."""
+    p = _difference(student)
+    f = lambda x: np.exp(p.a * x)  # noqa: E731
+    true = p.a * np.exp(p.a * p.x0)
+    one_sided = (f(p.x0 + p.h) - f(p.x0)) / p.h
+    centred = (f(p.x0 + p.h) - f(p.x0 - p.h)) / (2 * p.h)
+    return [abs(one_sided - true) / abs(true), abs(centred - true) / abs(true)]
+
+
+@buggy("test_difference_errors", "your two numbers are swapped")
+def difference_errors_swapped(student):
+    return difference_errors_taylor(student)[::-1]
+
+
+@buggy("test_difference_errors", "misses the 1/2 of Taylor's h^2/2 f'' term")
+def difference_errors_no_half(student):
+    p = _difference(student)
+    return (p.a * p.h, (p.a * p.h) ** 2 / 6)
+
+
+@buggy("test_difference_errors", "has the wrong coefficient")
+def difference_errors_centred_half(student):
+    p = _difference(student)
+    return (p.a * p.h / 2, (p.a * p.h) ** 2 / 2)
+
+
+@buggy("test_difference_errors", "the centred difference is not first order")
+def difference_errors_both_first_order(student):
+    p = _difference(student)
+    return (p.a * p.h / 2, p.a * p.h / 2)
+
+
+@buggy("test_difference_errors", "those are absolute errors")
+def difference_errors_absolute(student):
+    p = _difference(student)
+    f = lambda x: np.exp(p.a * x)  # noqa: E731
+    true = p.a * np.exp(p.a * p.x0)
+    return (abs((f(p.x0 + p.h) - f(p.x0)) / p.h - true), abs((f(p.x0 + p.h) - f(p.x0 - p.h)) / (2 * p.h) - true))
+
+
+@buggy("test_difference_errors", "the derivatives of f are missing")
+def difference_errors_no_derivatives(student):
+    p = _difference(student)
+    return (p.h / 2, p.h ** 2 / 6)

@@ -167,10 +167,10 @@ def _training_cases(rng, hidden):
         seed = int(rng.integers(2 ** 31))
         return Case((X, Y, params, list(names), lr, batch_size, epochs, seed), label=label)
     # every kind of case is visible (public seed); the hidden run draws the same kinds from the private seed
-    return [case(30, [2, 8, 1], ["tanh", "linear"], 0.1, 8, 15, "30 examples in batches of 8 (the last has 6)"),
-            case(24, [3, 6, 2], ["tanh", "linear"], 0.1, 6, 20, "two outputs, batches of 6"),
-            case(12, [2, 5, 1], ["sigmoid", "linear"], 0.05, 1, 8, "batch size 1 (stochastic)"),
-            case(16, [3, 6, 4, 2], ["tanh", "relu", "linear"], 0.1, 16, 40, "three layers, one full batch")]
+    return [case(30, [2, 8, 1], ["tanh", "linear"], 0.2, 8, 30, "30 examples in batches of 8 (the last has 6)"),
+            case(24, [3, 6, 2], ["tanh", "linear"], 0.2, 6, 25, "two outputs, batches of 6"),
+            case(12, [2, 5, 1], ["sigmoid", "linear"], 0.05, 1, 20, "batch size 1 (stochastic)"),
+            case(16, [3, 6, 4, 2], ["tanh", "relu", "linear"], 0.3, 16, 120, "three layers, one full batch")]
 
 
 def _train(X, Y, params, names, learning_rate, batch_size, epochs, rng, *, order="each", dA="mean", sign=1.0,
@@ -226,22 +226,24 @@ def _training_split(expected, actual):
 
 
 def _fell(trace):
-    """Whether the mean loss of the last quarter of the steps is below half that of the first quarter."""
+    """Whether the loss fell: the mean loss of the last quarter of the steps is below 0.95 times that of the first
+    quarter (the reference's is below 0.9 on every case, tests/test_closed_loop_training.py; most fall by 5x)."""
     quarter = max(1, len(trace) // 4)
-    return bool(len(trace) and np.all(np.isfinite(trace)) and np.mean(trace[-quarter:]) < 0.5 * np.mean(trace[:quarter]))
+    return bool(len(trace) and np.all(np.isfinite(trace)) and
+                np.mean(trace[-quarter:]) < 0.95 * np.mean(trace[:quarter]))
 
 
 def _training_same(expected, actual):
     """The batch losses as the reference's (relative 1e-6, the same steps in the same order) and the final params
-    too. (The reference's loss falls below half its start on every case, tests/test_grader_closed_loop.py, so a
-    matching trajectory has fallen; ``explain`` says when a student's did not.) Also used to recognise a catalogued
+    too. (The reference's loss falls on every case, tests/test_closed_loop_training.py, so a matching trajectory has
+    fallen; ``explain`` says when a student's did not.) Also used to recognise a catalogued
     mistake, whose loss may well not fall."""
     split = _training_split(expected, actual)
     if split is None or split[0] is None:
         return False
     trace, params = split
     e_trace = expected[0].astype(float)
-    return (trace.shape == e_trace.shape and np.allclose(trace, e_trace, rtol=1e-6, atol=1e-10) and
+    return (trace.shape == e_trace.shape and np.allclose(trace, e_trace, rtol=1e-6, atol=1e-10, equal_nan=True) and
             _same_params(expected[1], params))
 
 
@@ -258,7 +260,7 @@ def _training_explain(expected, actual):
     if trace.shape != e_trace.shape:
         return (f"you returned {trace.size} losses; one per step is expected, {e_trace.size} here (every epoch "
                 "has ceil(N / batch_size) steps, the last batch holding what remains)")
-    differ = ~np.isclose(trace, e_trace, rtol=1e-6, atol=1e-10)
+    differ = ~np.isclose(trace, e_trace, rtol=1e-6, atol=1e-10, equal_nan=True)
     if not differ.any():
         return ("your losses are right but the final params are not: update the arrays params holds, in place, "
                 "after every step (also the last)")
@@ -266,7 +268,7 @@ def _training_explain(expected, actual):
     quarter = max(1, len(trace) // 4)
     fell = "" if _fell(trace) else (
         f". Your loss did not fall: the last quarter of your steps averages {np.mean(trace[-quarter:]):.3g}, the "
-        f"first {np.mean(trace[:quarter]):.3g} (it must fall below half of that)")
+        f"first {np.mean(trace[:quarter]):.3g}")
     if first == 0:
         return ("your very first loss already differs: it must be the mean squared error of the network as "
                 "given on the first batch, the examples rng.permutation(N)[:batch_size], before any step" + fell)
