@@ -54,5 +54,7 @@ def tiny_network(student, question="01_forward/hand_forward"):
         if np.all(b1 != 0) and np.any(x @ W1.T != x @ W1):
             break
     W2 = rng.choice(values[1:-1], size=(3, 1))  # |w| <= 1.5, so that the output is rarely saturated
-    b2 = rng.choice([-1.0, -0.5, 0.5, 1.0], size=1)
+    # the hidden activations are multiples of 1/4 and W2's entries of 1/2, so a1 @ W2 is a multiple of 1/8; b2 is not
+    # one, so the output's pre-activation is never exactly 0
+    b2 = rng.choice([-0.9, -0.7, -0.3, 0.3, 0.7, 0.9], size=1)
     return TinyNetwork(x.reshape(1, 3), W1, b1, W2, b2)

@@ -670,3 +670,43 @@ def forward_activation_first(student):
     z1 = np.maximum(n.x, 0) @ n.W1 + n.b1
     z2 = (1 / (1 + np.exp(-z1))) @ n.W2 + n.b2
     return (*z1[0], z2[0, 0], z2[0, 0])
+
+
+@buggy("test_relu", "np.max(z, 0) is a reduction")
+def relu_np_max(z):
+    return np.max(z, 0)
+
+
+@buggy("test_relu", "which is twice max(0, z)")
+def relu_plus_abs(z):
+    return z + np.abs(z)
+
+
+@buggy("test_relu_grad", "np.sign(z) is -1 for negative z")
+def relu_grad_np_sign(z):
+    return np.sign(z)
+
+
+@buggy("test_tanh_grad", "you squared the whole of 1 - tanh(z)")
+def tanh_grad_square_outside(z):
+    return (1 - np.tanh(z)) ** 2
+
+
+@buggy("test_parameter_count", "biases to the hidden layers only")
+def count_hidden_biases_only(student):
+    sizes = _sizes(student)
+    return sum(d * m for d, m in zip(sizes[:-1], sizes[1:])) + sum(sizes[1:-1])
+
+
+@buggy("test_hand_forward", "the three hidden values you report are the pre-activations Z1")
+def forward_reports_z1(student):
+    n = _net(student)
+    z1 = n.x @ n.W1 + n.b1
+    z2 = np.maximum(z1, 0) @ n.W2 + n.b2
+    return (*z1[0], z2[0, 0], 1 / (1 + np.exp(-z2[0, 0])))
+
+
+@buggy("test_hand_forward", "the probability of the other class")
+def forward_other_class(student):
+    a1_1, a1_2, a1_3, z2, _ = _forward(student)
+    return (a1_1, a1_2, a1_3, z2, math.exp(-z2) / (1 + math.exp(-z2)))

@@ -713,3 +713,19 @@ def logit_loss_next(student):
 def logit_loss_negative(student):
     z, c = _example(student)
     return z[c] - math.log(sum(math.exp(v) for v in z))
+
+
+@buggy("test_mse", "you averaged over axis 0 only")
+def mse_axis0(y_true, y_pred):
+    return np.mean(np.square(y_pred - y_true), axis=0)
+
+
+@buggy("test_mse_grad", "you returned the raw difference")
+def mse_grad_raw(y_true, y_pred):
+    return y_pred - y_true
+
+
+@buggy("test_initial_loss", "you summed -log(1/K) over all K classes")
+def initial_sum_classes(student):
+    K = _K(student)
+    return -sum(math.log(1 / K) for _ in range(K))

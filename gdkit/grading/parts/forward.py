@@ -173,6 +173,11 @@ PARTS = (
              Mistake("mask", lambda z: (np.asarray(z) > 0).astype(float),
                      "you returned the derivative (1 where z > 0) instead of ReLU itself, max(0, z)"),
              Mistake("min", lambda z: np.minimum(z, 0.0), "you computed min(z, 0); ReLU is max(z, 0)"),
+             Mistake("np_max", lambda z: np.max(z, axis=0),
+                     "np.max(z, 0) is a reduction: the largest value along axis 0, one number per column; ReLU is "
+                     "element-wise, np.maximum(z, 0)"),
+             Mistake("twice", lambda z: np.asarray(z) + np.abs(z),
+                     "you computed z + |z|, which is twice max(0, z): divide by 2, or use np.maximum(z, 0)"),
          )),
     Part(A, "test_relu_grad", "relu_grad", activations.relu_grad, _element_wise_cases, points=1,
          forbidden=(activations.relu_grad,), unchanged=(0,), check_dtype=True,
@@ -185,6 +190,8 @@ PARTS = (
                      "(PyTorch's) is 0 there: np.heaviside(z, 0.0), or z > 0"),
              Mistake("relu", lambda z: np.maximum(z, 0.0),
                      "you returned relu(z) instead of its derivative (1 where z > 0, else 0)"),
+             Mistake("sign", lambda z: np.sign(z),
+                     "np.sign(z) is -1 for negative z; ReLU is flat there, so its derivative is 0 (and 0 at z = 0)"),
          )),
     Part(A, "test_tanh_grad", "tanh_grad", activations.tanh_grad, _element_wise_cases, points=1,
          forbidden=(activations.tanh_grad,), unchanged=(0,), check_dtype=True,
@@ -198,6 +205,9 @@ PARTS = (
              Mistake("not_squared", lambda z: 1.0 - np.tanh(z),
                      "you computed 1 - tanh(z): the tanh is not squared (the derivative is even, tanh'(-z) = "
                      "tanh'(z), and 1 - tanh(z) is not)"),
+             Mistake("square_outside", lambda z: (1.0 - np.tanh(z)) ** 2,
+                     "you squared the whole of 1 - tanh(z); only tanh(z) is squared in the derivative (compare the "
+                     "values at z = 1 and z = -1: the derivative is even)"),
              Mistake("sech", lambda z: 1.0 / np.cosh(z),
                      "you returned 1/cosh(z); differentiating tanh = sinh/cosh with the quotient rule gives "
                      "1/cosh(z) SQUARED (= 1 - tanh(z)^2): the square is missing"),
@@ -289,6 +299,8 @@ COUNT_MISTAKES = (
     ("missing_first", _count(lambda s, layers: sum(d * m + m for d, m in layers[1:])),
      "you left out the first layer (inputs to the first hidden layer): the input size counts as D_0 of the "
      "first Dense layer"),
+    ("hidden_biases_only", _count(lambda s, layers: sum(d * m for d, m in layers) + sum(s[1:-1])),
+     "you gave biases to the hidden layers only; the output layer is a Dense layer too, with one bias per output"),
     ("plus_one_both", _count(lambda s, layers: sum((d + 1) * (m + 1) for d, m in layers)),
      "you counted (D_l + 1)(M_l + 1) per layer: one bias per unit gives D_l M_l + M_l = (D_l + 1) M_l"),
 )
@@ -303,7 +315,8 @@ def _relu(z):
     return np.maximum(z, 0.0)
 
 
-def _forward_with(hidden=_relu, output=_sig, bias1=True, bias2=True, transpose=False, activation_first=False):
+def _forward_with(hidden=_relu, output=_sig, bias1=True, bias2=True, transpose=False, activation_first=False,
+                  report_z1=False):
     """The student's network's (three hidden activations, output pre-activation, output) under one
     misconception."""
     def answer(student):
@@ -318,6 +331,8 @@ def _forward_with(hidden=_relu, output=_sig, bias1=True, bias2=True, transpose=F
             a1 = hidden(n.x @ W1 + b1)
             z2 = a1 @ n.W2 + b2
             y = output(z2)
+            if report_z1:
+                a1 = n.x @ W1 + b1
         return tuple(float(v) for v in a1[0]) + (float(z2[0, 0]), float(y[0, 0]))
     return answer
 
@@ -343,6 +358,12 @@ FORWARD_MISTAKES = (
      "you left out the hidden layer's bias b1: Z1 = x @ W1 + b1"),
     ("no_output_bias", _forward_with(bias2=False),
      "your hidden activations are right, but your z2 misses the output layer's bias b2: z2 = a1 @ W2 + b2"),
+    ("reported_z1", _forward_with(report_z1=True),
+     "your z2 and output are right, but the three hidden values you report are the pre-activations Z1 = x @ W1 + b1; "
+     "the question asks for the hidden activations a1 = relu(Z1)"),
+    ("one_minus", _forward_with(output=lambda z: 1.0 / (1.0 + np.exp(z))),
+     "your hidden activations and z2 are right, but your output is 1 - sigmoid(z2) = sigmoid(-z2), the probability of "
+     "the other class: the sigmoid is 1/(1 + e^(-z2))"),
     ("no_output_activation", _forward_with(output=lambda z: z),
      "your hidden activations and z2 are right, but your output is z2 itself (a logit); the output layer applies "
      "its sigmoid to z2, so the network's output is a probability in (0, 1)"),

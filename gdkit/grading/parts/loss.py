@@ -213,6 +213,9 @@ PARTS = (
              Mistake("half", lambda y, p: float(np.mean((p - y) ** 2) / 2),
                      "you computed half the mean squared error (the 1/2 convention of some texts); gdkit's MSE, "
                      "like Keras's, is the plain mean of the squares"),
+             Mistake("per_output", lambda y, p: np.mean((np.asarray(p) - y) ** 2, axis=0),
+                     "you averaged over axis 0 only: that gives one mean per output column (an array); the loss is "
+                     "one number, the mean over all N·K entries"),
              Mistake("not_squared", lambda y, p: float(np.mean(np.abs(p - y))),
                      "you computed the mean absolute error; square the differences"),
              Mistake("rmse", lambda y, p: float(np.sqrt(np.mean((p - y) ** 2))),
@@ -231,6 +234,9 @@ PARTS = (
                      "entry's share of it"),
              Mistake("per_row", lambda y, p: 2 * (p - y) / len(p),
                      "you divided by N only; the loss averages over all N·K entries, so divide by y_pred.size"),
+             Mistake("raw_difference", lambda y, p: p - y,
+                     "you returned the raw difference y_pred - y_true: the derivative of a MEAN of squares keeps the "
+                     "square's factor and the mean's 1/(N·K)"),
          )),
     Part(A, "test_bce", "binary_crossentropy", losses.binary_crossentropy, _binary_cases, points=2,
          forbidden=(losses.binary_crossentropy,), unchanged=(0, 1),
@@ -409,6 +415,8 @@ INITIAL_MISTAKES = (
      "1 - 1/K is the error rate of uniform guessing, not its cross-entropy"),
     ("binary", _initial(lambda K: np.log(2.0)),
      "ln 2 is the loss of one uniform yes/no prediction (binary cross-entropy); with K classes it is ln K"),
+    ("sum_classes", _initial(lambda K: K * np.log(K)),
+     "you summed -log(1/K) over all K classes; the target is one-hot, so only the true class's term counts"),
     ("zero", _initial(lambda K: 0.0),
      "a loss of 0 means the true class gets probability 1; uniform predictions give each class only 1/K"),
 )
