@@ -432,6 +432,8 @@ def _generic_diagnosis(expected, actual, rtol, atol, names=None, what=None):
                     return _generic_diagnosis(e, a, rtol, atol, what=names[index])
                 return f"value {index + 1} of the returned tuple is wrong: " + _generic_diagnosis(e, a, rtol, atol)
     subject = what or "your result"
+    if isinstance(expected, str) and isinstance(actual, str):
+        return f"{subject} is {actual!r}, expected {expected!r}"
     if not isinstance(expected, np.ndarray) or not isinstance(actual, np.ndarray):
         return f"{subject}: expected {_shape_of(expected)}, got {_shape_of(actual)}" if what else \
             f"expected {_shape_of(expected)}, got {_shape_of(actual)}"
@@ -565,15 +567,13 @@ def evaluate(part, cases, student_answers, expected_answers=None, declared=None,
             problem = answer_problem(_plain_answer_value(actual), part.answer_format, part.function)
             if problem:
                 return _fail(part, problem)
-        for mistake in part.mistakes:
-            (mistake_status, mistaken), = answers(part, mistake.function, [case])
-            if mistake_status == "ok" and part.same(mistaken, actual):
-                if part.kind == ANSWER:
-                    # with letters, the right answer of the id the notebook declares is often a catalogued one
-                    other = _declared_match(part, case, actual, declared)
-                    note = f". Note: {other}" if other else ""
-                    return _fail(part, f"{part.function} = {_answer_text(actual)}: {mistake.message}{note}")
-                return _fail(part, f"{mistake.message}{where}")
+        for mistake in _matching_mistakes(part, cases, student_answers, case, actual)[:1]:
+            if part.kind == ANSWER:
+                # with letters, the right answer of the id the notebook declares is often a catalogued one
+                other = _declared_match(part, case, actual, declared)
+                note = f". Note: {other}" if other else ""
+                return _fail(part, f"{part.function} = {_answer_text(actual)}: {mistake.message}{note}")
+            return _fail(part, f"{mistake.message}{where}")
         if part.kind == ANSWER:
             return _fail(part, _evaluate_answer(part, case, actual, declared))
         if part.explain is not None:
@@ -592,6 +592,26 @@ def evaluate(part, cases, student_answers, expected_answers=None, declared=None,
                           f"{part.function}: right for your problem")
     return PartResult(part.id, float(part.points), float(part.points), True,
                       f"{part.function}: correct on all {len(cases)} test cases")
+
+
+def _matching_mistakes(part, cases, student_answers, case, actual):
+    """The catalogued mistakes that give ``actual`` on ``case``, best first: when several do (two misconceptions
+    can agree on one case), the one that also agrees with the student's other answers comes first, so the message
+    names the student's mistake rather than another that happens to coincide on the first failing case."""
+    matching = []
+    for mistake in part.mistakes:
+        (mistake_status, mistaken), = answers(part, mistake.function, [case])
+        if mistake_status == "ok" and part.same(mistaken, actual):
+            matching.append(mistake)
+    if len(matching) < 2:
+        return matching
+    others = [(c, a) for c, (k, a) in zip(cases, student_answers) if k == "ok" and c is not case]
+
+    def agreement(mistake):
+        mistaken = answers(part, mistake.function, [c for c, _ in others])
+        return sum(k == "ok" and part.same(m, a) for (k, m), (_, a) in zip(mistaken, others))
+    scores = [agreement(mistake) for mistake in matching]
+    return [mistake for _, mistake in sorted(zip(scores, matching), key=lambda pair: -pair[0])]
 
 
 def _leaves(value):

@@ -590,3 +590,374 @@ def effective_past_only(student):
 @buggy("test_effective_learning_rate", "momentum does change the step")
 def effective_unchanged(student):
     return _effective(student).learning_rate
+
+
+# ---- the held-out measurement of 2026-11-30: mistakes that escaped or got a vague message, by kind -------------
+from gdkit.problems.momentum import adam_step, effective_step, steps_problem  # noqa: E402
+
+
+@buggy('test_momentum', "your buffer does not accumulate: it holds only this step's g")
+def heldout_momentum_no_accumulation(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    if momentum:
+        b = state.momentum_buffer
+        b[...] = grad
+        param -= learning_rate * b
+    else:
+        param -= learning_rate * grad
+    return state
+
+
+@buggy('test_momentum', 'momentum multiplies the gradient (b = b + mu g); it multipli')
+def heldout_momentum_mu_on_gradient(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    if momentum:
+        b = state.momentum_buffer
+        b += momentum * grad
+        param -= learning_rate * b
+    else:
+        param -= learning_rate * grad
+    return state
+
+
+@buggy('test_momentum', 'your step goes uphill')
+def heldout_momentum_uphill(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    if momentum:
+        b = state.momentum_buffer
+        b *= momentum
+        b += grad
+        param += learning_rate * b
+    else:
+        param += learning_rate * grad
+    return state
+
+
+@buggy('test_momentum', 'param itself was not changed')
+def heldout_momentum_param_rebound(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    if momentum:
+        b = state.momentum_buffer
+        b *= momentum
+        b += grad
+        param = param - learning_rate * b
+    else:
+        param = param - learning_rate * grad
+    return state
+
+
+@buggy('test_nesterov', 'your Nesterov step lr * mu * b misses the gradient: Nesterov')
+def heldout_nesterov_no_gradient(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    if momentum:
+        b = state.momentum_buffer
+        b *= momentum
+        b += grad
+        param -= learning_rate * (momentum * b if nesterov else b)
+    else:
+        param -= learning_rate * grad
+    return state
+
+
+@buggy('test_nesterov', 'your look-ahead g - mu b subtracts the velocity; Nesterov ad')
+def heldout_nesterov_minus_lookahead(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    if momentum:
+        b = state.momentum_buffer
+        b *= momentum
+        b += grad
+        param -= learning_rate * ((grad - momentum * b) if nesterov else b)
+    else:
+        param -= learning_rate * grad
+    return state
+
+
+@buggy('test_nesterov', "your look-ahead b + mu g puts mu on the gradient; Nesterov's")
+def heldout_nesterov_mu_on_gradient(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    if momentum:
+        b = state.momentum_buffer
+        b *= momentum
+        b += grad
+        param -= learning_rate * ((b + momentum * grad) if nesterov else b)
+    else:
+        param -= learning_rate * grad
+    return state
+
+
+@buggy('test_nesterov', 'you stored the look-ahead direction g + mu b in the buffer; ')
+def heldout_nesterov_stored_lookahead(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    if momentum:
+        b = state.momentum_buffer
+        b *= momentum
+        b += grad
+        if nesterov:
+            b[...] = grad + momentum * b
+        param -= learning_rate * b
+    else:
+        param -= learning_rate * grad
+    return state
+
+
+@buggy('test_nesterov', "you used Sutskever's Nesterov form (v = mu v - lr g, param +")
+def heldout_nesterov_sutskever_nesterov(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    if momentum:
+        v = state.momentum_buffer
+        v *= momentum
+        v -= learning_rate * grad
+        param += (momentum * v - learning_rate * grad) if nesterov else v
+    else:
+        param -= learning_rate * grad
+    return state
+
+
+@buggy('test_adagrad', 'you divided by G + epsilon; divide by its square root, sqrt(')
+def heldout_adagrad_no_sqrt(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G = state.sum_of_squares
+    G += grad * grad
+    param -= learning_rate * grad / (G + epsilon)
+    return state
+
+
+@buggy('test_adagrad', 'without epsilon, a coordinate whose gradients were all 0 so ')
+def heldout_adagrad_no_epsilon(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G = state.sum_of_squares
+    G += grad * grad
+    param -= learning_rate * grad / np.sqrt(G)
+    return state
+
+
+@buggy('test_adagrad', 'you added epsilon into the stored sum of squares; epsilon on')
+def heldout_adagrad_epsilon_stored(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G = state.sum_of_squares
+    G += grad * grad + epsilon
+    param -= learning_rate * grad / np.sqrt(G)
+    return state
+
+
+@buggy('test_adagrad', 'your step goes uphill: param moved by +lr * (...) where Adag')
+def heldout_adagrad_uphill(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G = state.sum_of_squares
+    G += grad * grad
+    param += learning_rate * grad / (np.sqrt(G) + epsilon)
+    return state
+
+
+@buggy('test_rmsprop', 'the step used the average from before this step; update v fi')
+def heldout_rmsprop_old_average(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8, **kw):
+    v = state.square_avg
+    param -= learning_rate * grad / (np.sqrt(v) + epsilon)
+    v *= rho
+    v += (1 - rho) * grad ** 2
+    return state
+
+
+@buggy('test_rmsprop', 'you bias-corrected v like Adam (v / (1 - rho)); RMSprop divi')
+def heldout_rmsprop_bias_corrected(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8, **kw):
+    v = state.square_avg
+    v *= rho
+    v += (1 - rho) * grad ** 2
+    param -= learning_rate * grad / (np.sqrt(v / (1 - rho)) + epsilon)
+    return state
+
+
+@buggy('test_rmsprop', 'your step goes uphill: param moved by +lr * (...) where RMSp')
+def heldout_rmsprop_uphill(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8, **kw):
+    v = state.square_avg
+    v *= rho
+    v += (1 - rho) * grad ** 2
+    param += learning_rate * grad / (np.sqrt(v) + epsilon)
+    return state
+
+
+@buggy('test_adam', 'you bias-corrected only m; v is biased towards 0 too: v_hat ')
+def heldout_adam_m_only(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8, **kw):
+    m, v = state.m, state.v
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad * grad
+    m_hat = m / (1 - beta_1 ** t)
+    param -= learning_rate * m_hat / (np.sqrt(v) + epsilon)
+    return state
+
+
+@buggy('test_adam', 'you divided by (1 - beta)^t; the bias factor after t steps i')
+def heldout_adam_power_outside(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8, **kw):
+    m, v = state.m, state.v
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad * grad
+    m_hat = m / (1 - beta_1) ** t
+    v_hat = v / (1 - beta_2) ** t
+    param -= learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+    return state
+
+
+@buggy('test_adam', 'the step used m and v from before this step; update them wit')
+def heldout_adam_stale(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8, **kw):
+    m, v = state.m, state.v
+    m_hat = (beta_1 * m + (1 - beta_1) * grad) * 0 + m / (1 - beta_1 ** t)
+    v_hat = v / (1 - beta_2 ** t)
+    param -= learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad * grad
+    return state
+
+
+@buggy('test_adam', 'the new gradient enters m (and g^2 enters v) without its wei')
+def heldout_adam_unweighted(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8, **kw):
+    m, v = state.m, state.v
+    m *= beta_1
+    m += grad
+    v *= beta_2
+    v += grad * grad
+    m_hat = m / (1 - beta_1 ** t)
+    v_hat = v / (1 - beta_2 ** t)
+    param -= learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+    return state
+
+
+@buggy('test_adam', "you folded the bias correction into the step size (Keras's f")
+def heldout_adam_epsilon_hat(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8, **kw):
+    m, v = state.m, state.v
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad * grad
+    step = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    param -= step * m / (np.sqrt(v) + epsilon)
+    return state
+
+
+@buggy('test_steps_to_tolerance', 'you rounded ln(tolerance)/ln(rate) to the nearest whole numb')
+def heldout_steps_to_tolerance_round(student):
+    p = steps_problem(student); k = p.L / p.m
+    rates = ((k - 1) / (k + 1), (np.sqrt(k) - 1) / (np.sqrt(k) + 1))
+    return tuple(int(round(np.log(p.tolerance) / np.log(r))) for r in rates)
+
+
+@buggy('test_steps_to_tolerance', 'one step too many: the smallest k with rate^k <= tolerance i')
+def heldout_steps_to_tolerance_one_more(student):
+    p = steps_problem(student); k = p.L / p.m
+    rates = ((k - 1) / (k + 1), (np.sqrt(k) - 1) / (np.sqrt(k) + 1))
+    return tuple(int(np.ceil(np.log(p.tolerance) / np.log(r))) + 1 for r in rates)
+
+
+@buggy('test_steps_to_tolerance', 'you used the estimate k ~ kappa ln(1/tolerance) (sqrt(kappa)')
+def heldout_steps_to_tolerance_estimate(student):
+    p = steps_problem(student); k = p.L / p.m
+    return (int(np.ceil(k * np.log(1 / p.tolerance))), int(np.ceil(np.sqrt(k) * np.log(1 / p.tolerance))))
+
+
+@buggy('test_adam_uncorrected_ratio', 'you used step t - 1: after t steps (t = 1 is the first) the ')
+def heldout_adam_uncorrected_ratio_t_minus_one(student):
+    b1, b2, t = adam_step(student)
+    return (1 - b1 ** (t - 1)) / np.sqrt(1 - b2 ** (t - 1))
+
+
+@buggy('test_adam_uncorrected_ratio', 'you used step t + 1: after t steps (t = 1 is the first) the ')
+def heldout_adam_uncorrected_ratio_t_plus_one(student):
+    b1, b2, t = adam_step(student)
+    return (1 - b1 ** (t + 1)) / np.sqrt(1 - b2 ** (t + 1))
+
+
+@buggy('test_adam_uncorrected_ratio', 'you used (1 - beta)^t; the bias factor after t steps is 1 - ')
+def heldout_adam_uncorrected_ratio_power_outside(student):
+    b1, b2, t = adam_step(student)
+    return (1 - b1) ** t / np.sqrt((1 - b2) ** t)
+
+
+@buggy('test_effective_learning_rate', '1 / (1 - mu^2) sums only the even powers of mu; the buffer b')
+def heldout_effective_learning_rate_one_minus_square(student):
+    lr, mu = effective_step(student)
+    return lr / (1 - mu ** 2)
+
+
+@buggy('test_effective_learning_rate', '1 / (1 - mu) is the factor by which the buffer outgrows the ')
+def heldout_effective_learning_rate_no_lr(student):
+    lr, mu = effective_step(student)
+    return 1 / (1 - mu)
+
+
+@buggy('test_effective_learning_rate', "the buffer's sum 1 + mu + mu^2 + ... is 1 / (1 - mu), not 1 ")
+def heldout_effective_learning_rate_squared(student):
+    lr, mu = effective_step(student)
+    return lr / (1 - mu) ** 2
+
+
+@buggy("test_adagrad", "param itself was not changed")
+def heldout_adagrad_param_rebound(param, grad, state, *, learning_rate, epsilon=1e-10):
+    state.sum_of_squares[...] += grad ** 2
+    param = param - learning_rate * grad / (np.sqrt(state.sum_of_squares) + epsilon)
+    return state
+
+
+@buggy("test_rmsprop", "param itself was not changed")
+def heldout_rmsprop_param_rebound(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = state.square_avg
+    v *= rho
+    v += (1 - rho) * grad ** 2
+    param = param - learning_rate * grad / (np.sqrt(v) + epsilon)
+    return state
+
+
+@buggy("test_rmsprop", "without epsilon, a coordinate whose gradients were all 0 so far")
+def heldout_rmsprop_no_epsilon(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = state.square_avg
+    v *= rho
+    v += (1 - rho) * grad ** 2
+    param -= learning_rate * grad / np.sqrt(v)
+    return state
+
+
+def _heldout_adam(param, grad, state, learning_rate, t, beta_1, beta_2, epsilon, correct_m=True, correct_v=True,
+                  eps=True, sign=-1.0, in_place=True):
+    m, v = state.m, state.v
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad * grad
+    m_hat = m / (1 - beta_1 ** t) if correct_m else m
+    v_hat = v / (1 - beta_2 ** t) if correct_v else v
+    step = learning_rate * m_hat / (np.sqrt(v_hat) + (epsilon if eps else 0.0))
+    if in_place:
+        param += sign * step
+    else:
+        param = param + sign * step
+    return state
+
+
+@buggy("test_adam", "you bias-corrected only v")
+def heldout_adam_v_only(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _heldout_adam(param, grad, state, learning_rate, t, beta_1, beta_2, epsilon, correct_m=False)
+
+
+@buggy("test_adam", "without epsilon, a coordinate whose gradients were all 0 so far")
+def heldout_adam_no_epsilon(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _heldout_adam(param, grad, state, learning_rate, t, beta_1, beta_2, epsilon, eps=False)
+
+
+@buggy("test_adam", "your step goes uphill")
+def heldout_adam_uphill(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _heldout_adam(param, grad, state, learning_rate, t, beta_1, beta_2, epsilon, sign=1.0)
+
+
+@buggy("test_adam", "param itself was not changed")
+def heldout_adam_param_rebound(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _heldout_adam(param, grad, state, learning_rate, t, beta_1, beta_2, epsilon, in_place=False)
+
+
+@buggy("test_nesterov", "your step goes uphill")
+def heldout_nesterov_uphill(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    b = state.momentum_buffer
+    b *= momentum
+    b += grad
+    param += learning_rate * (grad + momentum * b if nesterov else b)
+    return state
+
+
+@buggy("test_nesterov", "param itself was not changed")
+def heldout_nesterov_param_rebound(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False,
+                                   weight_decay=0.0):
+    b = state.momentum_buffer
+    b *= momentum
+    b += grad
+    param = param - learning_rate * (grad + momentum * b if nesterov else b)
+    return state

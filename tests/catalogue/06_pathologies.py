@@ -511,3 +511,230 @@ which_run_vanishing = buggy("test_which_run", "that run shows vanishing gradient
 which_run_exploding = buggy("test_which_run", "that run shows exploding gradients")(_choosing("exploding"))
 which_run_dead = buggy("test_which_run", "that run shows dead ReLU units")(_choosing("dead_relu"))
 which_run_healthy = buggy("test_which_run", "that run shows a healthy network")(_choosing("healthy"))
+
+
+# ---- the held-out measurement of 2026-11-30: mistakes that escaped or got a vague message, by kind -------------
+from gdkit.problems.pathologies import sigmoid_network  # noqa: E402
+
+
+@buggy('test_global_norm', 'you took the root of the sum of absolute values; square the ')
+def heldout_global_norm_sqrt_abs_sum(grads):
+    return float(np.sqrt(sum(np.abs(g).sum() for g in grads)))
+
+
+@buggy('test_global_norm', 'for a matrix you used its spectral norm (np.linalg.norm(g, 2')
+def heldout_global_norm_spectral(grads):
+    total = 0.0
+    for g in grads:
+        n = np.linalg.norm(g, 2) if g.ndim == 2 else np.linalg.norm(g)
+        total += n ** 2
+    return float(np.sqrt(total))
+
+
+@buggy('test_global_norm', 'you averaged the squared entries (a root mean square); the g')
+def heldout_global_norm_rms(grads):
+    return float(np.sqrt(np.mean(np.concatenate([g.ravel() for g in grads]) ** 2)))
+
+
+@buggy('test_global_norm', "you squared each array's sum; square each entry, then sum: s")
+def heldout_global_norm_square_of_sums(grads):
+    return float(np.sqrt(sum(np.sum(g) ** 2 for g in grads)))
+
+
+@buggy('test_global_norm', "you averaged the arrays' norms; the global norm is the root ")
+def heldout_global_norm_mean_of_norms(grads):
+    return float(np.mean([np.linalg.norm(g) for g in grads]))
+
+
+@buggy('test_global_norm', 'you left out the non-finite entries; an inf anywhere makes t')
+def heldout_global_norm_finite_only(grads):
+    return float(np.sqrt(sum(np.sum(np.where(np.isfinite(g), g, 0.0) ** 2) for g in grads)))
+
+
+@buggy('test_clip_by_global_norm', 'your factor is upside down (norm / max_norm, which grows the')
+def heldout_clip_by_global_norm_inverted_factor(grads, max_norm):
+    total = _norm(grads)
+    if np.isfinite(total) and total > max_norm:
+        for g in grads:
+            g *= total / max_norm
+    return total
+
+
+@buggy('test_clip_by_global_norm', 'you returned the clipping factor; return the global norm bef')
+def heldout_clip_by_global_norm_returns_factor(grads, max_norm):
+    total = _norm(grads)
+    c = max_norm / (total + 1e-6)
+    if np.isfinite(total) and c < 1:
+        for g in grads:
+            g *= c
+    return min(c, 1.0)
+
+
+@buggy('test_clip_by_global_norm', 'with a non-finite global norm return that norm itself (inf o')
+def heldout_clip_by_global_norm_nonfinite_zero(grads, max_norm):
+    total = _norm(grads)
+    if not np.isfinite(total):
+        return 0.0
+    c = max_norm / (total + 1e-6)
+    if c < 1:
+        for g in grads:
+            g *= c
+    return total
+
+
+@buggy('test_he_normal', "you used Glorot's variance 2 / (fan_in + fan_out); He's is 2")
+def heldout_he_normal_glorot_variance(shape, rng=None, dtype=np.float64):
+    fan_in, fan_out = shape
+    return np.random.default_rng(rng).normal(0, np.sqrt(2 / (fan_in + fan_out)), size=shape).astype(dtype)
+
+
+@buggy('test_he_normal', "your normal is truncated at 2 standard deviations (as Keras'")
+def heldout_he_normal_truncated(shape, rng=None, dtype=np.float64):
+    fan_in, fan_out = shape
+    g = np.random.default_rng(rng); s = np.sqrt(2 / fan_in)
+    x = g.normal(0, s, size=shape)
+    bad = np.abs(x) > 2 * s
+    while bad.any():
+        x[bad] = g.normal(0, s, size=bad.sum()); bad = np.abs(x) > 2 * s
+    return x.astype(dtype)
+
+
+@buggy('test_dead_fraction', 'you counted a unit as dead when SOME example has Z <= 0 (np.')
+def heldout_dead_fraction_any(Z):
+    return float(np.mean(np.any(Z <= 0, axis=0)))
+
+
+@buggy('test_dead_fraction', 'integer division (//) rounds the fraction down to 0 or 1; di')
+def heldout_dead_fraction_integer(Z):
+    return np.sum(np.all(Z <= 0, axis=0)) // Z.shape[1]
+
+
+@buggy('test_dead_fraction', "you tested the unit's MEAN pre-activation; a unit is dead on")
+def heldout_dead_fraction_mean_below(Z):
+    return float(np.mean(Z.mean(axis=0) <= 0))
+
+
+@buggy('test_dead_fraction', 'you counted a unit as dead when most examples have Z <= 0; i')
+def heldout_dead_fraction_majority(Z):
+    return float(np.mean(np.mean(Z <= 0, axis=0) > 0.5))
+
+
+@buggy('test_diagnose', 'a ratio of exactly 1e-3 (or 1e3) is not beyond the threshold')
+def heldout_diagnose_inclusive(grad_norms, dead_fractions):
+    g = np.asarray(grad_norms, dtype=float); d = np.asarray(dead_fractions, dtype=float)
+    if np.nan_to_num(d).max(initial=0) >= 0.5:
+        return "dead_relu"
+    if not np.all(np.isfinite(g)):
+        return "exploding"
+    r = g[0] / g[-1]
+    if r <= 1e-3:
+        return "vanishing"
+    if r >= 1e3:
+        return "exploding"
+    return "healthy"
+
+
+@buggy('test_diagnose', 'your thresholds are 1e-2 and 1e2; the rule asks for three or')
+def heldout_diagnose_thresholds_100(grad_norms, dead_fractions):
+    g = np.asarray(grad_norms, dtype=float); d = np.asarray(dead_fractions, dtype=float)
+    if np.nan_to_num(d).max(initial=0) >= 0.5:
+        return "dead_relu"
+    if not np.all(np.isfinite(g)):
+        return "exploding"
+    r = g[0] / g[-1]
+    if r < 1e-2:
+        return "vanishing"
+    if r > 1e2:
+        return "exploding"
+    return "healthy"
+
+
+@buggy('test_diagnose', 'you averaged the dead fractions over the layers; the rule fi')
+def heldout_diagnose_mean_dead(grad_norms, dead_fractions):
+    g = np.asarray(grad_norms, dtype=float); d = np.asarray(dead_fractions, dtype=float)
+    if np.nanmean(d) >= 0.5:
+        return 'dead_relu'
+    if not np.all(np.isfinite(g)):
+        return "exploding"
+    r = g[0] / g[-1]
+    if r < 1e-3:
+        return "vanishing"
+    if r > 1e3:
+        return "exploding"
+    return "healthy"
+
+
+@buggy('test_diagnose', "you looked at one layer's dead fraction only; the rule fires")
+def heldout_diagnose_last_dead(grad_norms, dead_fractions):
+    g = np.asarray(grad_norms, dtype=float); d = np.asarray(dead_fractions, dtype=float)
+    if np.nan_to_num(d[-1:]).max(initial=0) >= 0.5:
+        return 'dead_relu'
+    if not np.all(np.isfinite(g)):
+        return "exploding"
+    r = g[0] / g[-1]
+    if r < 1e-3:
+        return "vanishing"
+    if r > 1e3:
+        return "exploding"
+    return "healthy"
+
+
+@buggy('test_diagnose', 'you compared the smallest and the largest norm; the rule com')
+def heldout_diagnose_extremes(grad_norms, dead_fractions):
+    g = np.asarray(grad_norms, dtype=float); d = np.asarray(dead_fractions, dtype=float)
+    if np.nan_to_num(d).max(initial=0) >= 0.5:
+        return "dead_relu"
+    if not np.all(np.isfinite(g)):
+        return "exploding"
+    if g.min() / g.max() < 1e-3:
+        return "vanishing"
+    if g.max() / g.min() > 1e3:
+        return "exploding"
+    return "healthy"
+
+
+@buggy('test_sigmoid_gradient_bound', 'you multiplied the factors of layers 1 .. n-1; going down fr')
+def heldout_sigmoid_gradient_bound_without_last(student):
+    s, d = sigmoid_network(student)
+    return float(np.prod(s[:-1] / 4))
+
+
+@buggy('test_sigmoid_gradient_bound', 'you raised the average factor to the power n - 1; the bound ')
+def heldout_sigmoid_gradient_bound_mean_factor(student):
+    s, d = sigmoid_network(student)
+    return float(np.mean(s[1:] / 4) ** (len(s) - 1))
+
+
+@buggy('test_sigmoid_gradient_bound', 'that is the measured ratio ||dZ_1|| / ||dZ_n|| of one backwa')
+def heldout_sigmoid_gradient_bound_measured(student):
+    s, d = sigmoid_network(student)
+    return float(d[0] / d[-1])
+
+
+@buggy('test_typical_layer_factor', 'you used layers 1 and 2 only; the typical factor averages ov')
+def heldout_typical_layer_factor_first_two(student):
+    s, d = sigmoid_network(student)
+    return float(d[0] / d[1])
+
+
+@buggy('test_typical_layer_factor', 'that is a logarithm, the orders of magnitude per layer; the ')
+def heldout_typical_layer_factor_log(student):
+    s, d = sigmoid_network(student)
+    return float(np.log10(d[0] / d[-1]) / (len(d) - 1))
+
+
+@buggy('test_typical_layer_factor', "that is the bound's factor per layer (from ||W_l||_2 / 4); t")
+def heldout_typical_layer_factor_bound_factor(student):
+    s, d = sigmoid_network(student)
+    return float(np.prod(s[1:] / 4) ** (1 / (len(s) - 1)))
+
+
+@buggy("test_global_norm", "you added absolute values (an L1 norm)")
+def heldout_global_norm_l1(grads):
+    return float(sum(np.abs(g).sum() for g in grads))
+
+
+@buggy("test_typical_layer_factor", "that is a natural logarithm")
+def heldout_factor_ln(student):
+    d = sigmoid_network(student).dZ_norms
+    return float(np.log(d[0] / d[-1]) / (len(d) - 1))

@@ -74,6 +74,36 @@ def _adam_rebind(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.9
     return state
 
 
+def _uphill(reference):
+    """Any update rule stepping the wrong way: the reference's step added instead of subtracted."""
+    def update(param, grad, state, **kwargs):
+        before = param.copy()
+        reference(param, grad, state, **kwargs)
+        param[...] = 2 * before - param
+        return state
+    return update
+
+
+def _param_rebound(reference):
+    """Any update rule that updates its state but rebinds param (param = param - ...): the caller's param is
+    unchanged."""
+    def update(param, grad, state, **kwargs):
+        reference(param.copy(), grad, state, **kwargs)
+        return state
+    return update
+
+
+def _common_mistakes(reference, rule):
+    return (
+        Mistake("uphill", _uphill(reference),
+                f"your step goes uphill: param moved by +lr * (...) where {rule} subtracts it (param -= ...); a "
+                "descent step moves against the gradient"),
+        Mistake("param_rebound", _param_rebound(reference),
+                "param itself was not changed: the state was updated but the parameter was not; update it in place "
+                "(param -= ...): `param = param - ...` makes a new array the caller never sees"),
+    )
+
+
 _REBIND_TEXT = ("{name} in the state was not changed: you computed a new array ({code}) and the caller's state "
                 "still holds the old one; update it in place ({fix})")
 
@@ -107,8 +137,15 @@ def _adaptive_cases(state_of, extra_kwargs):
                 case((4,), extra_kwargs(2), "the first step (zero state)", fresh=True),
                 case((3, 3), extra_kwargs(4), "tiny gradients", grad_scale=1e-6),
                 case((5, 2), extra_kwargs(0), "large gradients", grad_scale=1e3),
-                case((2, 2), extra_kwargs(5), "float32", dtype=np.float32)]
+                case((2, 2), extra_kwargs(5), "float32", dtype=np.float32),
+                _zero_gradient(case((3, 2), extra_kwargs(2), "gradients exactly 0 on a fresh state", fresh=True))]
     return cases
+
+
+def _zero_gradient(case):
+    """Some coordinates whose gradient is exactly 0 from the first step on (0 / 0 without epsilon)."""
+    case.args[1][::2] = 0.0
+    return case
 
 
 def _square_state(rng, shape, fresh, dtype):
@@ -152,18 +189,28 @@ def _rmsprop_bug(average, step):
     return update
 
 
-def _adam_bug(*, correct=True, eps_inside=False, store_corrected=False, t_shift=0, swap=False, v_linear=False):
+def _adam_bug(*, correct=True, eps_inside=False, store_corrected=False, t_shift=0, swap=False, v_linear=False,
+              correct_m=True, correct_v=True, power_outside=False, stale=False, unweighted=False, no_epsilon=False,
+              epsilon_hat=False):
     def update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         if swap:
             beta_1, beta_2 = beta_2, beta_1
         m, v = state.m, state.v
-        m[...] = beta_1 * m + (1 - beta_1) * grad
-        v[...] = beta_2 * v + (1 - beta_2) * (grad if v_linear else grad ** 2)
-        m_hat, v_hat = m, v
-        if correct:
-            m_hat = m / (1 - beta_1 ** (t + t_shift))
-            v_hat = v / (1 - beta_2 ** (t + t_shift))
-        root = np.sqrt(v_hat + epsilon) if eps_inside else np.sqrt(v_hat) + epsilon
+        old_m, old_v = m.copy(), v.copy()
+        w1, w2 = (1.0, 1.0) if unweighted else (1 - beta_1, 1 - beta_2)
+        m[...] = beta_1 * m + w1 * grad
+        v[...] = beta_2 * v + w2 * (grad if v_linear else grad ** 2)
+        m_hat, v_hat = (old_m, old_v) if stale else (m, v)
+        bias_1, bias_2 = ((1 - beta_1) ** (t + t_shift), (1 - beta_2) ** (t + t_shift)) if power_outside else \
+            (1 - beta_1 ** (t + t_shift), 1 - beta_2 ** (t + t_shift))
+        if correct and correct_m:
+            m_hat = m_hat / bias_1
+        if correct and correct_v:
+            v_hat = v_hat / bias_2
+        if epsilon_hat:  # Keras: the correction folded into the step size, epsilon next to the raw sqrt(v)
+            param -= learning_rate * np.sqrt(bias_2) / bias_1 * m / (np.sqrt(v) + epsilon)
+            return state
+        root = np.sqrt(v_hat + epsilon) if eps_inside else np.sqrt(v_hat) if no_epsilon else np.sqrt(v_hat) + epsilon
         param -= learning_rate * m_hat / root
         if store_corrected:
             m[...], v[...] = m_hat, v_hat
@@ -172,12 +219,37 @@ def _adam_bug(*, correct=True, eps_inside=False, store_corrected=False, t_shift=
 
 
 _EPS_OUTSIDE = (lambda v, g, eps: g / (np.sqrt(v) + eps))
+_NO_EPSILON = ("without epsilon, a coordinate whose gradients were all 0 so far divides 0 by 0 (NaN): add epsilon "
+               "outside the root, {root} + epsilon")
+
+
+def _adagrad_epsilon_stored(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G = state.sum_of_squares
+    G += grad * grad + epsilon
+    param -= learning_rate * grad / np.sqrt(G)
+    return state
+
+
+def _rmsprop_old_average(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = state.square_avg
+    param -= learning_rate * grad / (np.sqrt(v) + epsilon)
+    v *= rho
+    v += (1 - rho) * grad * grad
+    return state
+
+
+def _rmsprop_bias_corrected(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = state.square_avg
+    v *= rho
+    v += (1 - rho) * grad * grad
+    param -= learning_rate * grad / (np.sqrt(v / (1 - rho)) + epsilon)
+    return state
 _EPS_INSIDE = (lambda v, g, eps: g / np.sqrt(v + eps))
 
 PARTS = (
     Part(A, "test_momentum", "sgd_update", optimizers.sgd_update, _momentum_cases(False), points=3,
          forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
-         returns_argument=2,
+         returns_argument=2, names=("the updated param", "the updated state.momentum_buffer"),
          mistakes=(
              _LR_INSIDE,
              _SUTSKEVER,
@@ -192,11 +264,16 @@ PARTS = (
                      "is param -= lr * b, not lr * mu * b"),
              Mistake("no_momentum", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * g),
                      "the parameter step ignores the velocity: param -= lr * b, not lr * g"),
+             Mistake("no_accumulation", _momentum_bug(lambda old, g, lr, mu: g, _plain_step),
+                     "your buffer does not accumulate: it holds only this step's gradient (b = g, plain SGD); "
+                     "heavy ball keeps b = mu b + g, the past gradients weighted by powers of mu"),
+             Mistake("mu_on_gradient", _momentum_bug(lambda old, g, lr, mu: old + mu * g, _plain_step),
+                     "momentum multiplies the gradient (b = b + mu g); it multiplies the OLD buffer: b = mu b + g"),
              _REBIND,
-         )),
+         ) + _common_mistakes(optimizers.sgd_update, "momentum")),
     Part(A, "test_nesterov", "sgd_update", optimizers.sgd_update, _momentum_cases(True), points=2,
          forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
-         returns_argument=2,
+         returns_argument=2, names=("the updated param", "the updated state.momentum_buffer"),
          mistakes=(
              Mistake("plain", _momentum_bug(_heavy_ball, _plain_step),
                      "with nesterov=True your step is plain momentum's, param -= lr (mu b_old + g) = lr b: either "
@@ -205,12 +282,28 @@ PARTS = (
                      "b = mu b + g, then param -= lr (g + mu b)"),
              Mistake("no_mu", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * (g + b)),
                      "your look-ahead g + b misses the factor mu: Nesterov's step is param -= lr (g + mu b)"),
+             Mistake("no_gradient", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * mu * b),
+                     "your Nesterov step lr * mu * b misses the gradient: Nesterov steps along g + mu b (this "
+                     "step's gradient plus the look-ahead along the updated buffer)"),
+             Mistake("minus_lookahead", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * (g - mu * b)),
+                     "your look-ahead g - mu b subtracts the velocity; Nesterov adds it: param -= lr (g + mu b)"),
+             Mistake("mu_on_gradient", _momentum_bug(_heavy_ball, lambda old, b, g, lr, mu: lr * (b + mu * g)),
+                     "your look-ahead b + mu g puts mu on the gradient; Nesterov's direction is g + mu b "
+                     "(the gradient plus mu times the updated buffer)"),
+             Mistake("stored_lookahead", _momentum_bug(lambda old, g, lr, mu: g + mu * (mu * old + g), _plain_step),
+                     "you stored the look-ahead direction g + mu b in the buffer; the buffer keeps b = mu b + g, and "
+                     "the look-ahead is only the direction of this step"),
+             Mistake("sutskever_nesterov", _momentum_bug(lambda old, g, lr, mu: mu * old - lr * g,
+                                                         lambda old, b, g, lr, mu: lr * g - mu * b),
+                     "you used Sutskever's Nesterov form (v = mu v - lr g, param += mu v - lr g): the learning "
+                     "rate sits inside the velocity and its sign is flipped; gdkit keeps b = mu b + g in the buffer "
+                     "and steps param -= lr (g + mu b)"),
              _REBIND,
-         )),
+         ) + _common_mistakes(optimizers.sgd_update, "momentum")),
     Part(A, "test_adagrad", "adagrad_update", optimizers.adagrad_update,
          _adaptive_cases(_square_state, _adagrad_kwargs), points=2,
          forbidden=(optimizers.adagrad_update,), prepare=adagrad_prepare, collect=adagrad_collect, rtol=1e-5,
-         returns_argument=2,
+         returns_argument=2, names=("the updated param", "the updated state.sum_of_squares"),
          mistakes=(
              Mistake("eps_inside", _adagrad_bug(lambda G, g: G + g * g, _EPS_INSIDE),
                      "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(G) + epsilon"),
@@ -225,11 +318,21 @@ PARTS = (
                      "you accumulated the gradients, not their squares: G = G + g^2"),
              Mistake("abs", _adagrad_bug(lambda G, g: G + np.abs(g), _EPS_OUTSIDE),
                      "you accumulated |g|; Adagrad sums the SQUARED gradients: G = G + g^2"),
-         )),
+             Mistake("no_square_abs", _adagrad_bug(lambda G, g: G + g, lambda G, g, eps: g / (np.sqrt(np.abs(G)) + eps)),
+                     "you accumulated the gradients, not their squares (the abs() only hides the negative sums): "
+                     "G = G + g^2"),
+             Mistake("no_sqrt", _adagrad_bug(lambda G, g: G + g * g, lambda G, g, eps: g / (G + eps)),
+                     "you divided by G + epsilon; divide by its square root, sqrt(G) + epsilon"),
+             Mistake("no_epsilon", _adagrad_bug(lambda G, g: G + g * g, lambda G, g, eps: g / np.sqrt(G)),
+                     _NO_EPSILON.format(root="sqrt(G)")),
+             Mistake("epsilon_stored", _adagrad_epsilon_stored,
+                     "you added epsilon into the stored sum of squares; epsilon only guards the division and stays "
+                     "out of the state: G += g^2, then divide by sqrt(G) + epsilon"),
+         ) + _common_mistakes(optimizers.adagrad_update, "Adagrad")),
     Part(A, "test_rmsprop", "rmsprop_update", optimizers.rmsprop_update,
          _adaptive_cases(_square_state, _rmsprop_kwargs), points=2,
          forbidden=(optimizers.rmsprop_update,), prepare=rmsprop_prepare, collect=rmsprop_collect, rtol=1e-5,
-         returns_argument=2,
+         returns_argument=2, names=("the updated param", "the updated state.square_avg"),
          mistakes=(
              Mistake("eps_inside", _rmsprop_bug(lambda v, g, rho: rho * v + (1 - rho) * g * g, _EPS_INSIDE),
                      "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(v) + epsilon"),
@@ -248,10 +351,20 @@ PARTS = (
              Mistake("rebind", _rmsprop_rebind,
                      _REBIND_TEXT.format(name="state.square_avg", code="v = rho*v + ...",
                                          fix="v *= rho; v += (1 - rho) * g**2")),
-         )),
+             Mistake("old_average", _rmsprop_old_average,
+                     "the step used the average from before this step; update v first (v = rho v + (1 - rho) g^2), "
+                     "then divide by sqrt(v) + epsilon"),
+             Mistake("bias_corrected", _rmsprop_bias_corrected,
+                     "you bias-corrected v like Adam (v / (1 - rho)); RMSprop divides by the root of the average "
+                     "itself, sqrt(v) + epsilon"),
+             Mistake("no_epsilon", _rmsprop_bug(lambda v, g, rho: rho * v + (1 - rho) * g * g,
+                                                lambda v, g, eps: g / np.sqrt(v)),
+                     _NO_EPSILON.format(root="sqrt(v)")),
+         ) + _common_mistakes(optimizers.rmsprop_update, "RMSprop")),
     Part(A, "test_adam", "adam_update", optimizers.adam_update, _adaptive_cases(_adam_state, _adam_kwargs),
          points=3, forbidden=(optimizers.adam_update, optimizers.bias_correction), prepare=adam_prepare,
          collect=adam_collect, rtol=1e-5, returns_argument=2,
+         names=("the updated param", "the updated state.m", "the updated state.v"),
          mistakes=(
              Mistake("no_correction", _adam_bug(correct=False),
                      "Adam without bias correction: divide m by 1 - beta_1^t and v by 1 - beta_2^t"),
@@ -272,7 +385,25 @@ PARTS = (
                      "beta_1 and beta_2 are swapped: beta_1 averages the gradient (m), beta_2 its square (v)"),
              Mistake("no_square", _adam_bug(v_linear=True),
                      "v averages the gradient, not its square: v = beta_2 v + (1 - beta_2) g^2"),
-         )),
+             Mistake("m_only", _adam_bug(correct_v=False),
+                     "you bias-corrected only m; v is biased towards 0 too: v_hat = v / (1 - beta_2^t)"),
+             Mistake("v_only", _adam_bug(correct_m=False),
+                     "you bias-corrected only v; m is biased towards 0 too: m_hat = m / (1 - beta_1^t)"),
+             Mistake("power_outside", _adam_bug(power_outside=True),
+                     "you divided by (1 - beta)^t; the bias factor after t steps is 1 - beta^t (beta to the power "
+                     "t, then subtracted from 1)"),
+             Mistake("stale", _adam_bug(stale=True),
+                     "the step used m and v from before this step; update them with this gradient first, then "
+                     "correct and step"),
+             Mistake("unweighted", _adam_bug(unweighted=True),
+                     "the new gradient enters m (and g^2 enters v) without its weight 1 - beta: m = beta_1 m + "
+                     "(1 - beta_1) g and v = beta_2 v + (1 - beta_2) g^2 are averages"),
+             Mistake("no_epsilon", _adam_bug(no_epsilon=True), _NO_EPSILON.format(root="sqrt(v_hat)")),
+             Mistake("epsilon_hat", _adam_bug(epsilon_hat=True),
+                     "you folded the bias correction into the step size (Keras's form, lr sqrt(1 - beta_2^t) / "
+                     "(1 - beta_1^t) times m / (sqrt(v) + epsilon)): epsilon then sits next to the raw sqrt(v); the "
+                     "contract divides m_hat by sqrt(v_hat) + epsilon"),
+         ) + _common_mistakes(optimizers.adam_update, "Adam")),
 )
 
 
@@ -314,6 +445,11 @@ def _loss_steps(rate, tolerance):
     return int(np.ceil(np.log(tolerance) / np.log(rate ** 2)))
 
 
+def _steps_estimate(student):
+    _, _, kappa, tol = _rates(student)
+    return (int(np.ceil(kappa * np.log(1 / tol))), int(np.ceil(np.sqrt(kappa) * np.log(1 / tol))))
+
+
 def _steps_swapped(student):
     gd, hb = steps_to_tolerance(student)
     return (hb, gd)
@@ -343,6 +479,15 @@ STEPS_MISTAKES = (
     ("loss", _steps_with(count=_loss_steps),
      "you counted on the loss, which falls as rate^2 on a quadratic; the question asks for the error's norm, which "
      "falls as rate^k"),
+    ("round", _steps_with(count=lambda rate, tol: int(round(np.log(tol) / np.log(rate)))),
+     "you rounded ln(tolerance)/ln(rate) to the nearest whole number; the smallest k with rate^k <= tolerance is "
+     "its ceiling (rounding down leaves rate^k above the tolerance)"),
+    ("one_more", _steps_with(count=lambda rate, tol: _steps(rate, tol) + 1),
+     "one step too many: the smallest k with rate^k <= tolerance is the ceiling of ln(tolerance)/ln(rate), "
+     "without adding 1 (k counts the steps, the start is step 0)"),
+    ("estimate", _steps_estimate,
+     "you used the estimate k ~ kappa ln(1/tolerance) (sqrt(kappa) ln(1/tolerance) with momentum): that is only "
+     "the order of magnitude; count exactly with the rates, k = ceil(ln(tolerance) / ln(rate))"),
 )
 
 
@@ -374,6 +519,12 @@ ADAM_MISTAKES = (
      "that is the ratio at the first step; at step t the averages hold (1 - beta^t) of the gradient"),
     ("betas", _adam_ratio(lambda b1, b2, t: b1 ** t / np.sqrt(b2 ** t)),
      "you used beta^t where the bias factors are 1 - beta^t: after t steps of a constant g, m_t = (1 - beta_1^t) g"),
+    ("t_minus_one", _adam_ratio(lambda b1, b2, t: (1 - b1 ** (t - 1)) / np.sqrt(1 - b2 ** (t - 1))),
+     "you used step t - 1: after t steps (t = 1 is the first) the averages hold 1 - beta^t of the gradient"),
+    ("t_plus_one", _adam_ratio(lambda b1, b2, t: (1 - b1 ** (t + 1)) / np.sqrt(1 - b2 ** (t + 1))),
+     "you used step t + 1: after t steps (t = 1 is the first) the averages hold 1 - beta^t of the gradient"),
+    ("power_outside", _adam_ratio(lambda b1, b2, t: (1 - b1) ** t / np.sqrt((1 - b2) ** t)),
+     "you used (1 - beta)^t; the bias factor after t steps is 1 - beta^t (beta to the power t, subtracted from 1)"),
 )
 
 
@@ -405,6 +556,14 @@ EFFECTIVE_MISTAKES = (
     ("past_only", _effective(lambda lr, mu: lr * mu / (1 - mu)),
      "you summed only the past gradients (mu + mu^2 + ... = mu / (1 - mu)); the buffer adds this step's gradient "
      "too: 1 + mu + mu^2 + ... = 1 / (1 - mu)"),
+    ("one_minus_square", _effective(lambda lr, mu: lr / (1 - mu ** 2)),
+     "1 / (1 - mu^2) sums only the even powers of mu; the buffer b -> g (1 + mu + mu^2 + ...) sums them all: "
+     "lr / (1 - mu)"),
+    ("no_lr", _effective(lambda lr, mu: 1 / (1 - mu)),
+     "1 / (1 - mu) is the factor by which the buffer outgrows the gradient; the learning rate asked for is that "
+     "factor times your learning rate, lr / (1 - mu)"),
+    ("squared", _effective(lambda lr, mu: lr / (1 - mu) ** 2),
+     "the buffer's sum 1 + mu + mu^2 + ... is 1 / (1 - mu), not 1 / (1 - mu)^2: the steady step is lr / (1 - mu)"),
     ("same", _effective(lambda lr, mu: lr),
      "momentum does change the step: under a steady gradient the buffer grows to g / (1 - mu), so the step is "
      "lr / (1 - mu), not lr"),

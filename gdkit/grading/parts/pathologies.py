@@ -63,6 +63,34 @@ def _without_last(grads):
     return float(np.sqrt(sum(np.sum(g * g) for g in grads[:-1])))
 
 
+def _abs_sum(grads):
+    return float(sum(np.sum(np.abs(g)) for g in grads))
+
+
+def _sqrt_abs_sum(grads):
+    return float(np.sqrt(_abs_sum(grads)))
+
+
+def _spectral(grads):
+    return float(np.sqrt(sum((np.linalg.norm(g, 2) if g.ndim == 2 else np.linalg.norm(g)) ** 2 for g in grads)))
+
+
+def _rms(grads):
+    return float(np.sqrt(np.mean(np.concatenate([np.ravel(g) for g in grads]) ** 2)))
+
+
+def _square_of_sums(grads):
+    return float(np.sqrt(sum(np.sum(g) ** 2 for g in grads)))
+
+
+def _mean_of_norms(grads):
+    return float(np.mean([np.linalg.norm(g) for g in grads]))
+
+
+def _finite_only(grads):
+    return float(np.sqrt(sum(np.sum(np.where(np.isfinite(g), g, 0.0) ** 2) for g in grads)))
+
+
 _NORM_MISTAKES = (
     ("sum_of_norms", _sum_of_norms,
      "you added the arrays' norms; the global norm is the root of the sum of ALL squared entries"),
@@ -70,6 +98,20 @@ _NORM_MISTAKES = (
     ("max", _largest, "you returned the largest array's norm; take all arrays together"),
     ("without_last", _without_last,
      "you left out the last array (an off-by-one in the loop over the list?); every array counts"),
+    ("abs_sum", _abs_sum, "you added absolute values (an L1 norm); the global norm squares every entry: "
+                          "sqrt(sum of g^2 over all arrays)"),
+    ("sqrt_abs_sum", _sqrt_abs_sum, "you took the root of the sum of absolute values; square the entries first: "
+                                    "sqrt(sum of g^2 over all arrays)"),
+    ("spectral", _spectral, "for a matrix you used its spectral norm (np.linalg.norm(g, 2), the largest singular "
+                            "value); the global norm counts every entry: the Frobenius norm, sqrt(sum of g^2)"),
+    ("rms", _rms, "you averaged the squared entries (a root mean square); the global norm SUMS them: "
+                  "sqrt(sum of g^2), however many entries there are"),
+    ("square_of_sums", _square_of_sums, "you squared each array's sum; square each entry, then sum: "
+                                        "sqrt(sum of g^2), not sqrt(sum of (sum g)^2)"),
+    ("mean_of_norms", _mean_of_norms, "you averaged the arrays' norms; the global norm is the root of the sum of "
+                                      "ALL squared entries, as if the arrays were one long vector"),
+    ("finite_only", _finite_only, "you left out the non-finite entries; an inf anywhere makes the global norm inf, "
+                                  "and the caller must see it (clipping then skips the step)"),
 )
 
 
@@ -114,6 +156,47 @@ def _not_in_place(grads, max_norm):
     return clipping.clip_by_global_norm([g.copy() for g in grads], max_norm)
 
 
+def _inverted_factor(grads, max_norm):
+    total = clipping.global_norm(grads)
+    if np.isfinite(total) and total > max_norm:
+        for g in grads:
+            g *= total / max_norm
+    return total
+
+
+def _returns_factor(grads, max_norm):
+    total = clipping.global_norm(grads)
+    clipping.clip_by_global_norm(grads, max_norm)
+    return min(max_norm / (total + 1e-6), 1.0)
+
+
+def _nonfinite_zero(grads, max_norm):
+    total = clipping.global_norm(grads)
+    if not np.isfinite(total):
+        return 0.0
+    return clipping.clip_by_global_norm(grads, max_norm)
+
+
+class GradientList(list):
+    """The list of gradient arrays handed to the student, remembering its arrays: clipping must scale THEM in
+    place (the caller holds them, e.g. as its layers' gradients), not put new arrays in the list."""
+
+    def __init__(self, arrays):
+        super().__init__(arrays)
+        self.originals = tuple(arrays)
+
+
+def _clip_prepare(args):
+    grads, *rest = args
+    return (GradientList(list(grads)), *rest)
+
+
+def _clip_collect(returned, args):
+    """The returned norm and the caller's arrays after the call (the arrays themselves, whatever the list holds)."""
+    grads = args[0]
+    return returned, tuple(getattr(grads, "originals", grads))
+
+
 def _by_value(grads, max_norm):
     total = clipping.global_norm(grads)
     clipping.clip_by_value(grads, max_norm)
@@ -155,6 +238,45 @@ def _explain_distribution(expected, actual):
     e, a = expected.astype(float), actual.astype(float)
     return (f"your weights have mean {a.mean():.3g} and standard deviation {a.std():.3g}, expected mean about 0 "
             f"and standard deviation {e.std():.3g} (and the distribution's shape must match)")
+
+
+def _explain_initialiser(law):
+    """The distribution check's message, naming what the sample says about the student's formula: not centred,
+    the constant the spread implies (``law``: "glorot" or "he"), or the right spread with the wrong shape."""
+    def explain(expected, actual):
+        if not isinstance(actual, np.ndarray) or actual.shape != expected.shape or actual.dtype != expected.dtype \
+                or not np.all(np.isfinite(actual)):
+            return _explain_distribution(expected, actual)
+        e, a = expected.astype(float), actual.astype(float)
+        fan_in, fan_out = expected.shape
+        if abs(a.mean()) > 0.1 * e.std():
+            return (f"your weights are not centred on 0 (mean {a.mean():.3g}, standard deviation {a.std():.3g}): "
+                    "draw symmetrically around 0" + (" (from -r to r)" if law == "glorot" else " (mean 0)"))
+        if abs(a.std() - e.std()) > 0.02 * e.std():
+            if law == "glorot":
+                r = a.std() * np.sqrt(3)
+                return (f"your weights spread as a uniform on [-r, r] with r = {r:.3g}, i.e. r^2 (fan_in + fan_out) "
+                        f"= {r * r * (fan_in + fan_out):.3g}; Glorot's limit has r^2 (fan_in + fan_out) = 6, "
+                        f"r = sqrt(6 / (fan_in + fan_out)) = {np.sqrt(6 / (fan_in + fan_out)):.3g}")
+            return (f"your weights have standard deviation {a.std():.3g}, i.e. variance * fan_in = "
+                    f"{a.var() * fan_in:.3g}; He's variance has variance * fan_in = 2, std = sqrt(2 / fan_in) = "
+                    f"{np.sqrt(2 / fan_in):.3g}")
+        return (f"your weights have the right mean and spread but the wrong distribution (their quantiles differ): "
+                f"{'a uniform on [-r, r]' if law == 'glorot' else 'a normal distribution'} is expected")
+    return explain
+
+
+def _truncated(std_of):
+    """A normal truncated at 2 standard deviations (Keras's he_normal redraws beyond them)."""
+    def init(shape, rng=None, dtype=np.float64):
+        generator, std = np.random.default_rng(rng), std_of(*shape)
+        w = generator.normal(0.0, std, size=shape)
+        outside = np.abs(w) > 2 * std
+        while outside.any():
+            w[outside] = generator.normal(0.0, std, size=int(outside.sum()))
+            outside = np.abs(w) > 2 * std
+        return w.astype(dtype)
+    return init
 
 
 def _uniform(limit_of):
@@ -202,7 +324,12 @@ def _diagnose_cases(rng, hidden):
             Case((np.array([0.5, np.nan, 0.8, 1.0]), np.array([nan, 0.0, 0.1, 0.0])),
                  label="a NaN norm in a middle layer"),
             case(1.0, [0.0, 0.5, 0.25, 0.1], "exactly half of a layer's units dead"),
-            case(3e-3, [0.0, 0.0, 0.0, nan], "a moderate ratio")]
+            case(3e-3, [0.0, 0.0, 0.0, nan], "a moderate ratio"),
+            Case((np.array([0.002, 0.5, 2.0]), np.array([0.0, 0.1, nan])), label="a ratio of exactly 1e-3"),
+            Case((np.array([2000.0, 3.0, 2.0]), np.array([0.0, 0.1, nan])), label="a ratio of exactly 1e3"),
+            Case((np.array([1.0, 2.0, 1.5]), np.array([0.1, 0.1, 0.6])), label="the last layer more than half dead"),
+            Case((np.array([1.0, 2.0, 1.5]), np.array([0.9, 0.2, 0.2])),
+                 label="one layer dead, the others not (mean below half)")]
 
 
 def _diagnose_inverted(grad_norms, dead_fractions):
@@ -240,6 +367,24 @@ def _diagnose_finite_first_only(grad_norms, dead_fractions):
     return "healthy"
 
 
+def _diagnose_rule(dead_of=None, ratio_of=None, low=1e-3, high=1e3, inclusive=False):
+    """diagnose with one rule changed: the dead fraction that counts, the ratio, the thresholds."""
+    def diagnose(grad_norms, dead_fractions):
+        dead = np.nan_to_num(np.asarray(dead_fractions, dtype=float), nan=0.0)
+        if dead.size and (dead_of(dead) if dead_of else dead.max()) >= 0.5:
+            return "dead_relu"
+        norms = np.asarray(grad_norms, dtype=float)
+        if not np.all(np.isfinite(norms)):
+            return "exploding"
+        ratio = ratio_of(norms) if ratio_of else norms[0] / norms[-1]
+        if (ratio <= low) if inclusive else (ratio < low):
+            return "vanishing"
+        if (ratio >= high) if inclusive else (ratio > high):
+            return "exploding"
+        return "healthy"
+    return diagnose
+
+
 def _diagnose_nan(grad_norms, dead_fractions):
     if np.max(dead_fractions) >= 0.5:  # NaN makes max NaN and the test False
         return "dead_relu"
@@ -251,7 +396,8 @@ PARTS = (
          forbidden=(clipping.global_norm,), rtol=1e-5,
          mistakes=tuple(Mistake(name, norm, message) for name, norm, message in _NORM_MISTAKES)),
     Part(A, "test_clip_by_global_norm", "clip_by_global_norm", clipping.clip_by_global_norm, _gradient_lists,
-         points=3, forbidden=(clipping.clip_by_global_norm,), collect=clip_collect, rtol=1e-5,
+         points=3, forbidden=(clipping.clip_by_global_norm,), prepare=_clip_prepare, collect=_clip_collect,
+         rtol=1e-5, names=("the returned norm", "the clipped gradients"),
          depends=(("global_norm", clipping.global_norm),),
          mistakes=(
              Mistake("nonfinite_scaled", _nonfinite_scaled,
@@ -265,14 +411,23 @@ PARTS = (
              Mistake("always", _always,
                      "you rescaled even when the global norm was already below max_norm; clip only when it is above"),
              Mistake("not_in_place", _not_in_place,
-                     "the gradients were not changed: scale the arrays in place (g *= factor), the caller keeps "
-                     "using the same list"),
+                     "the gradients were not changed: scale the arrays themselves in place (g *= factor); new "
+                     "arrays, returned or put in the list (grads[i] = g * factor), never reach the caller, which "
+                     "holds the original arrays"),
+             Mistake("inverted_factor", _inverted_factor,
+                     "your factor is upside down (norm / max_norm, which grows the gradients); clipping multiplies "
+                     "by max_norm / (norm + 1e-6), which is below 1 when it clips"),
+             Mistake("returns_factor", _returns_factor,
+                     "you returned the clipping factor; return the global norm before clipping (worth logging)"),
+             Mistake("nonfinite_zero", _nonfinite_zero,
+                     "with a non-finite global norm return that norm itself (inf or NaN), so the caller sees it "
+                     "and can skip the step; you returned 0"),
              Mistake("by_value", _by_value,
                      "you clipped each entry to [-max_norm, max_norm] (clipping by value), which changes the "
                      "direction; scale all arrays by max_norm / global norm"),
-         ) + tuple(_inherited(name, norm, message) for name, norm, message in _NORM_MISTAKES)),
+         ) + tuple(_inherited(name, norm, message) for name, norm, message in _NORM_MISTAKES[:4])),
     Part(A, "test_glorot_uniform", "glorot_uniform", initializers.glorot_uniform, _init_cases, points=2,
-         forbidden=(initializers.glorot_uniform,), compare=same_distribution, explain=_explain_distribution,
+         forbidden=(initializers.glorot_uniform,), compare=same_distribution, explain=_explain_initialiser("glorot"),
          own_rng=True,
          mistakes=(
              Mistake("variance_as_limit", _uniform(lambda i, o: np.sqrt(2.0 / (i + o))),
@@ -286,7 +441,7 @@ PARTS = (
                      "the square root is missing from the limit: r = sqrt(6 / (fan_in + fan_out))"),
          )),
     Part(A, "test_he_normal", "he_normal", initializers.he_normal, _init_cases, points=2,
-         forbidden=(initializers.he_normal,), compare=same_distribution, explain=_explain_distribution,
+         forbidden=(initializers.he_normal,), compare=same_distribution, explain=_explain_initialiser("he"),
          own_rng=True,
          mistakes=(
              Mistake("variance_as_std", _normal(lambda i, o: 2.0 / i),
@@ -298,6 +453,12 @@ PARTS = (
                      "you used fan_out; He normal uses fan_in, the first dimension of the shape"),
              Mistake("uniform", _uniform(lambda i, o: np.sqrt(6.0 / i)),
                      "your weights are uniformly distributed; he_normal draws from a normal distribution"),
+             Mistake("glorot_variance", _normal(lambda i, o: np.sqrt(2.0 / (i + o))),
+                     "you used Glorot's variance 2 / (fan_in + fan_out); He's is 2 / fan_in: ReLU zeroes half of "
+                     "its inputs, and only fan_in enters the forward variance"),
+             Mistake("truncated", _truncated(lambda i, o: np.sqrt(2.0 / i)),
+                     "your normal is truncated at 2 standard deviations (as Keras's he_normal draws it): no weight "
+                     "lies beyond 2 sigma and the spread is smaller; draw from the full normal N(0, 2 / fan_in)"),
          )),
     Part(A, "test_dead_fraction", "dead_fraction", diagnostics.dead_fraction, _dead_cases, points=2,
          forbidden=(diagnostics.dead_fraction,),
@@ -316,6 +477,20 @@ PARTS = (
              Mistake("count", lambda Z: float(np.sum(np.all(np.asarray(Z) <= 0, axis=0))),
                      "you returned the number of dead units; return their fraction (divide by the number of "
                      "units, the columns)"),
+             Mistake("any", lambda Z: float(np.mean(np.any(np.asarray(Z) <= 0, axis=0))),
+                     "you counted a unit as dead when SOME example has Z <= 0 (np.any); it is dead only when its "
+                     "pre-activation is <= 0 for EVERY example (np.all)"),
+             Mistake("over_examples", lambda Z: float(np.sum(np.all(np.asarray(Z) <= 0, axis=0)) / np.shape(Z)[0]),
+                     "you divided the number of dead units by the number of examples N (rows); the fraction is over "
+                     "the units M (columns)"),
+             Mistake("integer", lambda Z: float(np.sum(np.all(np.asarray(Z) <= 0, axis=0)) // np.shape(Z)[1]),
+                     "integer division (//) rounds the fraction down to 0 or 1; divide with / (a float)"),
+             Mistake("mean_below", lambda Z: float(np.mean(np.mean(np.asarray(Z), axis=0) <= 0)),
+                     "you tested the unit's MEAN pre-activation; a unit is dead only when every example's "
+                     "pre-activation is <= 0 (a negative mean can hide examples where it fires)"),
+             Mistake("majority", lambda Z: float(np.mean(np.mean(np.asarray(Z) <= 0, axis=0) > 0.5)),
+                     "you counted a unit as dead when most examples have Z <= 0; it is dead only when EVERY "
+                     "example's pre-activation is <= 0 (np.all over the column)"),
          )),
     Part(A, "test_diagnose", "diagnose", diagnostics.diagnose, _diagnose_cases, points=2,
          forbidden=(diagnostics.diagnose,),
@@ -332,6 +507,22 @@ PARTS = (
              Mistake("strict_half", _diagnose_strict_half,
                      "'at least half' includes exactly half: a layer with dead fraction 0.5 is dead_relu (>= 0.5, "
                      "not > 0.5)"),
+             Mistake("inclusive", _diagnose_rule(inclusive=True),
+                     "a ratio of exactly 1e-3 (or 1e3) is not beyond the threshold: vanishing is r < 1e-3 and "
+                     "exploding r > 1e3, strictly"),
+             Mistake("thresholds_100", _diagnose_rule(low=1e-2, high=1e2),
+                     "your thresholds are 1e-2 and 1e2; the rule asks for three orders of magnitude between the "
+                     "ends of the network: r < 1e-3 vanishing, r > 1e3 exploding"),
+             Mistake("mean_dead", _diagnose_rule(dead_of=np.mean),
+                     "you averaged the dead fractions over the layers; the rule fires when SOME layer (any one) has "
+                     "at least half of its units dead: the largest fraction counts"),
+             Mistake("last_dead", _diagnose_rule(dead_of=lambda d: d[-1]),
+                     "you looked at one layer's dead fraction only; the rule fires when ANY layer has at least half "
+                     "of its units dead"),
+             Mistake("extremes", _diagnose_rule(ratio_of=lambda n: n.min() / n.max()),
+                     "you compared the smallest and the largest norm; the rule compares the FIRST layer's norm with "
+                     "the LAST layer's, r = grad_norms[0] / grad_norms[-1] (its direction says vanishing or "
+                     "exploding)"),
              Mistake("finite_first_only", _diagnose_finite_first_only,
                      "a non-finite gradient norm (inf or NaN) in ANY layer means exploding, also in a later layer "
                      "(an inf in the last layer makes the ratio 0, which looks like vanishing): check "
@@ -374,6 +565,14 @@ BOUND_MISTAKES = (
      "max sigma'(z) = sigma(0)(1 - sigma(0)) = 1/2 * 1/2 = 1/4, not 1/2"),
     ("sum", _bound(lambda s: np.sum(s[1:] / 4)),
      "the factors multiply layer after layer (a product), they do not add"),
+    ("without_last", _bound(lambda s: np.prod(s[:-1] / 4)),
+     "you multiplied the factors of layers 1 .. n-1; going down from dZ_n to dZ_1 crosses W_n, ..., W_2: the "
+     "product runs over l = 2 .. n"),
+    ("mean_factor", _bound(lambda s: np.mean(s[1:] / 4) ** (len(s) - 1)),
+     "you raised the average factor to the power n - 1; the bound multiplies each layer's own ||W_l||_2 / 4"),
+    ("measured", lambda student: float(_network(student).dZ_norms[0] / _network(student).dZ_norms[-1]),
+     "that is the measured ratio ||dZ_1|| / ||dZ_n|| of one backward pass; the bound comes from the weights: the "
+     "product of ||W_l||_2 / 4 over l = 2 .. n"),
 )
 
 
@@ -402,6 +601,17 @@ FACTOR_MISTAKES = (
      "that is the total ratio over all layers; the per-layer factor is its (n - 1)-th root"),
     ("linear", _factor(lambda d: 1 - (1 - d[0] / d[-1]) / (len(d) - 1)),
      "the ratio shrinks geometrically (by a factor per layer), not by equal amounts: take the (n - 1)-th root"),
+    ("first_two", _factor(lambda d: d[0] / d[1]),
+     "you used layers 1 and 2 only; the typical factor averages over the whole network: the (n - 1)-th root of "
+     "||dZ_1|| / ||dZ_n||"),
+    ("log", _factor(lambda d: np.log10(d[0] / d[-1]) / (len(d) - 1)),
+     "that is a logarithm, the orders of magnitude per layer; the factor is 10 to that power"),
+    ("ln", _factor(lambda d: np.log(d[0] / d[-1]) / (len(d) - 1)),
+     "that is a natural logarithm, the log of the factor per layer; the factor is e to that power"),
+    ("bound_factor", lambda student: float(np.prod(_network(student).spectral_norms[1:] / 4)
+                                           ** (1 / (len(_network(student).spectral_norms) - 1))),
+     "that is the bound's factor per layer (from ||W_l||_2 / 4); the question asks for the MEASURED one, from the "
+     "dZ norms: (||dZ_1|| / ||dZ_n||)^(1/(n-1)), below the bound's"),
 )
 
 
