@@ -216,3 +216,49 @@ def leak_feature_selection(student):
 @buggy("test_honest_procedure", "reports the best of several test accuracies")
 def leak_tuning_on_test(student):
     return _option(student, "best of their test accuracies")
+
+
+# ---- the held-out measurement of 2026-11-30: mistakes that escaped or got a vague message, by kind -------------
+from gdkit.problems.practice import weight_decay_table  # noqa: E402
+
+
+@buggy('test_l2_penalty', 'you squared lambda too; only the weights are squared: lambda')
+def heldout_l2_penalty_lam_squared(W, lam):
+    return float(lam ** 2 * np.sum(W ** 2))
+
+
+@buggy('test_l2_penalty', 'lambda is missing: the penalty is lambda·sum(W^2), the stren')
+def heldout_l2_penalty_no_lambda(W, lam):
+    return float(np.sum(W ** 2))
+
+
+@buggy('test_l2_penalty', 'you squared the sum of the weights; square each weight, then')
+def heldout_l2_penalty_square_of_sum(W, lam):
+    return float(lam * np.sum(W) ** 2)
+
+
+@buggy('test_l2_penalty', 'for a matrix you used its spectral norm (np.linalg.norm(W, 2')
+def heldout_l2_penalty_spectral(W, lam):
+    return float(lam * (np.linalg.norm(W, 2) ** 2 if W.ndim == 2 else np.sum(W ** 2)))
+
+
+@buggy('test_l2_penalty_grad', 'lambda is missing: the gradient of lambda·sum(W^2) is 2·lamb')
+def heldout_l2_penalty_grad_no_lambda(W, lam):
+    return 2 * W
+
+
+@buggy('test_l2_penalty_grad', "you multiplied the penalty's terms instead of differentiatin")
+def heldout_l2_penalty_grad_not_differentiated(W, lam):
+    return 2 * lam * W ** 2
+
+
+@buggy('test_chosen_lambda', "that is the row's index (np.argmin's answer); assign the lam")
+def heldout_chosen_lambda_row(student):
+    t = weight_decay_table(student)
+    return int(np.argmin(t.validation_loss))
+
+
+@buggy('test_chosen_lambda', 'that is the lowest validation loss itself; the answer is the')
+def heldout_chosen_lambda_loss(student):
+    t = weight_decay_table(student)
+    return float(np.min(t.validation_loss))

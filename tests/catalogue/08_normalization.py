@@ -696,3 +696,182 @@ def dropout_unseeded_global(X, rate, rng, training=True):
 def bn_backward_float64(dY, X, gamma, epsilon=1e-3):
     dX, x_hat = _true_dx(dY.astype(np.float64), X.astype(np.float64), gamma.astype(np.float64), epsilon)
     return dX, (dY * x_hat).sum(0), dY.sum(0).astype(np.float64)
+
+
+# ---- the held-out measurement of 2026-11-30: mistakes that escaped or got a vague message, by kind -------------
+from gdkit import tuning  # noqa: E402
+from gdkit.problems.normalization import (debugging_problem, range_test_problem,  # noqa: E402
+                                         running_average_problem)
+
+
+@buggy('test_batchnorm_forward', 'the variance you returned includes epsilon; return the batch')
+def heldout_batchnorm_forward_var_plus_eps(X, gamma, beta, epsilon=1e-3):
+    mean = X.mean(axis=0); var = X.var(axis=0) + epsilon
+    return gamma * (X - mean) / np.sqrt(var) + beta, mean, var
+
+
+@buggy('test_batchnorm_forward', 'you used one mean and one variance for the whole batch; batc')
+def heldout_batchnorm_forward_global_stats(X, gamma, beta, epsilon=1e-3):
+    mean = X.mean(); var = X.var()
+    Y = gamma * (X - mean) / np.sqrt(var + epsilon) + beta
+    return Y, np.full(X.shape[1], mean), np.full(X.shape[1], var)
+
+
+@buggy('test_batchnorm_forward', 'your Y lacks the shift beta: Y = gamma * X_hat + beta')
+def heldout_batchnorm_forward_no_beta(X, gamma, beta, epsilon=1e-3):
+    mean = X.mean(axis=0); var = X.var(axis=0)
+    return gamma * (X - mean) / np.sqrt(var + epsilon), mean, var
+
+
+@buggy('test_batchnorm_inference', 'your normalisation ignores epsilon: divide by sqrt(running_v')
+def heldout_batchnorm_inference_no_eps(X, gamma, beta, running_mean, running_var, epsilon=1e-3):
+    return gamma * (X - running_mean) / np.sqrt(running_var) + beta
+
+
+@buggy('test_running_update', 'you folded var + epsilon into the running variance; fold in ')
+def heldout_running_update_var_plus_eps(running_mean, running_var, X, momentum=0.99):
+    return momentum * running_mean + (1 - momentum) * X.mean(0), momentum * running_var + (1 - momentum) * (X.var(0) + 1e-3)
+
+
+@buggy('test_running_update', "you returned (variance, mean); the contract's order is (new_")
+def heldout_running_update_swapped_outputs(running_mean, running_var, X, momentum=0.99):
+    return momentum * running_var + (1 - momentum) * X.var(0), momentum * running_mean + (1 - momentum) * X.mean(0)
+
+
+@buggy('test_running_update', "you averaged over the whole batch (or over each example's fe")
+def heldout_running_update_global(running_mean, running_var, X, momentum=0.99):
+    return momentum * running_mean + (1 - momentum) * X.mean(1).mean(), momentum * running_var + (1 - momentum) * X.var(1).mean()
+
+
+@buggy('test_running_update', 'the batch statistics enter without their weight 1 - momentum')
+def heldout_running_update_no_weight(running_mean, running_var, X, momentum=0.99):
+    return momentum * running_mean + X.mean(0), momentum * running_var + X.var(0)
+
+
+@buggy('test_running_update', 'you measured the batch variance around the running mean; fol')
+def heldout_running_update_around_old_mean(running_mean, running_var, X, momentum=0.99):
+    return momentum * running_mean + (1 - momentum) * X.mean(0), momentum * running_var + (1 - momentum) * ((X - running_mean) ** 2).mean(0)
+
+
+@buggy('test_adamw_update', 'your decay shrinks by 1 - 2 * learning_rate * weight_decay (')
+def heldout_adamw_update_decay_twice(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    nm = beta_1 * m + (1 - beta_1) * grad
+    nv = beta_2 * v + (1 - beta_2) * grad ** 2
+    mh = nm / (1 - beta_1 ** t); vh = nv / (1 - beta_2 ** t)
+    return param * (1 - 2 * learning_rate * weight_decay) - learning_rate * mh / (np.sqrt(vh) + epsilon), nm, nv
+
+
+@buggy('test_adamw_update', "you returned (m, v, param); the contract's order is (new_par")
+def heldout_adamw_update_order(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    nm = beta_1 * m + (1 - beta_1) * grad
+    nv = beta_2 * v + (1 - beta_2) * grad ** 2
+    mh = nm / (1 - beta_1 ** t); vh = nv / (1 - beta_2 ** t)
+    return nm, nv, param * (1 - learning_rate * weight_decay) - learning_rate * mh / (np.sqrt(vh) + epsilon)
+
+
+@buggy('test_adamw_update', "your decay weight_decay * param went through Adam's normalis")
+def heldout_adamw_update_decay_normalised(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    nm = beta_1 * m + (1 - beta_1) * grad
+    nv = beta_2 * v + (1 - beta_2) * grad ** 2
+    mh = nm / (1 - beta_1 ** t); vh = nv / (1 - beta_2 ** t)
+    return param - learning_rate * (mh + weight_decay * param) / (np.sqrt(vh) + epsilon), nm, nv
+
+
+@buggy('test_warmup_schedule', 'after decay_steps your cosine rises again: the decay stops a')
+def heldout_warmup_schedule_no_floor(steps, peak, warmup_steps, decay_steps):
+    out = np.zeros(steps)
+    for t in range(steps):
+        if t < warmup_steps:
+            out[t] = peak * (t + 1) / warmup_steps
+        else:
+            s = t - warmup_steps
+            out[t] = peak * 0.5 * (1 + np.cos(np.pi * s / decay_steps))
+    return out
+
+
+@buggy('test_warmup_schedule', 'your decay is peak * cos(pi s / T); the cosine decay is peak')
+def heldout_warmup_schedule_cos_only(steps, peak, warmup_steps, decay_steps):
+    out = np.zeros(steps)
+    for t in range(steps):
+        if t < warmup_steps:
+            out[t] = peak * (t + 1) / warmup_steps
+        else:
+            s = min(t - warmup_steps, decay_steps)
+            out[t] = peak * max(np.cos(np.pi * s / decay_steps), 0)
+    return out
+
+
+@buggy('test_warmup_schedule', 'your decay is cos(pi s / (2 T)), a quarter period; the cosin')
+def heldout_warmup_schedule_quarter_cosine(steps, peak, warmup_steps, decay_steps):
+    out = np.zeros(steps)
+    for t in range(steps):
+        if t < warmup_steps:
+            out[t] = peak * (t + 1) / warmup_steps
+        else:
+            s = min(t - warmup_steps, decay_steps)
+            out[t] = peak * np.cos(0.5 * np.pi * s / decay_steps)
+    return out
+
+
+@buggy('test_warmup_schedule', "your decay is linear; the schedule's decay is a cosine, peak")
+def heldout_warmup_schedule_linear_decay(steps, peak, warmup_steps, decay_steps):
+    out = np.zeros(steps)
+    for t in range(steps):
+        if t < warmup_steps:
+            out[t] = peak * (t + 1) / warmup_steps
+        else:
+            s = min(t - warmup_steps, decay_steps)
+            out[t] = peak * (1 - s / decay_steps)
+    return out
+
+
+@buggy('test_running_mean_after', 'that is the running mean after steps - 1 updates (off by one')
+def heldout_running_mean_after_one_step_less(student):
+    p = running_average_problem(student); m, k, x = p.momentum, p.steps, p.value
+    return x * (1 - m ** (k - 1))
+
+
+@buggy('test_running_mean_after', 'that is the running mean after steps + 1 updates (off by one')
+def heldout_running_mean_after_one_step_more(student):
+    p = running_average_problem(student); m, k, x = p.momentum, p.steps, p.value
+    return x * (1 - m ** (k + 1))
+
+
+@buggy('test_running_mean_after', 'that is the fraction 1 - momentum**steps of the way covered;')
+def heldout_running_mean_after_fraction(student):
+    p = running_average_problem(student); m, k, x = p.momentum, p.steps, p.value
+    return 1 - m ** k
+
+
+@buggy('test_running_mean_after', '(1 - momentum)**steps is not the weight of anything here: ea')
+def heldout_running_mean_after_one_minus_power(student):
+    p = running_average_problem(student); m, k, x = p.momentum, p.steps, p.value
+    return x * (1 - m) ** k
+
+
+@buggy('test_range_test_rate', 'that is the largest rate of the ramp, where the loss has lon')
+def heldout_range_test_rate_largest(student):
+    p = range_test_problem(student); rates, loss = p.learning_rates, p.losses
+    sm = tuning.RangeTest(rates, loss).smoothed()
+    return float(rates[-1])
+
+
+@buggy('test_range_test_rate', 'that is ten times the rate at the minimum, deep in the blow-')
+def heldout_range_test_rate_ten_times(student):
+    p = range_test_problem(student)
+    sm = tuning.RangeTest(p.learning_rates, p.losses).smoothed()
+    return float(p.learning_rates[np.argmin(sm)] * 10)
+
+
+@buggy('test_range_test_rate', 'that is the lowest smoothed LOSS; the answer is a learning r')
+def heldout_range_test_rate_loss(student):
+    p = range_test_problem(student); rates, loss = p.learning_rates, p.losses
+    sm = tuning.RangeTest(rates, loss).smoothed()
+    return float(np.min(sm))
+
+
+@buggy('test_range_test_rate', 'that is the position (index) of the minimum in the arrays; t')
+def heldout_range_test_rate_index(student):
+    p = range_test_problem(student); rates, loss = p.learning_rates, p.losses
+    sm = tuning.RangeTest(rates, loss).smoothed()
+    return int(np.argmin(sm))

@@ -580,6 +580,11 @@ def _diagnosis_mistake(kind, message):
 
 
 _DIAGNOSIS_MISTAKES = (
+    Mistake("init_for_unscaled", lambda student: _diagnosis_init_for_unscaled(student),
+            "the diagnosis 'output weights far too large' does not fit, although your initial loss is high: your "
+            "input features' standard deviations differ by a factor of far more than 100, and unscaled inputs "
+            "alone make the first logits huge (so the initial loss is far above ln K); standardise the inputs, "
+            "and the initial loss comes back to ln K"),
     _diagnosis_mistake("large_rate",
                        "the diagnosis 'learning rate far too large' does not fit: your updates are a small fraction of the "
                        "weights (the update/weight ratio is far below 1e-2) and the loss stays finite"),
@@ -627,6 +632,108 @@ def _running_value(student):
     return running_average_problem(student).value
 
 
+# ---- mistakes found by a held-out measurement (2026-11-30), by kind -----------------------------------------------
+def _train_var_plus_eps(X, gamma, beta, epsilon=EPS):
+    Y, mean, var = batchnorm_train(X, gamma, beta, epsilon)
+    return Y, mean, var + epsilon
+
+
+def _train_global_stats(X, gamma, beta, epsilon=EPS):
+    mean, var = X.mean(), X.var()
+    d = X.shape[1]
+    return (gamma * (X - mean) / np.sqrt(var + epsilon) + beta, np.full(d, mean, dtype=X.dtype),
+            np.full(d, var, dtype=X.dtype))
+
+
+def _train_no_beta(X, gamma, beta, epsilon=EPS):
+    Y, mean, var = batchnorm_train(X, gamma, beta, epsilon)
+    return Y - beta, mean, var
+
+
+def _inference_no_eps(X, gamma, beta, running_mean, running_var, epsilon=EPS):
+    return gamma * (X - running_mean) / np.sqrt(running_var) + beta
+
+
+def _running_var_plus_eps(running_mean, running_var, X, momentum=0.99):
+    mean, var = running_update(running_mean, running_var, X, momentum)
+    return mean, var + (1 - momentum) * EPS
+
+
+def _running_swapped(running_mean, running_var, X, momentum=0.99):
+    mean, var = running_update(running_mean, running_var, X, momentum)
+    return var, mean
+
+
+def _running_no_weight(running_mean, running_var, X, momentum=0.99):
+    return momentum * running_mean + X.mean(axis=0), momentum * running_var + X.var(axis=0)
+
+
+def _running_around_old_mean(running_mean, running_var, X, momentum=0.99):
+    return (momentum * running_mean + (1 - momentum) * X.mean(axis=0),
+            momentum * running_var + (1 - momentum) * ((X - running_mean) ** 2).mean(axis=0))
+
+
+def _adamw_decay_twice(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _adam_step(param * (1 - 2 * learning_rate * weight_decay), grad, m, v, t, learning_rate, beta_1, beta_2,
+                      epsilon)
+
+
+def _adamw_order(param, grad, m, v, t, **kwargs):
+    new_param, new_m, new_v = adamw_step(param, grad, m, v, t, **kwargs)
+    return new_m, new_v, new_param
+
+
+def _adamw_decay_normalised(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                            epsilon=1e-8):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad * grad
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param - learning_rate * (m_hat + weight_decay * param) / (np.sqrt(v_hat) + epsilon), m, v
+
+
+def _warmup_decay(decay):
+    def rates(steps, peak, warmup_steps, decay_steps):
+        return np.array([peak * (t + 1) / warmup_steps if t < warmup_steps else
+                         decay(peak, decay_steps, t - warmup_steps) for t in range(steps)])
+    return rates
+
+
+def _running_steps(shift):
+    def answer(student):
+        p = running_average_problem(student)
+        return (1 - p.momentum ** (p.steps + shift)) * p.value
+    return answer
+
+
+def _running_fraction(student):
+    p = running_average_problem(student)
+    return 1 - p.momentum ** p.steps
+
+
+def _running_one_minus_power(student):
+    p = running_average_problem(student)
+    return (1 - p.momentum) ** p.steps * p.value
+
+
+def _range_loss(student):
+    problem = range_test_problem(student)
+    return float(np.min(tuning.RangeTest(problem.learning_rates, problem.losses).smoothed()))
+
+
+def _range_index(student):
+    problem = range_test_problem(student)
+    return int(np.argmin(tuning.RangeTest(problem.learning_rates, problem.losses).smoothed()))
+
+
+def _range_ten_times(student):
+    return _range_rates(student)[0] * 10
+
+
+def _diagnosis_init_for_unscaled(student):
+    """'Initial weights' chosen for a run whose inputs are unscaled (their initial loss is high too)."""
+    return _letter_of_diagnosis(student, "init" if _diagnosis_kind(student) == "unscaled" else _diagnosis_kind(student))
+
+
 _BN_FORBIDDEN = (nn.batchnorm_forward, nn.batchnorm_backward)
 
 PARTS = (
@@ -655,6 +762,14 @@ PARTS = (
                      "your Y is the normalised input without the learned scale and shift: Y = gamma * X_hat + beta"),
              Mistake("uncentred", _train_var_not_centred,
                      "your variance is the mean of X**2, not of (X - mean)**2: centre before squaring"),
+             Mistake("var_plus_eps", _train_var_plus_eps,
+                     "the variance you returned includes epsilon; return the batch variance itself (epsilon only "
+                     "enters the normalisation, sqrt(var + epsilon))"),
+             Mistake("global_stats", _train_global_stats,
+                     "you used one mean and one variance for the whole batch; batch normalisation normalises each "
+                     "feature (column) with its own mean and variance over the examples (axis 0)"),
+             Mistake("no_beta", _train_no_beta,
+                     "your Y lacks the shift beta: Y = gamma * X_hat + beta"),
          )),
     Part(A, "test_batchnorm_inference", "batchnorm_inference", batchnorm_inference, _inference_cases, points=1,
          forbidden=_BN_FORBIDDEN, rtol=1e-6, atol=1e-9, unchanged=(0, 1, 2, 3, 4), check_dtype=True,
@@ -668,6 +783,8 @@ PARTS = (
                      "sqrt(running_var + epsilon)"),
              Mistake("eps_outside", _inference_eps_outside,
                      "epsilon is outside the square root: divide by sqrt(running_var + epsilon), as in training"),
+             Mistake("no_eps", _inference_no_eps,
+                     "your normalisation ignores epsilon: divide by sqrt(running_var + epsilon), as in training"),
              Mistake("no_affine", _inference_no_affine,
                      "your output lacks the learned scale and shift: Y = gamma * X_hat + beta at inference too"),
              Mistake("swapped_stats", _inference_swapped_stats,
@@ -708,6 +825,22 @@ PARTS = (
          forbidden=(nn.moving_average_update, *_BN_FORBIDDEN), rtol=1e-6, atol=1e-9, unchanged=(0, 1, 2),
          names=("the new running mean", "the new running variance"),
          mistakes=(
+             Mistake("var_plus_eps", _running_var_plus_eps,
+                     "you folded var + epsilon into the running variance; fold in the batch variance itself (epsilon "
+                     "is added only when normalising)"),
+             Mistake("swapped_outputs", _running_swapped,
+                     "you returned (variance, mean); the contract's order is (new_running_mean, new_running_var)"),
+             Mistake("global", lambda running_mean, running_var, X, momentum=0.99: (
+                         momentum * running_mean + (1 - momentum) * X.mean(),
+                         momentum * running_var + (1 - momentum) * X.var(axis=1).mean()),
+                     "you averaged over the whole batch (or over each example's features, axis 1); the running "
+                     "averages are per feature: the batch mean and variance over the examples, axis 0"),
+             Mistake("no_weight", _running_no_weight,
+                     "the batch statistics enter without their weight 1 - momentum: new = momentum * old + "
+                     "(1 - momentum) * batch, an average"),
+             Mistake("around_old_mean", _running_around_old_mean,
+                     "you measured the batch variance around the running mean; fold in the batch's own variance, "
+                     "around the batch mean (the one the forward pass normalised with)"),
              Mistake("torch", _running_torch,
                      "your momentum weighs the new batch statistic (PyTorch's convention); here, as in Keras, "
                      "momentum is the weight of the old average: momentum * average + (1 - momentum) * batch"),
@@ -780,6 +913,15 @@ PARTS = (
                      "your decay is not multiplied by the learning rate: the shrink factor is "
                      "1 - learning_rate * weight_decay, so the decay follows the learning-rate schedule"),
              Mistake("no_decay", _adamw_no_decay, "your step ignores weight_decay: that is plain Adam"),
+             Mistake("decay_twice", _adamw_decay_twice,
+                     "your decay shrinks by 1 - 2 * learning_rate * weight_decay (the factor 2 of an L2 penalty's "
+                     "gradient); AdamW's factor is 1 - learning_rate * weight_decay"),
+             Mistake("order", _adamw_order,
+                     "you returned (m, v, param); the contract's order is (new_param, new_m, new_v)"),
+             Mistake("decay_normalised", _adamw_decay_normalised,
+                     "your decay weight_decay * param went through Adam's normalisation (divided by "
+                     "sqrt(v_hat) + epsilon); AdamW decouples it: every weight shrinks by the same factor "
+                     "1 - learning_rate * weight_decay, outside the Adam step"),
              Mistake("no_correction", _adamw_no_correction,
                      "your step has no bias correction of m and v (see the chapter on Adam): the first steps "
                      "are then far too small"),
@@ -807,6 +949,18 @@ PARTS = (
                      "warm-up uses peak * (t + 1) / warmup_steps"),
              Mistake("no_decay", _warmup_no_decay,
                      "after the warm-up your rate stays at the peak: the cosine decay follows"),
+             Mistake("no_floor", _warmup_decay(lambda peak, T, s: peak * 0.5 * (1 + np.cos(np.pi * s / T))),
+                     "after decay_steps your cosine rises again: the decay stops at 0, its step is min(s, "
+                     "decay_steps)"),
+             Mistake("cos_only", _warmup_decay(lambda peak, T, s: peak * max(np.cos(np.pi * min(s, T) / T), 0.0)),
+                     "your decay is peak * cos(pi s / T); the cosine decay is peak * (1 + cos(pi s / T)) / 2, "
+                     "which goes from the peak to 0 over half a period"),
+             Mistake("quarter_cosine", _warmup_decay(lambda peak, T, s: peak * np.cos(0.5 * np.pi * min(s, T) / T)),
+                     "your decay is cos(pi s / (2 T)), a quarter period; the cosine decay is "
+                     "peak * (1 + cos(pi * min(s, T) / T)) / 2, half a period from the peak down to 0"),
+             Mistake("linear_decay", _warmup_decay(lambda peak, T, s: peak * (1 - min(s, T) / T)),
+                     "your decay is linear; the schedule's decay is a cosine, peak * (1 + cos(pi * min(s, T) / T)) "
+                     "/ 2"),
          )),
     Part(A, "test_running_mean_after", "running_mean_after", _running_mean_after, None, points=1, kind=ANSWER,
          answer_format="number", rtol=1e-2, atol=0.0,
@@ -822,6 +976,19 @@ PARTS = (
              Mistake("linear", _running_linear,
                      "you added (1 - momentum) of the batch mean at every step, as if the old average were not "
                      "multiplied by momentum each time: the gap to the batch mean shrinks geometrically"),
+             Mistake("one_step_less", _running_steps(-1),
+                     "that is the running mean after steps - 1 updates (off by one): after k updates from 0 it is "
+                     "(1 - momentum**k) times the batch mean, with k = steps"),
+             Mistake("one_step_more", _running_steps(1),
+                     "that is the running mean after steps + 1 updates (off by one): after k updates from 0 it is "
+                     "(1 - momentum**k) times the batch mean, with k = steps"),
+             Mistake("fraction", _running_fraction,
+                     "that is the fraction 1 - momentum**steps of the way covered; the running mean is that "
+                     "fraction times the batch mean"),
+             Mistake("one_minus_power", _running_one_minus_power,
+                     "(1 - momentum)**steps is not the weight of anything here: each step keeps momentum of the old "
+                     "average, so after k steps momentum**k of the start remains and the mean is "
+                     "(1 - momentum**k) times the batch mean"),
          )),
     Part(A, "test_range_test_rate", "range_test_rate", _range_answer, None, points=2, kind=ANSWER,
          answer_format="number", compare=within_factor_two, explain=_explain_range, rtol=1.0,
@@ -838,6 +1005,18 @@ PARTS = (
              Mistake("hundredth", _range_hundredth,
                      "that is a hundredth of the rate at the minimum: safe, but ten times slower than needed; the "
                      "rule of thumb is a tenth"),
+             Mistake("largest", lambda student: float(range_test_problem(student).learning_rates[-1]),
+                     "that is the largest rate of the ramp, where the loss has long blown up; the rule of thumb is a "
+                     "tenth of the rate at which the smoothed loss is lowest"),
+             Mistake("ten_times", _range_ten_times,
+                     "that is ten times the rate at the minimum, deep in the blow-up; the rule of thumb is a TENTH "
+                     "of the rate at the minimum"),
+             Mistake("loss", _range_loss,
+                     "that is the lowest smoothed LOSS; the answer is a learning rate: a tenth of the rate at which "
+                     "the smoothed loss is lowest"),
+             Mistake("index", _range_index,
+                     "that is the position (index) of the minimum in the arrays; the answer is a learning rate: a "
+                     "tenth of learning_rates at that index"),
          )),
     Part(A, "test_diagnosis", "diagnosis", _diagnosis, None, points=2, kind=ANSWER, answer_format="letter:ABCDEF",
          mistakes=_DIAGNOSIS_MISTAKES),

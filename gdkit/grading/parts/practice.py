@@ -22,11 +22,11 @@ TIME_LIMIT_SECONDS = 30  # the grader's default wall-clock limit per part (gdkit
 def _penalty_cases(rng, hidden):
     def case(shape, lam, label, dtype=np.float64):
         return Case((normal(rng, *shape, dtype=dtype), lam), label=label)
-    visible = [case((3, 2), 0.01, "a 3x2 weight matrix, lambda 0.01")]
-    extra = [case((10, 4), 0.5, "lambda 0.5"), case((1, 1), 2.0, "a 1x1 matrix"),
-             case((5, 3), 0.1, "float32 weights", np.float32), case((4, 3), 0.0, "lambda 0 (no penalty)"),
-             case((6,), 0.05, "a vector")]
-    return cases_from(visible, extra, hidden)
+    # every kind of case is visible (public seed); the hidden run draws the same kinds from the private seed
+    return [case((3, 2), 0.01, "a 3x2 weight matrix, lambda 0.01"), case((10, 4), 0.5, "lambda 0.5"),
+            case((1, 1), 2.0, "a 1x1 matrix"), case((5, 3), 0.1, "float32 weights", np.float32),
+            case((4, 3), 0.0, "lambda 0 (no penalty)"), case((6,), 0.05, "a vector"),
+            case((2, 3, 4), 0.2, "a 3-D array")]
 
 
 def _penalty_grad_cases(rng, hidden):
@@ -155,6 +155,14 @@ def _lambda_largest(student):
     return float(weight_decay_table(student).lambdas[-1])
 
 
+def _lambda_row(student):
+    return int(np.argmin(weight_decay_table(student).validation_loss))
+
+
+def _lambda_loss(student):
+    return float(np.min(weight_decay_table(student).validation_loss))
+
+
 # ---- concept: which procedure reports an honest test accuracy -----------------------------------------------------
 def _letter_of(key):
     def letter(student):
@@ -179,9 +187,19 @@ PARTS = (
                      "you used the norm ||W||; the L2 penalty uses its square, sum(W^2)"),
              Mistake("abs", lambda W, lam: lam * float(np.sum(np.abs(W))),
                      "you computed the L1 penalty (sum of |W|); L2 sums the squares"),
+             Mistake("lam_squared", lambda W, lam: lam ** 2 * float(np.sum(W * W)),
+                     "you squared lambda too; only the weights are squared: lambda·sum(W^2)"),
+             Mistake("no_lambda", lambda W, lam: float(np.sum(W * W)),
+                     "lambda is missing: the penalty is lambda·sum(W^2), the strength times the sum of squares"),
+             Mistake("square_of_sum", lambda W, lam: lam * float(np.sum(W)) ** 2,
+                     "you squared the sum of the weights; square each weight, then sum: lambda·sum(W^2)"),
+             Mistake("spectral", lambda W, lam: lam * float(np.linalg.norm(W, 2) ** 2 if np.ndim(W) == 2
+                                                            else np.sum(W * W)),
+                     "for a matrix you used its spectral norm (np.linalg.norm(W, 2), the largest singular value); "
+                     "the penalty counts every weight: sum(W^2), the squared Frobenius norm"),
          )),
     Part(A, "test_l2_penalty_grad", "l2_penalty_grad", losses.l2_penalty_grad, _penalty_grad_cases, points=1,
-         forbidden=(losses.l2_penalty_grad,),
+         forbidden=(losses.l2_penalty_grad,), unchanged=(0,),
          mistakes=(
              Mistake("no_two", lambda W, lam: lam * W,
                      "your gradient is lambda·W, the gradient of (lambda/2)·sum(W^2); the derivative of "
@@ -190,6 +208,13 @@ PARTS = (
                      "your gradient has the wrong sign: the penalty grows with |W|, its gradient is +2·lambda·W"),
              Mistake("l1", lambda W, lam: lam * np.sign(W),
                      "you returned lambda·sign(W), the L1 subgradient; L2's gradient is 2·lambda·W"),
+             Mistake("l1_twice", lambda W, lam: 2 * lam * np.sign(W),
+                     "you returned 2·lambda·sign(W), an L1 subgradient; L2's gradient is 2·lambda·W"),
+             Mistake("no_lambda", lambda W, lam: 2 * W,
+                     "lambda is missing: the gradient of lambda·sum(W^2) is 2·lambda·W"),
+             Mistake("not_differentiated", lambda W, lam: 2 * lam * W * W,
+                     "you multiplied the penalty's terms instead of differentiating them: d/dW of lambda·W^2 is "
+                     "2·lambda·W, not 2·lambda·W^2"),
          )),
     Part(A, "test_train_and_predict", "train_and_predict", true_test_labels, _training_cases, points=4,
          forbidden=(true_test_labels,), uses=USES_ALL, compare=accurate_enough, explain=_explain_accuracy,
@@ -211,6 +236,11 @@ PARTS = (
              Mistake("largest", _lambda_largest,
                      "more regularisation is not better in itself: the largest strength underfits (its training "
                      "and validation losses are high); choose the lowest validation loss"),
+             Mistake("row", _lambda_row,
+                     "that is the row's index (np.argmin's answer); assign the lambda of that row, "
+                     "table.lambdas[index]"),
+             Mistake("loss", _lambda_loss,
+                     "that is the lowest validation loss itself; the answer is the lambda of that row"),
          )),
     Part(A, "test_honest_procedure", "honest_procedure", _honest_procedure, None, points=1, kind=ANSWER,
          answer_format="letter:ABCDEF",
