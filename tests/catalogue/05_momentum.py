@@ -961,3 +961,40 @@ def heldout_nesterov_param_rebound(param, grad, state, *, learning_rate, momentu
     b += grad
     param = param - learning_rate * (grad + momentum * b if nesterov else b)
     return state
+
+
+@correct("test_adam")
+def heldout_adam_pytorch_form(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    m, v = state.m, state.v
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad * grad
+    denom = np.sqrt(v) / np.sqrt(1 - beta_2 ** t) + epsilon  # PyTorch's implementation
+    param -= (learning_rate / (1 - beta_1 ** t)) * m / denom
+    return state
+
+
+@correct("test_adagrad")
+def heldout_adagrad_scratch(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G, s = state.sum_of_squares, state.scratch
+    np.multiply(grad, grad, out=s)
+    G += s
+    np.sqrt(G, out=s)
+    s += epsilon
+    np.divide(grad, s, out=s)
+    s *= learning_rate
+    param -= s
+    return state
+
+
+@correct("test_nesterov")
+def heldout_nesterov_expanded(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    b = state.momentum_buffer
+    if nesterov:  # g + mu (mu b_old + g) = (1 + mu) g + mu^2 b_old
+        param -= learning_rate * ((1 + momentum) * grad + momentum ** 2 * b)
+    b *= momentum
+    b += grad
+    if not nesterov:
+        param -= learning_rate * b
+    return state

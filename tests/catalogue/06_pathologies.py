@@ -738,3 +738,23 @@ def heldout_global_norm_l1(grads):
 def heldout_factor_ln(student):
     d = sigmoid_network(student).dZ_norms
     return float(np.log(d[0] / d[-1]) / (len(d) - 1))
+
+
+@correct("test_clip_by_global_norm")
+def heldout_clip_np_multiply_out(grads, max_norm):
+    n = math.sqrt(sum(float((g.astype(float) ** 2).sum()) for g in grads))
+    if not math.isfinite(n):
+        return n
+    for g in grads:
+        np.multiply(g, min(max_norm / (n + 1e-6), 1.0), out=g, casting="unsafe")
+    return n
+
+
+@correct("test_diagnose")
+def heldout_diagnose_products(grad_norms, dead_fractions):
+    g, d = np.asarray(grad_norms, dtype=float), np.asarray(dead_fractions, dtype=float)
+    if np.any(np.where(np.isnan(d), 0.0, d) >= 0.5):
+        return "dead_relu"
+    if not np.isfinite(g).all():
+        return "exploding"
+    return "vanishing" if g[0] < 1e-3 * g[-1] else "exploding" if g[0] > 1e3 * g[-1] else "healthy"
