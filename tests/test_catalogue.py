@@ -80,7 +80,11 @@ def test_the_catalogue_covers_every_part_and_every_mistake():
 def test_catalogue_entry(kind, part_id, message, function):
     result = _run(part_id, function)
     if kind == "buggy":
-        assert not result.passed and result.score == 0, f"a wrong answer passed {part_id}"
+        # a part with partial credit gives a partly right answer the points of its right values (declared by
+        # the entry: @buggy(..., score=...)); every other wrong answer gets nothing
+        score = getattr(function, "scores", {}).get(part_id.split("/", 1)[1], 0)
+        assert not result.passed and result.score == score, \
+            f"a wrong answer to {part_id} scored {result.score}, not {score}: {result.message}"
         assert message in result.message, f"feedback {result.message!r} does not name {message!r}"
     else:
         assert result.passed and result.score == result.max_score, result.message

@@ -141,3 +141,67 @@ def test_a_cascade_is_blamed_on_the_earlier_function():
         core.check(part, sigmoid_grad)
     assert "uses your sigmoid, which is wrong here" in str(raised.value)
     assert sigmoid(np.array([5.0]))[0] < 0.8, "the module's own sigmoid is restored after the check"
+
+
+# ---- partial credit (Part.credit) ---------------------------------------------------------------------------------
+def _grads(dY, X):
+    return X.T @ dY, dY @ np.ones((2, 2)), dY.sum(axis=0)
+
+
+def _grad_cases(rng, hidden):
+    return [core.Case((rng.standard_normal((4, 2)), rng.standard_normal((4, 2))), label="a batch of 4"),
+            core.Case((rng.standard_normal((1, 2)), rng.standard_normal((1, 2))), label="a batch of one")]
+
+
+GRADS = core.Part("00_demo", "test_grads", "grads", _grads, _grad_cases, points=4, names=("dW", "dX", "db"),
+                  credit=(2, 1, 1), unchanged=(0, 1),
+                  mistakes=(core.Mistake("dw_transposed", lambda dY, X: (dY.T @ X, dY @ np.ones((2, 2)),
+                                                                           dY.sum(axis=0)),
+                                         "your dW is the transpose of the expected gradient"),))
+
+
+def test_partial_credit_gives_the_points_of_the_right_values_and_says_which_lost_which():
+    result = _result(GRADS, lambda dY, X: (dY.T @ X, dY @ np.ones((2, 2)), dY.sum(axis=0)))
+    assert not result.passed and result.score == 2 and result.max_score == 4
+    assert result.credit == (("dW", 0.0, 2.0), ("dX", 1.0, 1.0), ("db", 1.0, 1.0))
+    assert result.message.startswith("your dW is the transpose")  # the catalogued mistake still names it
+    assert "Partial credit: 2 of 4 points (dW 0 of 2, wrong first on the test case: a batch of 4; dX 1 of 1; " \
+           "db 1 of 1)" in result.message
+    # a value wrong on only one case loses its points too; the first case it is wrong on is named
+    only_one = _result(GRADS, lambda dY, X: (X.T @ dY, dY @ np.ones((2, 2)),
+                                             dY.sum(axis=0) if len(dY) > 1 else dY[0] * 2))
+    assert only_one.score == 3 and "db 0 of 1, wrong first on the test case: a batch of one" in only_one.message
+    assert _result(GRADS, _grads).score == 4 and _result(GRADS, _grads).credit == ()
+
+
+def test_partial_credit_keeps_every_whole_part_rule():
+    def half_right_in_place(dY, X):
+        result = X.T @ dY * 3, dY @ np.ones((2, 2)), dY.sum(axis=0)
+        dY[:] = 0.0  # the values are computed before, but an argument is changed in place: a whole-part contract
+        return result
+
+    def half_right_but_raises_once(dY, X):
+        if len(dY) == 1:
+            raise ValueError("batch of one")
+        return X.T @ dY * 3, dY @ np.ones((2, 2)), dY.sum(axis=0)
+    for function, said in ((half_right_in_place, "changed its argument `dY` in place"),
+                           (half_right_but_raises_once, "raised ValueError: batch of one")):
+        result = _result(GRADS, function)
+        assert result.score == 0 and result.credit == () and said in result.message, result.message
+    assert _result(GRADS, lambda dY, X: (X.T @ dY, dY.sum(axis=0))).score == 0  # a tuple of 2, not 3
+    cases = GRADS.cases(np.random.default_rng(0), True)
+    expected = core.answers(GRADS, _grads, cases)
+    with core.forbid_references((_grads,)):  # calling the reference
+        called = core.evaluate(GRADS, cases, core.answers(GRADS, lambda dY, X: _grads(dY, X)[:2] + (0,), cases),
+                               expected)
+    assert called.score == 0 and "gets no credit" in called.message
+    with pytest.raises(core.CheckFailed, match="Partial credit: 3 of 4 points"):  # the notebook's check says it
+        core.check(GRADS, lambda dY, X: (X.T @ dY, dY @ np.ones((2, 2)) * 2, dY.sum(axis=0)))
+
+
+@pytest.mark.parametrize("bad", [dict(credit=(2, 1)), dict(credit=(2, 1, 2)), dict(credit=(2, 1, 1), names=None),
+                                 dict(credit=(2, 1, 1), compare=lambda e, a: True)])
+def test_credit_must_match_the_names_and_the_points(bad):
+    with pytest.raises(ValueError):
+        core.Part("00_demo", "test_grads", "grads", _grads, _grad_cases, points=4,
+                  **{"names": ("dW", "dX", "db"), **bad})

@@ -527,6 +527,8 @@ def _score_part(part, entry, status, answers, cases, expected, declared=None, ca
     if status != "ok":
         return {**entry, "message": f"{part.function} should be a function, but it is {status}"}
     result = core.evaluate(part, cases, answers, expected, declared=declared, cascade=cascade)
+    if result.credit:  # partial credit: the points of each returned value, for the record and the class report
+        entry = {**entry, "credit": [[name, earned, points] for name, earned, points in result.credit]}
     return {**entry, "score": float(result.score), "message": result.message}
 
 

@@ -135,6 +135,13 @@ class Part:
         Each gdkit version must be available in the part's view (an earlier part's reference is).
     arg_names : tuple of str
         The argument names used in contract messages (default: the reference's parameter names).
+    credit : tuple of numbers, optional
+        Partial credit: the points of each value of the returned tuple, in the order of ``names`` (same length,
+        summing to ``points``), e.g. ``(2, 0.5, 0.5)`` for ``(dX, dgamma, dbeta)``. A wrong answer then scores
+        the points of the values that are right (value, and dtype when ``check_dtype``) on **every** case;
+        an error on any case (an exception, a forbidden call, a contract check such as an argument changed in
+        place, a wrong return structure) still costs the whole part. Needs the default comparison (no
+        ``compare``). The message says which value lost which points.
     """
 
     assignment: str
@@ -162,8 +169,16 @@ class Part:
     check_dtype: bool = False
     depends: tuple = ()
     arg_names: tuple = ()
+    credit: tuple = ()
 
     def __post_init__(self):
+        if self.credit:
+            if not self.names or len(self.names) != len(self.credit):
+                raise ValueError(f"{self.id}: credit needs one entry per value named in names")
+            if self.compare is not None or self.kind == ANSWER:
+                raise ValueError(f"{self.id}: credit needs the default comparison of a function part")
+            if any(c < 0 for c in self.credit) or abs(sum(self.credit) - self.points) > 1e-9:
+                raise ValueError(f"{self.id}: the credit {self.credit} must add up to the part's {self.points} points")
         if not self.arg_names and callable(self.reference) and self.kind != ANSWER:
             try:
                 names = tuple(inspect.signature(self.reference).parameters)
@@ -185,13 +200,16 @@ class Part:
 
 @dataclass(frozen=True)
 class PartResult:
-    """Outcome of one part: ``score`` out of ``max_score`` and a ``message`` for the student."""
+    """Outcome of one part: ``score`` out of ``max_score`` and a ``message`` for the student. ``credit``: for a
+    part with partial credit (:attr:`Part.credit`) that was scored value by value, ``((name, earned, points),
+    ...)`` per value of the returned tuple; else ``()``."""
 
     part: str
     score: float
     max_score: float
     passed: bool
     message: str
+    credit: tuple = ()
 
 
 # ---- plain values ------------------------------------------------------------------------------------------
@@ -538,6 +556,23 @@ def evaluate(part, cases, student_answers, expected_answers=None, declared=None,
     """
     if expected_answers is None:
         expected_answers = answers(part, part.reference, cases)
+    failure = _diagnose(part, cases, student_answers, expected_answers, declared, cascade)
+    if failure is not None:
+        message, whole = failure
+        if part.credit and not whole:
+            return _partial(part, cases, student_answers, expected_answers, message)
+        return _fail(part, message)
+    if part.kind == ANSWER:
+        return PartResult(part.id, float(part.points), float(part.points), True,
+                          f"{part.function}: right for your problem")
+    return PartResult(part.id, float(part.points), float(part.points), True,
+                      f"{part.function}: correct on all {len(cases)} test cases")
+
+
+def _diagnose(part, cases, student_answers, expected_answers, declared=None, cascade=None):
+    """None if every answer is right; else ``(message, whole)``: the message for the first wrong case, and
+    whether the whole part is lost whatever :attr:`Part.credit` says (an error instead of an answer: an
+    exception, a forbidden call, a contract check; or missing answers)."""
     for case, (status, expected), (kind, actual) in zip(cases, expected_answers, student_answers):
         if status != "ok":
             raise RuntimeError(f"the reference failed on a case of {part.id}: {expected}")
@@ -545,53 +580,47 @@ def evaluate(part, cases, student_answers, expected_answers=None, declared=None,
         if kind == "error":
             for marker in (REFERENCE_CALL_MARKER, WITHHELD_MARKER):
                 if f"{marker}: " in actual:
-                    return _fail(part, actual.split(f"{marker}: ", 1)[1].split("\n")[0][:300])
+                    return actual.split(f"{marker}: ", 1)[1].split("\n")[0][:300], True
             if actual.startswith(f"{WRONG_RETURN_MARKER}: "):
                 problem = actual[len(WRONG_RETURN_MARKER) + 2:]
                 named = problem if problem.startswith(part.function) else f"{part.function} {problem}"
-                return _fail(part, f"{named}{where}")
-            return _fail(part, f"{part.function} raised {actual}{where}")
+                return f"{named}{where}", True
+            return f"{part.function} raised {actual}{where}", True
         if part.same(expected, actual):
             problem = _dtype_problem(expected, actual, part) if part.check_dtype else ""
             if problem:
-                return _fail(part, f"{part.function}: {problem}{where}")
+                return f"{part.function}: {problem}{where}", False
             continue
         if cascade is not None and len(cascade) == len(cases) and \
                 all(k == "ok" and part.same(e, a) for (_, e), (k, a) in zip(expected_answers, cascade)):
             names = " and ".join(name for name, _ in part.depends)
-            return _fail(part, f"{part.function} itself looks right, but it uses your {names}, which "
-                               f"{'is' if len(part.depends) == 1 else 'are'} wrong here: with gdkit's {names} "
-                               f"in its place every case passes. Fix {names} first (its own check says what is "
-                               f"wrong){where}")
+            return (f"{part.function} itself looks right, but it uses your {names}, which "
+                    f"{'is' if len(part.depends) == 1 else 'are'} wrong here: with gdkit's {names} in its place "
+                    f"every case passes. Fix {names} first (its own check says what is wrong){where}"), False
         if part.kind == ANSWER:
             problem = answer_problem(_plain_answer_value(actual), part.answer_format, part.function)
             if problem:
-                return _fail(part, problem)
+                return problem, False
         for mistake in _matching_mistakes(part, cases, student_answers, case, actual)[:1]:
             if part.kind == ANSWER:
                 # with letters, the right answer of the id the notebook declares is often a catalogued one
                 other = _declared_match(part, case, actual, declared)
                 note = f". Note: {other}" if other else ""
-                return _fail(part, f"{part.function} = {_answer_text(actual)}: {mistake.message}{note}")
-            return _fail(part, f"{mistake.message}{where}")
+                return f"{part.function} = {_answer_text(actual)}: {mistake.message}{note}", False
+            return f"{mistake.message}{where}", False
         if part.kind == ANSWER:
-            return _fail(part, _evaluate_answer(part, case, actual, declared))
+            return _evaluate_answer(part, case, actual, declared), False
         if part.explain is not None:
-            return _fail(part, f"{part.function}: {part.explain(expected, actual)}{where}")
+            return f"{part.function}: {part.explain(expected, actual)}{where}", False
         swapped = _swapped_arguments(part, case, actual)
         if swapped:
-            return _fail(part, f"{part.function}: your result is what the correct formula gives with {swapped} "
-                               f"swapped: check the order of the arguments (in your definition and in your "
-                               f"calls){where}")
-        return _fail(part, f"{part.function}: "
-                           f"{_generic_diagnosis(expected, actual, part.rtol, part.atol, part.names)}{where}")
+            return (f"{part.function}: your result is what the correct formula gives with {swapped} swapped: "
+                    f"check the order of the arguments (in your definition and in your calls){where}"), False
+        return (f"{part.function}: "
+                f"{_generic_diagnosis(expected, actual, part.rtol, part.atol, part.names)}{where}"), False
     if len(student_answers) != len(cases):
-        return _fail(part, f"{part.function} answered {len(student_answers)} of {len(cases)} test cases")
-    if part.kind == ANSWER:
-        return PartResult(part.id, float(part.points), float(part.points), True,
-                          f"{part.function}: right for your problem")
-    return PartResult(part.id, float(part.points), float(part.points), True,
-                      f"{part.function}: correct on all {len(cases)} test cases")
+        return f"{part.function} answered {len(student_answers)} of {len(cases)} test cases", True
+    return None
 
 
 def _matching_mistakes(part, cases, student_answers, case, actual):
@@ -669,6 +698,46 @@ def _plain_answer_value(value):
 
 def _fail(part, message):
     return PartResult(part.id, 0.0, float(part.points), False, message)
+
+
+def _quantity_right(part, expected, actual):
+    """Whether one value of a returned tuple is right (:attr:`Part.credit`): its values, and its dtype when the
+    part checks dtypes."""
+    if not _same(expected, actual, part.rtol, part.atol):
+        return False
+    return not (part.check_dtype and _dtype_problem(expected, actual, part))
+
+
+def _partial(part, cases, student_answers, expected_answers, message):
+    """The result of a wrong answer to a part with :attr:`Part.credit`: the points of the values right on every
+    case, the diagnosis ``message`` of the first wrong case, and which value lost which points (with the first
+    case it is wrong on). No credit when some case did not return a tuple of the expected length."""
+    count = len(part.credit)
+    wrong_on = [None] * count  # the label of the first case each value is wrong on
+    for case, (_, expected), (kind, actual) in zip(cases, expected_answers, student_answers):
+        if kind != "ok":  # no answer on this case: nothing to give credit for
+            error, _ = _diagnose(part, [case], [(kind, actual)], [(_, expected)])
+            return _fail(part, message if error == message else
+                         f"{message}; and {error}: no partial credit without an answer on every case")
+        if not isinstance(actual, tuple) or len(actual) != count or \
+                not isinstance(expected, tuple) or len(expected) != count:
+            return _fail(part, message)
+        for index in range(count):
+            if wrong_on[index] is None and not _quantity_right(part, expected[index], actual[index]):
+                wrong_on[index] = case.label or "one of the test cases"
+    breakdown = tuple((name, 0.0 if wrong is not None else float(points), float(points))
+                      for name, points, wrong in zip(part.names, part.credit, wrong_on))
+    score = float(sum(earned for _, earned, _ in breakdown))
+    values = "; ".join(f"{name} {_points_text(earned)} of {_points_text(points)}"
+                       + (f", wrong first on the test case: {wrong}" if wrong is not None else "")
+                       for (name, earned, points), wrong in zip(breakdown, wrong_on))
+    summary = (f"Partial credit: {_points_text(score)} of {_points_text(part.points)} points" if score else
+               "No credit: no value is right on every case") + f" ({values})"
+    return PartResult(part.id, score, float(part.points), False, f"{message}. {summary}", breakdown)
+
+
+def _points_text(value):
+    return f"{float(value):g}"
 
 
 class CheckFailed(AssertionError):

@@ -111,6 +111,9 @@ def bn_inference_swapped(X, gamma, beta, running_mean, running_var, epsilon=1e-3
 
 
 # ---- batchnorm_backward -------------------------------------------------------------------------------------------
+# Partial credit (Part.credit = dX 2, dgamma 0.5, dbeta 0.5): each wrong answer declares the points of its right
+# values (score=...), and its message must name the mistake; test_catalogue checks both. A float64 answer to
+# float32 input has no value of the right dtype: 0.
 @correct("test_batchnorm_backward")
 def bn_backward_step_by_step(dY, X, gamma, epsilon=1e-3):
     # the staged graph: mu -> xc -> var -> std -> x_hat
@@ -144,13 +147,13 @@ def bn_backward_jacobian(dY, X, gamma, epsilon=1e-3):
     return dX, (dY * x_hat_all).sum(0), dY.sum(0)
 
 
-@buggy("test_batchnorm_backward", "treats the batch mean and variance as constants")
+@buggy("test_batchnorm_backward", "treats the batch mean and variance as constants", score=1)
 def bn_backward_constants(dY, X, gamma, epsilon=1e-3):
     x_hat = (X - X.mean(0)) / np.sqrt(X.var(0) + epsilon)
     return dY * gamma / np.sqrt(X.var(0) + epsilon), (dY * x_hat).sum(0), dY.sum(0)
 
 
-@buggy("test_batchnorm_backward", "not through the variance")
+@buggy("test_batchnorm_backward", "not through the variance", score=1)
 def bn_backward_only_mean(dY, X, gamma, epsilon=1e-3):
     inv = 1 / np.sqrt(X.var(0) + epsilon)
     x_hat = (X - X.mean(0)) * inv
@@ -158,7 +161,7 @@ def bn_backward_only_mean(dY, X, gamma, epsilon=1e-3):
     return inv * (g - g.sum(0) / len(X)), (dY * x_hat).sum(0), dY.sum(0)
 
 
-@buggy("test_batchnorm_backward", "not through the mean")
+@buggy("test_batchnorm_backward", "not through the mean", score=1)
 def bn_backward_only_var(dY, X, gamma, epsilon=1e-3):
     inv = 1 / np.sqrt(X.var(0) + epsilon)
     x_hat = (X - X.mean(0)) * inv
@@ -174,31 +177,31 @@ def _true_dx(dY, X, gamma, epsilon):
     return inv / N * (N * g - g.sum(0) - x_hat * (g * x_hat).sum(0)), x_hat
 
 
-@buggy("test_batchnorm_backward", "your dgamma is the sum of dY")
+@buggy("test_batchnorm_backward", "your dgamma is the sum of dY", score=2.5)
 def bn_backward_dgamma_sum(dY, X, gamma, epsilon=1e-3):
     dX, _ = _true_dx(dY, X, gamma, epsilon)
     return dX, dY.sum(0), dY.sum(0)
 
 
-@buggy("test_batchnorm_backward", "by the raw input X")
+@buggy("test_batchnorm_backward", "by the raw input X", score=2.5)
 def bn_backward_dgamma_raw(dY, X, gamma, epsilon=1e-3):
     dX, _ = _true_dx(dY, X, gamma, epsilon)
     return dX, (dY * X).sum(0), dY.sum(0)
 
 
-@buggy("test_batchnorm_backward", "dgamma and dbeta are swapped")
+@buggy("test_batchnorm_backward", "dgamma and dbeta are swapped", score=2)
 def bn_backward_swapped(dY, X, gamma, epsilon=1e-3):
     dX, x_hat = _true_dx(dY, X, gamma, epsilon)
     return dX, dY.sum(0), (dY * x_hat).sum(0)
 
 
-@buggy("test_batchnorm_backward", "your dX forgets gamma")
+@buggy("test_batchnorm_backward", "your dX forgets gamma", score=1)
 def bn_backward_no_gamma(dY, X, gamma, epsilon=1e-3):
     dX, x_hat = _true_dx(dY, X, np.ones_like(gamma), epsilon)
     return dX, (dY * x_hat).sum(0), dY.sum(0)
 
 
-@buggy("test_batchnorm_backward", "divided by N - 1")
+@buggy("test_batchnorm_backward", "divided by N - 1", score=0.5)
 def bn_backward_ddof1(dY, X, gamma, epsilon=1e-3):
     N = len(X)
     inv = 1 / np.sqrt(X.var(0, ddof=1) + epsilon)
@@ -208,7 +211,7 @@ def bn_backward_ddof1(dY, X, gamma, epsilon=1e-3):
     return dX, (dY * x_hat).sum(0), dY.sum(0)
 
 
-@buggy("test_batchnorm_backward", "averaged over the batch")
+@buggy("test_batchnorm_backward", "averaged over the batch", score=2)
 def bn_backward_means(dY, X, gamma, epsilon=1e-3):
     dX, x_hat = _true_dx(dY, X, gamma, epsilon)
     return dX, (dY * x_hat).mean(0), dY.mean(0)

@@ -11,9 +11,13 @@ def _file(kind, part, message=None):
     return decorate
 
 
-def buggy(part, message):
-    """A wrong answer to ``part`` (its grade id); the feedback must contain ``message``."""
-    return _file("buggy", part, message)
+def buggy(part, message, score=0):
+    """A wrong answer to ``part`` (its grade id); the feedback must contain ``message``. ``score``: the points it
+    must get, for a part with partial credit (``Part.credit``) whose answer is partly right; 0 by default."""
+    def decorate(function):
+        function.scores = {**getattr(function, "scores", {}), part: score}
+        return _file("buggy", part, message)(function)
+    return decorate
 
 
 def correct(part):

@@ -791,9 +791,11 @@ PARTS = (
                      "running_mean and running_var are swapped: subtract the mean, divide by the root of the "
                      "variance"),
          )),
+    # Partial credit (the worked example of Part.credit): dX, the gradient through the batch statistics, is
+    # the derivation the part teaches (2 points); dgamma and dbeta are half a point each. The notebook says so.
     Part(A, "test_batchnorm_backward", "batchnorm_backward", batchnorm_grads, _backward_cases, points=3,
          forbidden=_BN_FORBIDDEN, rtol=1e-5, atol=1e-8, unchanged=(0, 1, 2), check_dtype=True,
-         names=("dX", "dgamma", "dbeta"),
+         names=("dX", "dgamma", "dbeta"), credit=(2, 0.5, 0.5),
          mistakes=(
              Mistake("constants", _backward_constants,
                      "your dX treats the batch mean and variance as constants (dX = dY * gamma / sqrt(var + eps), "
