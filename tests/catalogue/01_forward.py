@@ -629,7 +629,7 @@ def forward_with_gdkit(student):
     return (*a1[0], z2[0, 0], 1 / (1 + np.exp(-z2[0, 0])))
 
 
-@buggy("test_hand_forward", "your output is z2 itself (a logit)")
+@buggy("test_hand_forward", "your output is z2 itself")
 def forward_no_output_sigmoid(student):
     return _forward(student, out=lambda z: z)
 
@@ -710,3 +710,4 @@ def forward_reports_z1(student):
 def forward_other_class(student):
     a1_1, a1_2, a1_3, z2, _ = _forward(student)
     return (a1_1, a1_2, a1_3, z2, math.exp(-z2) / (1 + math.exp(-z2)))
+

@@ -365,8 +365,9 @@ FORWARD_MISTAKES = (
      "your hidden activations and z2 are right, but your output is 1 - sigmoid(z2) = sigmoid(-z2), the probability of "
      "the other class: the sigmoid is 1/(1 + e^(-z2))"),
     ("no_output_activation", _forward_with(output=lambda z: z),
-     "your hidden activations and z2 are right, but your output is z2 itself (a logit); the output layer applies "
-     "its sigmoid to z2, so the network's output is a probability in (0, 1)"),
+     "your hidden activations and z2 are right, but your output is z2 itself (no activation, or a ReLU, which "
+     "leaves a positive z2 unchanged): the output unit's activation is the sigmoid, so the network's output is a "
+     "probability in (0, 1)"),
 )
 
 
