@@ -998,3 +998,26 @@ def heldout_nesterov_expanded(param, grad, state, *, learning_rate, momentum=0.0
     if not nesterov:
         param -= learning_rate * b
     return state
+
+
+@buggy("test_momentum", "changed its argument `grad` in place")
+def heldout_momentum_scales_grad(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False,
+                                 weight_decay=0.0):
+    b = state.momentum_buffer
+    b *= momentum
+    b += grad
+    grad *= momentum  # reuses the caller's gradient as work space
+    param -= learning_rate * (b + grad if nesterov else b)
+    return state
+
+
+@buggy("test_adam", "changed its argument `grad` in place")
+def heldout_adam_squares_grad(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    m, v = state.m, state.v
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    grad **= 2  # the caller's gradient becomes g^2
+    v *= beta_2
+    v += (1 - beta_2) * grad
+    param -= learning_rate * (m / (1 - beta_1 ** t)) / (np.sqrt(v / (1 - beta_2 ** t)) + epsilon)
+    return state

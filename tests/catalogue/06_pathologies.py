@@ -758,3 +758,20 @@ def heldout_diagnose_products(grad_norms, dead_fractions):
     if not np.isfinite(g).all():
         return "exploding"
     return "vanishing" if g[0] < 1e-3 * g[-1] else "exploding" if g[0] > 1e3 * g[-1] else "healthy"
+
+
+@buggy("test_diagnose", "changed its argument `dead_fractions` in place")
+def heldout_diagnose_fills_nan(grad_norms, dead_fractions):
+    dead_fractions[np.isnan(dead_fractions)] = 0.0  # the caller's statistics lose their NaN
+    if np.max(dead_fractions) >= 0.5:
+        return "dead_relu"
+    if not np.all(np.isfinite(grad_norms)):
+        return "exploding"
+    ratio = grad_norms[0] / grad_norms[-1]
+    return "vanishing" if ratio < 1e-3 else "exploding" if ratio > 1e3 else "healthy"
+
+
+@buggy("test_dead_fraction", "changed its argument `Z` in place")
+def heldout_dead_fraction_relu_in_place(Z):
+    np.maximum(Z, 0, out=Z)  # applies ReLU to the caller's pre-activations
+    return float(np.mean(np.all(Z == 0, axis=0)))

@@ -269,3 +269,15 @@ def heldout_l2_grad_out(W, lam):
     out = np.empty_like(W)
     np.multiply(W, 2 * lam, out=out)
     return out
+
+
+@buggy("test_l2_penalty", "changed its argument `W` in place")
+def heldout_l2_squares_w(W, lam):
+    W **= 2
+    return float(lam * W.sum())
+
+
+@buggy("test_l2_penalty_grad", "changed its argument `W` in place")
+def heldout_l2_grad_in_place(W, lam):
+    W *= 2 * lam
+    return W

@@ -249,7 +249,7 @@ _EPS_INSIDE = (lambda v, g, eps: g / np.sqrt(v + eps))
 PARTS = (
     Part(A, "test_momentum", "sgd_update", optimizers.sgd_update, _momentum_cases(False), points=3,
          forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
-         returns_argument=2, names=("the updated param", "the updated state.momentum_buffer"),
+         returns_argument=2, unchanged=(1,), names=("the updated param", "the updated state.momentum_buffer"),
          mistakes=(
              _LR_INSIDE,
              _SUTSKEVER,
@@ -273,7 +273,7 @@ PARTS = (
          ) + _common_mistakes(optimizers.sgd_update, "momentum")),
     Part(A, "test_nesterov", "sgd_update", optimizers.sgd_update, _momentum_cases(True), points=2,
          forbidden=(optimizers.sgd_update,), prepare=sgd_prepare, collect=sgd_collect, rtol=1e-5,
-         returns_argument=2, names=("the updated param", "the updated state.momentum_buffer"),
+         returns_argument=2, unchanged=(1,), names=("the updated param", "the updated state.momentum_buffer"),
          mistakes=(
              Mistake("plain", _momentum_bug(_heavy_ball, _plain_step),
                      "with nesterov=True your step is plain momentum's, param -= lr (mu b_old + g) = lr b: either "
@@ -303,7 +303,7 @@ PARTS = (
     Part(A, "test_adagrad", "adagrad_update", optimizers.adagrad_update,
          _adaptive_cases(_square_state, _adagrad_kwargs), points=2,
          forbidden=(optimizers.adagrad_update,), prepare=adagrad_prepare, collect=adagrad_collect, rtol=1e-5,
-         returns_argument=2, names=("the updated param", "the updated state.sum_of_squares"),
+         returns_argument=2, unchanged=(1,), names=("the updated param", "the updated state.sum_of_squares"),
          mistakes=(
              Mistake("eps_inside", _adagrad_bug(lambda G, g: G + g * g, _EPS_INSIDE),
                      "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(G) + epsilon"),
@@ -332,7 +332,7 @@ PARTS = (
     Part(A, "test_rmsprop", "rmsprop_update", optimizers.rmsprop_update,
          _adaptive_cases(_square_state, _rmsprop_kwargs), points=2,
          forbidden=(optimizers.rmsprop_update,), prepare=rmsprop_prepare, collect=rmsprop_collect, rtol=1e-5,
-         returns_argument=2, names=("the updated param", "the updated state.square_avg"),
+         returns_argument=2, unchanged=(1,), names=("the updated param", "the updated state.square_avg"),
          mistakes=(
              Mistake("eps_inside", _rmsprop_bug(lambda v, g, rho: rho * v + (1 - rho) * g * g, _EPS_INSIDE),
                      "epsilon inside the square root: gdkit (like PyTorch) divides by sqrt(v) + epsilon"),
@@ -363,7 +363,7 @@ PARTS = (
          ) + _common_mistakes(optimizers.rmsprop_update, "RMSprop")),
     Part(A, "test_adam", "adam_update", optimizers.adam_update, _adaptive_cases(_adam_state, _adam_kwargs),
          points=3, forbidden=(optimizers.adam_update, optimizers.bias_correction), prepare=adam_prepare,
-         collect=adam_collect, rtol=1e-5, returns_argument=2,
+         collect=adam_collect, rtol=1e-5, returns_argument=2, unchanged=(1,),
          names=("the updated param", "the updated state.m", "the updated state.v"),
          mistakes=(
              Mistake("no_correction", _adam_bug(correct=False),

@@ -461,7 +461,7 @@ PARTS = (
                      "lies beyond 2 sigma and the spread is smaller; draw from the full normal N(0, 2 / fan_in)"),
          )),
     Part(A, "test_dead_fraction", "dead_fraction", diagnostics.dead_fraction, _dead_cases, points=2,
-         forbidden=(diagnostics.dead_fraction,),
+         forbidden=(diagnostics.dead_fraction,), unchanged=(0,),
          mistakes=(
              Mistake("entries", lambda Z: float(np.mean(np.asarray(Z) <= 0)),
                      "you counted the entries that are <= 0; a unit is dead when its column is <= 0 for EVERY "
@@ -493,7 +493,7 @@ PARTS = (
                      "example's pre-activation is <= 0 (np.all over the column)"),
          )),
     Part(A, "test_diagnose", "diagnose", diagnostics.diagnose, _diagnose_cases, points=2,
-         forbidden=(diagnostics.diagnose,),
+         forbidden=(diagnostics.diagnose,), unchanged=(0, 1),
          mistakes=(
              Mistake("inverted", _diagnose_inverted,
                      "you compared the last layer to the first: gradients vanish when the FIRST layer's gradient "

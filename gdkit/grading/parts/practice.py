@@ -177,7 +177,7 @@ _honest_procedure = _letter_of("honest")
 
 PARTS = (
     Part(A, "test_l2_penalty", "l2_penalty", losses.l2_penalty, _penalty_cases, points=1,
-         forbidden=(losses.l2_penalty,),
+         forbidden=(losses.l2_penalty,), unchanged=(0,),
          mistakes=(
              Mistake("half", lambda W, lam: 0.5 * lam * float(np.sum(W * W)),
                      "your penalty uses the (lambda/2)·sum(W^2) convention; gdkit, like Keras, uses lambda·sum(W^2)"),
@@ -218,6 +218,7 @@ PARTS = (
          )),
     Part(A, "test_train_and_predict", "train_and_predict", true_test_labels, _training_cases, points=4,
          forbidden=(true_test_labels,), uses=USES_ALL, compare=accurate_enough, explain=_explain_accuracy,
+         unchanged=(0, 1, 2),
          mistakes=(
              Mistake("constant", _constant_prediction,
                      "your network predicts (almost) the same class for every test example: it did not learn. "
