@@ -1021,3 +1021,90 @@ def heldout_adam_squares_grad(param, grad, state, *, learning_rate, t, beta_1=0.
     v += (1 - beta_2) * grad
     param -= learning_rate * (m / (1 - beta_1 ** t)) / (np.sqrt(v / (1 - beta_2 ** t)) + epsilon)
     return state
+
+
+@buggy("test_adagrad", "your step divides by the learning rate")
+def heldout_adagrad_divides_lr(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G = state.sum_of_squares
+    G += grad ** 2
+    param -= grad / (learning_rate * (np.sqrt(G) + epsilon))
+    return state
+
+
+@buggy("test_momentum", "your step divides by the learning rate")
+@buggy("test_nesterov", "your step divides by the learning rate")
+def heldout_sgd_divides_lr(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    b = state.momentum_buffer
+    b *= momentum
+    b += grad
+    param -= (grad + momentum * b if nesterov else b) / learning_rate
+    return state
+
+
+@buggy("test_rmsprop", "your step divides by the learning rate")
+def heldout_rmsprop_divides_lr(param, grad, state, *, learning_rate, rho=0.99, epsilon=1e-8):
+    v = state.square_avg
+    v *= rho
+    v += (1 - rho) * grad ** 2
+    param -= grad / (np.sqrt(v) + epsilon) / learning_rate
+    return state
+
+
+@buggy("test_adam", "your step divides by the learning rate")
+def heldout_adam_divides_lr(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _heldout_adam(param, grad, state, 1.0 / learning_rate, t, beta_1, beta_2, epsilon)
+
+
+@buggy("test_adam", "you divided by v_hat + epsilon")
+def heldout_adam_no_sqrt(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    m, v = state.m, state.v
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad ** 2
+    param -= learning_rate * (m / (1 - beta_1 ** t)) / (v / (1 - beta_2 ** t) + epsilon)
+    return state
+
+
+@buggy("test_adam", "uses the first step's factors 1 - beta whatever t")
+def heldout_adam_t_one(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    return _heldout_adam(param, grad, state, learning_rate, 1, beta_1, beta_2, epsilon)
+
+
+@buggy("test_nesterov", "heavy-ball and Nesterov momentum add the whole gradient")
+def heldout_nesterov_dampened(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
+    b = state.momentum_buffer
+    b *= momentum
+    b += (1 - momentum) * grad
+    param -= learning_rate * (grad + momentum * b if nesterov else b)
+    return state
+
+
+@buggy("test_nesterov", "with nesterov=True the buffer was not updated")
+def heldout_nesterov_buffer_stays(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False,
+                                  weight_decay=0.0):
+    b = state.momentum_buffer
+    if nesterov:
+        param -= learning_rate * (grad + momentum * b)
+        return state
+    b *= momentum
+    b += grad
+    param -= learning_rate * b
+    return state
+
+
+@buggy("test_adagrad", "you averaged the old sum with the new square")
+def heldout_adagrad_averaged(param, grad, state, *, learning_rate, epsilon=1e-10):
+    G = state.sum_of_squares
+    G += grad ** 2
+    G /= 2
+    param -= learning_rate * grad / (np.sqrt(G) + epsilon)
+    return state
+
+
+@buggy("test_steps_to_tolerance", "your heavy-ball rate is the square root of gradient descent's")
+def heldout_steps_hb_sqrt_rate(student):
+    p = steps_problem(student)
+    k = p.L / p.m
+    r = (k - 1) / (k + 1)
+    return tuple(int(np.ceil(np.log(p.tolerance) / np.log(x))) for x in (r, np.sqrt(r)))

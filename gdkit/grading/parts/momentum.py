@@ -93,8 +93,17 @@ def _param_rebound(reference):
     return update
 
 
+def _lr_inverted(reference):
+    """Any update rule that divides by the learning rate instead of multiplying."""
+    def update(param, grad, state, *, learning_rate, **kwargs):
+        return reference(param, grad, state, learning_rate=1.0 / learning_rate, **kwargs)
+    return update
+
+
 def _common_mistakes(reference, rule):
     return (
+        Mistake("lr_divides", _lr_inverted(reference),
+                f"your step divides by the learning rate; {rule} multiplies the step by it (param -= lr * ...)"),
         Mistake("uphill", _uphill(reference),
                 f"your step goes uphill: param moved by +lr * (...) where {rule} subtracts it (param -= ...); a "
                 "descent step moves against the gradient"),
@@ -191,7 +200,7 @@ def _rmsprop_bug(average, step):
 
 def _adam_bug(*, correct=True, eps_inside=False, store_corrected=False, t_shift=0, swap=False, v_linear=False,
               correct_m=True, correct_v=True, power_outside=False, stale=False, unweighted=False, no_epsilon=False,
-              epsilon_hat=False):
+              epsilon_hat=False, no_sqrt=False, fixed_t=False):
     def update(param, grad, state, *, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         if swap:
             beta_1, beta_2 = beta_2, beta_1
@@ -201,6 +210,7 @@ def _adam_bug(*, correct=True, eps_inside=False, store_corrected=False, t_shift=
         m[...] = beta_1 * m + w1 * grad
         v[...] = beta_2 * v + w2 * (grad if v_linear else grad ** 2)
         m_hat, v_hat = (old_m, old_v) if stale else (m, v)
+        t = 1 if fixed_t else t
         bias_1, bias_2 = ((1 - beta_1) ** (t + t_shift), (1 - beta_2) ** (t + t_shift)) if power_outside else \
             (1 - beta_1 ** (t + t_shift), 1 - beta_2 ** (t + t_shift))
         if correct and correct_m:
@@ -210,7 +220,8 @@ def _adam_bug(*, correct=True, eps_inside=False, store_corrected=False, t_shift=
         if epsilon_hat:  # Keras: the correction folded into the step size, epsilon next to the raw sqrt(v)
             param -= learning_rate * np.sqrt(bias_2) / bias_1 * m / (np.sqrt(v) + epsilon)
             return state
-        root = np.sqrt(v_hat + epsilon) if eps_inside else np.sqrt(v_hat) if no_epsilon else np.sqrt(v_hat) + epsilon
+        root = np.sqrt(v_hat + epsilon) if eps_inside else np.sqrt(v_hat) if no_epsilon else \
+            v_hat + epsilon if no_sqrt else np.sqrt(v_hat) + epsilon
         param -= learning_rate * m_hat / root
         if store_corrected:
             m[...], v[...] = m_hat, v_hat
@@ -293,6 +304,13 @@ PARTS = (
              Mistake("stored_lookahead", _momentum_bug(lambda old, g, lr, mu: g + mu * (mu * old + g), _plain_step),
                      "you stored the look-ahead direction g + mu b in the buffer; the buffer keeps b = mu b + g, and "
                      "the look-ahead is only the direction of this step"),
+             Mistake("dampened", _momentum_bug(lambda old, g, lr, mu: mu * old + (1 - mu) * g, _nesterov_step),
+                     "your buffer is an exponential average, b = mu b + (1 - mu) g; heavy-ball and Nesterov momentum "
+                     "add the whole gradient: b = mu b + g"),
+             Mistake("buffer_not_updated", _momentum_bug(lambda old, g, lr, mu: old,
+                                                         lambda old, b, g, lr, mu: lr * (g + mu * old)),
+                     "with nesterov=True the buffer was not updated: update it first (b = mu b + g) for Nesterov "
+                     "too, then step along g + mu b"),
              Mistake("sutskever_nesterov", _momentum_bug(lambda old, g, lr, mu: mu * old - lr * g,
                                                          lambda old, b, g, lr, mu: lr * g - mu * b),
                      "you used Sutskever's Nesterov form (v = mu v - lr g, param += mu v - lr g): the learning "
@@ -318,6 +336,9 @@ PARTS = (
                      "you accumulated the gradients, not their squares: G = G + g^2"),
              Mistake("abs", _adagrad_bug(lambda G, g: G + np.abs(g), _EPS_OUTSIDE),
                      "you accumulated |g|; Adagrad sums the SQUARED gradients: G = G + g^2"),
+             Mistake("averaged", _adagrad_bug(lambda G, g: (G + g * g) / 2, _EPS_OUTSIDE),
+                     "you averaged the old sum with the new square ((G + g^2) / 2); Adagrad SUMS every squared "
+                     "gradient: G = G + g^2 (a decaying average is RMSprop)"),
              Mistake("no_square_abs", _adagrad_bug(lambda G, g: G + g, lambda G, g, eps: g / (np.sqrt(np.abs(G)) + eps)),
                      "you accumulated the gradients, not their squares (the abs() only hides the negative sums): "
                      "G = G + g^2"),
@@ -399,6 +420,12 @@ PARTS = (
                      "the new gradient enters m (and g^2 enters v) without its weight 1 - beta: m = beta_1 m + "
                      "(1 - beta_1) g and v = beta_2 v + (1 - beta_2) g^2 are averages"),
              Mistake("no_epsilon", _adam_bug(no_epsilon=True), _NO_EPSILON.format(root="sqrt(v_hat)")),
+             Mistake("no_sqrt", _adam_bug(no_sqrt=True),
+                     "you divided by v_hat + epsilon; divide by its square root, sqrt(v_hat) + epsilon (v averages "
+                     "squared gradients)"),
+             Mistake("first_step_correction", _adam_bug(fixed_t=True),
+                     "your bias correction uses the first step's factors 1 - beta whatever t; after t steps the "
+                     "factors are 1 - beta_1^t and 1 - beta_2^t"),
              Mistake("epsilon_hat", _adam_bug(epsilon_hat=True),
                      "you folded the bias correction into the step size (Keras's form, lr sqrt(1 - beta_2^t) / "
                      "(1 - beta_1^t) times m / (sqrt(v) + epsilon)): epsilon then sits next to the raw sqrt(v); the "
@@ -485,6 +512,9 @@ STEPS_MISTAKES = (
     ("one_more", _steps_with(count=lambda rate, tol: _steps(rate, tol) + 1),
      "one step too many: the smallest k with rate^k <= tolerance is the ceiling of ln(tolerance)/ln(rate), "
      "without adding 1 (k counts the steps, the start is step 0)"),
+    ("hb_sqrt_rate", _steps_with(hb_rate=lambda k: np.sqrt((k - 1) / (k + 1))),
+     "your heavy-ball rate is the square root of gradient descent's; tuned momentum's rate is "
+     "(sqrt(kappa) - 1)/(sqrt(kappa) + 1): the square root goes on the condition number, not on the rate"),
     ("estimate", _steps_estimate,
      "you used the estimate k ~ kappa ln(1/tolerance) (sqrt(kappa) ln(1/tolerance) with momentum): that is only "
      "the order of magnitude; count exactly with the rates, k = ceil(ln(tolerance) / ln(rate))"),
