@@ -35,6 +35,19 @@ def dense_backward_always_dX(dZ, cache, need_dX=True):
     return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
 
 
+@buggy("test_dense_backward", "your db is a single number")
+def dense_backward_db_total(dZ, cache, need_dX=True):
+    X, W = cache
+    return (dZ @ W.T if need_dX else None), X.T @ dZ, np.sum(dZ)
+
+
+@buggy("test_dense_backward", "your three gradients are in the wrong order")
+def dense_backward_order(dZ, cache, need_dX=True):
+    X, W = cache
+    dX = dZ @ W.T if need_dX else None
+    return X.T @ dZ, dZ.sum(axis=0), dX
+
+
 @buggy("test_dense_backward", "your dX multiplies dZ by W itself")
 def dense_backward_dX_no_transpose(dZ, cache, need_dX=True):
     X, W = cache

@@ -96,6 +96,16 @@ def gradient_descent_copy_keeps_int(function, x0, learning_rate, steps):
     return np.array(path)
 
 
+@buggy("test_gradient_descent", "you returned a list of points")
+def gradient_descent_list(function, x0, learning_rate, steps):
+    x = np.asarray(x0, dtype=float)
+    path = [x]
+    for _ in range(steps):
+        x = x - learning_rate * function.grad(x)
+        path.append(x)
+    return path
+
+
 @buggy("test_gradient_descent", "one step short")
 def gradient_descent_one_short(function, x0, learning_rate, steps):
     x = np.array(x0, dtype=float)
@@ -508,6 +518,40 @@ def train_network_shuffles_x_only(X, Y, params, names, learning_rate, batch_size
             for (W, b), (dW, db) in zip(params, nn.mlp_backward(losses.mean_squared_error_grad(Yb, A), caches)):
                 W -= learning_rate * dW
                 b -= learning_rate * db
+    return trace
+
+
+@buggy("test_train_network", "you drew two different orders")
+def train_network_two_orders(X, Y, params, names, learning_rate, batch_size, epochs, rng):
+    from gdkit import losses, nn
+    trace = []
+    for _ in range(epochs):
+        Xs, Ys = X[rng.permutation(len(X))], Y[rng.permutation(len(Y))]
+        for start in range(0, len(X), batch_size):
+            A, caches = nn.mlp_forward(Xs[start:start + batch_size], params, names)
+            Yb = Ys[start:start + batch_size]
+            trace.append(losses.mean_squared_error(Yb, A))
+            for (W, b), (dW, db) in zip(params, nn.mlp_backward(losses.mean_squared_error_grad(Yb, A), caches)):
+                sgd_update(W, dW, None, learning_rate=learning_rate)
+                sgd_update(b, db, None, learning_rate=learning_rate)
+    return trace
+
+
+@buggy("test_train_network", "changed its argument `X` in place")
+def train_network_shuffles_in_place(X, Y, params, names, learning_rate, batch_size, epochs, rng):
+    """Shuffles the caller's X and Y in place (consistently), then walks them in order."""
+    from gdkit import losses, nn
+    trace = []
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        X[...], Y[...] = X[order], Y[order]
+        for start in range(0, len(X), batch_size):
+            A, caches = nn.mlp_forward(X[start:start + batch_size], params, names)
+            trace.append(losses.mean_squared_error(Y[start:start + batch_size], A))
+            grads = nn.mlp_backward(losses.mean_squared_error_grad(Y[start:start + batch_size], A), caches)
+            for (W, b), (dW, db) in zip(params, grads):
+                sgd_update(W, dW, None, learning_rate=learning_rate)
+                sgd_update(b, db, None, learning_rate=learning_rate)
     return trace
 
 

@@ -33,6 +33,11 @@ def _dense_bug(dX_of, dW_of, db_of):
     return backward
 
 
+def _dense_wrong_order(dZ, cache, need_dX=True):
+    X, W = cache
+    return _dW(dZ, X, W), _db(dZ, X, W), (_dX(dZ, X, W) if need_dX else None)
+
+
 def _dense_ignoring_need_dX(dZ, cache, need_dX=True):
     X, W = cache
     return _dX(dZ, X, W), _dW(dZ, X, W), _db(dZ, X, W)
@@ -407,6 +412,11 @@ PARTS = (
              Mistake("db_not_summed", _dense_bug(_dX, _dW, lambda dZ, X, W: dZ.copy()),
                      "your db has one row per example: b is shared by every example of the batch, so its gradient "
                      "adds their contributions (db has the shape (M,) of b)"),
+             Mistake("db_total", _dense_bug(_dX, _dW, lambda dZ, X, W: dZ.sum()),
+                     "your db is a single number: you summed over every axis; b has one entry per unit, so sum "
+                     "over the batch only"),
+             Mistake("wrong_order", _dense_wrong_order,
+                     "your three gradients are in the wrong order: return (dX, dW, db)"),
              Mistake("db_axis", _dense_bug(_dX, _dW, lambda dZ, X, W: dZ.sum(axis=1)),
                      "your db was summed over the wrong axis: b is shared by the examples, so sum over the batch "
                      "(axis 0)"),

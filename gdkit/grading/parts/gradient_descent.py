@@ -71,6 +71,10 @@ def _descent_steps(offset):
     return descent
 
 
+def _descent_list(function, x0, learning_rate, steps):
+    return list(landscapes.gradient_descent(function, x0, learning_rate, steps))
+
+
 def _descent_up(function, x0, learning_rate, steps):
     x = np.array(x0, dtype=float)
     path = [x.copy()]
@@ -180,12 +184,14 @@ def _train(X, Y, params, names, learning_rate, batch_size, epochs, rng, *, order
     n, trace = len(X), []
     once = rng.permutation(n) if order == "once" else None
     for _ in range(epochs):
-        perm = rng.permutation(n) if order == "each" else once if order == "once" else np.arange(n)
+        perm = rng.permutation(n) if order in ("each", "two") else once if order == "once" else np.arange(n)
+        perm_Y = rng.permutation(n) if order == "two" else perm
         snapshot = [(W.copy(), b.copy()) for W, b in params]
         stop = n - n % batch_size if drop_last and n % batch_size and n > batch_size else n
         for start in range(0, stop, n if full_batch else batch_size):
             rows = perm[start:start + (n if full_batch else batch_size)]
-            Xb, Yb = X[rows], Y[rows if shuffle_Y else np.arange(start, start + len(rows))]
+            rows_Y = perm_Y[start:start + (n if full_batch else batch_size)]
+            Xb, Yb = X[rows], Y[rows_Y if shuffle_Y else np.arange(start, start + len(rows))]
             A, caches = nn.mlp_forward(Xb, snapshot if forward_with == "epoch_start" else params, names)
             if not loss_after:
                 trace.append(losses.mean_squared_error(Yb, A))
@@ -439,6 +445,9 @@ PARTS = (
                      "every row of your path is the final point: you stored the same array object each time; "
                      "append a copy (x.copy()) or update with x = x - ..."),
              Mistake("ascend", _descent_up, "the path moves up the gradient: x <- x - learning_rate * grad f(x)"),
+             Mistake("list", _descent_list,
+                     "you returned a list of points; return the path as one array of shape (steps + 1, d) "
+                     "(np.array(path))"),
              Mistake("one_short", _descent_steps(-1),
                      "your path is one step short: `steps` steps give steps + 1 rows (row 0 is x0, row k the point "
                      "after k steps)"),
@@ -497,6 +506,9 @@ PARTS = (
              Mistake("x_only", _train_bug(shuffle_Y=False),
                      "you shuffled X but not Y: each batch must take the same rows of both (X[rows], Y[rows]), "
                      "else the inputs no longer match their targets"),
+             Mistake("two_orders", _train_bug(order="two"),
+                     "you drew two different orders, one for X and one for Y: the inputs no longer match their "
+                     "targets; draw ONE order per epoch and take the same rows of both"),
              Mistake("full_batch", _train_bug(full_batch=True),
                      "you took one step per epoch on all the data (full-batch descent); mini-batch SGD takes one "
                      "step per batch of batch_size examples"),
