@@ -4,38 +4,41 @@ from _entries import buggy, correct
 
 
 # ---- dense_backward ---------------------------------------------------------------------------------------------
-@buggy("test_dense_backward", "your dW is the transpose")
+# Partial credit (Part.credit = dX 1, dW 1, db 1): each wrong answer declares the points of its values that are right
+# on every case (score=...). An error on any case (dZ @ W with a non-square W raises; dZ changed in place) costs all 3;
+# gradients in the wrong order are all wrong: 0.
+@buggy("test_dense_backward", "your dW is the transpose", score=2)
 def dense_backward_dW_T(dZ, cache, need_dX=True):
     X, W = cache
     return (dZ @ W.T if need_dX else None), dZ.T @ X, dZ.sum(0)
 
 
-@buggy("test_dense_backward", "summed over the wrong axis")
+@buggy("test_dense_backward", "summed over the wrong axis", score=2)
 def dense_backward_db_axis(dZ, cache, need_dX=True):
     X, W = cache
     return (dZ @ W.T if need_dX else None), X.T @ dZ, np.sum(dZ, axis=1)
 
 
-@buggy("test_dense_backward", "your db is averaged over the batch")
+@buggy("test_dense_backward", "your db is averaged over the batch", score=2)
 def dense_backward_db_mean(dZ, cache, need_dX=True):
     X, W = cache
     return (dZ @ W.T if need_dX else None), X.T @ dZ, np.mean(dZ, axis=0)
 
 
-@buggy("test_dense_backward", "your dW is divided by N")
+@buggy("test_dense_backward", "your dW is divided by N", score=2)
 def dense_backward_dW_mean(dZ, cache, need_dX=True):
     X, W = cache
     N = X.shape[0]
     return (dZ @ W.T if need_dX else None), (X.T @ dZ) / N, dZ.sum(axis=0)
 
 
-@buggy("test_dense_backward", "you returned dX although need_dX is False")
+@buggy("test_dense_backward", "you returned dX although need_dX is False", score=2)
 def dense_backward_always_dX(dZ, cache, need_dX=True):
     X, W = cache
     return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
 
 
-@buggy("test_dense_backward", "your db is a single number")
+@buggy("test_dense_backward", "your db is a single number", score=2)
 def dense_backward_db_total(dZ, cache, need_dX=True):
     X, W = cache
     return (dZ @ W.T if need_dX else None), X.T @ dZ, np.sum(dZ)
@@ -54,13 +57,13 @@ def dense_backward_dX_no_transpose(dZ, cache, need_dX=True):
     return (dZ @ W if need_dX else None), X.T @ dZ, dZ.sum(axis=0)
 
 
-@buggy("test_dense_backward", "your db has one row per example")
+@buggy("test_dense_backward", "your db has one row per example", score=2)
 def dense_backward_db_not_summed(dZ, cache, need_dX=True):
     X, W = cache
     return (dZ @ W.T if need_dX else None), X.T @ dZ, dZ
 
 
-@buggy("test_dense_backward", "dW is float64 for float32 input")
+@buggy("test_dense_backward", "dW is float64 for float32 input", score=2)
 def dense_backward_float64_accumulator(dZ, cache, need_dX=True):
     X, W = cache
     dW = np.zeros(W.shape)  # float64, whatever the dtype of X and dZ

@@ -399,9 +399,11 @@ def _closed_loop_explain(expected, actual):
 
 
 PARTS = (
+    # Partial credit (Part.credit): dX, dW and db are three derivations of their own, a point each; the notebook
+    # says so. An error on any case (a product of the wrong shapes, dZ changed in place) still costs all 3.
     Part(A, "test_dense_backward", "dense_backward", nn.dense_backward, _dense_backward_cases, points=3,
          forbidden=(nn.dense_backward,), prepare=dense_backward_prepare, rtol=1e-5, names=("dX", "dW", "db"),
-         unchanged=(0,), check_dtype=True,
+         credit=(1, 1, 1), unchanged=(0,), check_dtype=True,
          mistakes=(
              Mistake("dW_transposed", _dense_bug(_dX, lambda dZ, X, W: dZ.T @ X, _db),
                      "your dW is the transpose of the expected gradient: a gradient has the shape of its array, "
