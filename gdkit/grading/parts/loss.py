@@ -113,6 +113,13 @@ def _bce_grad_with(low=EPS, high=1 - EPS):
     return grad
 
 
+def _other_eps(make, consequence):
+    """Mistakes: clipping with another small constant than machine epsilon (sklearn's old 1e-15, 1e-12, ...)."""
+    return tuple(Mistake(f"eps_{eps:g}", make(eps),
+                         f"you clipped with {eps:g} instead of machine epsilon, np.finfo(y_pred.dtype).eps (2.2e-16 in "
+                         f"float64): {consequence}") for eps in (1e-8, 1e-10, 1e-12, 1e-15))
+
+
 def _cce_with(floor=EPS, log=np.log, pick=None):
     def loss(y, p):
         q = np.clip(p, floor, None) if floor else np.asarray(p)
@@ -249,8 +256,10 @@ PARTS = (
                      "-inf): clip p to [eps, 1 - eps] with eps = np.finfo(y_pred.dtype).eps before taking logs"),
              Mistake("keras_eps", _bce_with(low=KERAS_EPS, high=1 - KERAS_EPS),
                      "you clipped with 1e-7 (Keras's epsilon); the contract's eps is machine epsilon, "
-                     "np.finfo(y_pred.dtype).eps (2.2e-16 in float64): on a confidently wrong prediction the loss is -log(eps) = 36.04, "
-                     "not -log(1e-7) = 16.12"),
+                     "np.finfo(y_pred.dtype).eps (2.2e-16 in float64): on a confidently wrong prediction the loss "
+                     "is -log(eps) = 36.04, not -log(1e-7) = 16.12"),
+             *_other_eps(lambda eps: _bce_with(low=eps, high=1 - eps), "a confidently wrong prediction costs "
+                         "-log(eps) = 36.04"),
              Mistake("no_minus", lambda y, p: -losses.binary_crossentropy(y, p),
                      "your loss is negative: the minus sign in front of the mean is missing"),
              Mistake("sum", lambda y, p: losses.binary_crossentropy(y, p) * np.size(p),
@@ -272,8 +281,10 @@ PARTS = (
                      "[eps, 1 - eps] as binary_crossentropy does, and evaluate your derivative at the clipped p"),
              Mistake("keras_eps", _bce_grad_with(low=KERAS_EPS, high=1 - KERAS_EPS),
                      "you clipped with 1e-7 (Keras's epsilon); the contract's eps is machine epsilon, "
-                     "np.finfo(y_pred.dtype).eps (2.2e-16 in float64), so on a confidently wrong prediction the gradient is about "
-                     "1/eps = 4.5e15 (divided by N·K), not 1e7"),
+                     "np.finfo(y_pred.dtype).eps (2.2e-16 in float64), so on a confidently wrong prediction the "
+                     "gradient is about 1/eps = 4.5e15 (divided by N·K), not 1e7"),
+             *_other_eps(lambda eps: _bce_grad_with(low=eps, high=1 - eps), "on a confidently wrong prediction the "
+                         "gradient is about 1/eps = 4.5e15 (divided by N·K)"),
              Mistake("logit", lambda y, p: (p - y) / np.size(p),
                      "you returned (p - y)/(N·K), the gradient with respect to the logit z (after the sigmoid's "
                      "derivative cancels); this part asks for the gradient with respect to the probability p: "
@@ -295,8 +306,10 @@ PARTS = (
                      "another class 0·log 0 is NaN; clip p below at eps = np.finfo(y_pred.dtype).eps before the log"),
              Mistake("keras_eps", _cce_with(floor=KERAS_EPS),
                      "you clipped with 1e-7 (Keras's epsilon); the contract's eps is machine epsilon, "
-                     "np.finfo(y_pred.dtype).eps (2.2e-16 in float64): a zero probability for the true class costs -log(eps) = 36.04, "
-                     "not 16.12"),
+                     "np.finfo(y_pred.dtype).eps (2.2e-16 in float64): a zero probability for the true class costs "
+                     "-log(eps) = 36.04, not 16.12"),
+             *_other_eps(lambda eps: _cce_with(floor=eps), "a zero probability for the true class costs "
+                         "-log(eps) = 36.04"),
              Mistake("sum", lambda y, p: losses.categorical_crossentropy(y, p) * len(p),
                      "your loss is not averaged over the batch (off by a factor of N)"),
              Mistake("per_entry", lambda y, p: losses.categorical_crossentropy(y, p) / np.shape(p)[1],
@@ -318,8 +331,10 @@ PARTS = (
                      "1/0 for the true class): clip p below at eps as the loss does, and evaluate there"),
              Mistake("keras_eps", _cce_grad_with(floor=KERAS_EPS),
                      "you clipped with 1e-7 (Keras's epsilon); the contract's eps is machine epsilon, "
-                     "np.finfo(y_pred.dtype).eps (2.2e-16 in float64): at a zero probability for the true class the gradient is about "
-                     "-1/(N eps), not -1/(N 1e-7)"),
+                     "np.finfo(y_pred.dtype).eps (2.2e-16 in float64): at a zero probability for the true class the "
+                     "gradient is about -1/(N eps), not -1/(N 1e-7)"),
+             *_other_eps(lambda eps: _cce_grad_with(floor=eps), "at a zero probability for the true class the "
+                         "gradient is about -1/(N eps)"),
              Mistake("logit", lambda y, p: (p - _one_hot(y, p)) / len(p),
                      "you returned (p - y)/N, the gradient with respect to the logits (softmax's Jacobian folded "
                      "in); this part asks for the gradient with respect to the probabilities p themselves"),
