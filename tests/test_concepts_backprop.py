@@ -66,3 +66,14 @@ def test_mlp_backward_blames_the_students_dense_backward():
         core.check(get_part("03_backprop/test_mlp_backward"), mlp_backward)
     assert "uses your dense_backward, which is wrong here" in str(raised.value)
     assert dense_backward(np.ones((2, 1)), (np.ones((2, 1)), np.ones((1, 1))))[2][0] == 1.0  # the module's own is back
+
+
+def test_the_five_checks_look_as_the_question_says():
+    """Only the bug's check is out of what the arithmetic allows; the float32 check at h = 1e-6 fails although its
+    gradient is right (the distractor is real), the float64 check at h = 1e-2 shows its truncation error."""
+    for student in STUDENTS[:15]:
+        keys = backprop.check_run_keys(student)
+        errors = {keys[letter]: error for letter, (_, _, error) in backprop.check_runs(student).runs.items()}
+        assert errors["bug"] > 1e-3 and errors["float64_small_h"] < 1e-7, (student, errors)
+        assert errors["float32_tiny_h"] > 1e-2 and 1e-7 < errors["float64_large_h"] < 1e-3, (student, errors)
+        assert errors["float32_large_h"] < 1e-2, (student, errors)

@@ -1,8 +1,9 @@
 """Concept-question data of assignment 03_backprop (chapter: backpropagation).
 
-Two problems: a gradient-check table of a small network whose backward pass has (at most) one planted bug, to be
-read like the chapter's table of deliberately wrong gradients; and a function, a point and a step for predicting
-the error of one-sided and centred differences.
+Three problems: a gradient-check table of a small network whose backward pass has (at most) one planted bug, to be
+read like the chapter's table of deliberately wrong gradients; a function, a point and a step for predicting the
+error of one-sided and centred differences; and five checks of one gradient in float32 and float64 at two steps,
+one of them of a wrong gradient.
 """
 from typing import NamedTuple
 
@@ -11,7 +12,7 @@ import numpy as np
 from . import problem_rng
 
 __all__ = ["GradientCheckTable", "gradient_check_table", "BACKWARD_VARIANTS", "variant_table", "DifferenceProblem",
-           "difference_problem"]
+           "difference_problem", "CheckRuns", "CHECK_RUNS", "check_runs", "check_run_keys"]
 
 LAYER_SIZES = (3, 5, 4, 1)
 ACTIVATIONS = ("tanh", "tanh", "linear")
@@ -153,3 +154,68 @@ def difference_problem(student, question="03_backprop/difference_errors"):
     while abs(a * np.exp(a * x0) - 1) < 0.1:  # f'(x0) far from 1, so that absolute and relative errors differ
         x0 = float(np.round(rng.uniform(-1, 1), 2))
     return DifferenceProblem(a, x0, h)
+
+
+class CheckRuns(NamedTuple):
+    """Five gradient checks of W1's gradient in the student's network (:func:`gradient_check_table`'s kind):
+    ``runs``: letter -> (dtype of the numerical gradient, step h, relative error). One checks a wrong gradient."""
+
+    N: int
+    runs: dict
+
+
+def _check_run(X, Y, params, dtype, h, skip_last=False):
+    """The relative error of W1's analytic gradient (float64; ``skip_last``: the last example left out of its sum)
+    against the centred difference computed in ``dtype`` with step ``h``."""
+    n = len(X) - 1 if skip_last else len(X)
+    dW1 = _backward("correct", X[:n], Y[:n], params)[0][0] * n / len(X)
+    cast = [(W.astype(dtype), b.astype(dtype)) for W, b in params]
+    Xc, Yc = X.astype(dtype), Y.astype(dtype)
+
+    def loss():
+        A = _forward(Xc, cast)[2]
+        return np.mean((A - Yc) ** 2, dtype=dtype)
+    W1 = cast[0][0]
+    numeric = np.zeros(W1.shape)
+    step = dtype(h)
+    for index in np.ndindex(W1.shape):
+        old = W1[index]
+        W1[index] = old + step
+        plus = loss()
+        W1[index] = old - step
+        minus = loss()
+        W1[index] = old
+        numeric[index] = float(plus - minus) / (2 * h)
+    return _relative(dW1, numeric)
+
+
+#: The five checks: a key, and (dtype, h, wrong gradient?).
+CHECK_RUNS = {
+    "float64_small_h": (np.float64, 1e-6, False),
+    "float64_large_h": (np.float64, 1e-2, False),
+    "float32_tiny_h": (np.float32, 1e-6, False),
+    "float32_large_h": (np.float32, 1e-2, False),
+    "bug": (np.float64, 1e-6, True),
+}
+
+
+def check_runs(student, question="03_backprop/which_check_is_wrong"):
+    """The student's five checks, in the student's own order of letters (the network of
+    :func:`gradient_check_table`'s kind, drawn for this question)."""
+    rng = problem_rng(question, student)
+    order = rng.permutation(len(CHECK_RUNS))
+    X, Y, params = _network(rng)
+    keys = list(CHECK_RUNS)
+    runs = {}
+    for letter, index in zip("ABCDE", order):
+        dtype, h, bug = CHECK_RUNS[keys[index]]
+        runs[letter] = (np.dtype(dtype).name, h, _check_run(X, Y, params, dtype, h, skip_last=bug))
+    return CheckRuns(len(X), runs)
+
+
+def check_run_keys(student, question="03_backprop/which_check_is_wrong"):
+    """{letter: key of CHECK_RUNS} of the student's problem (what each lettered check is)."""
+    rng = problem_rng(question, student)
+    order = rng.permutation(len(CHECK_RUNS))
+    keys = list(CHECK_RUNS)
+    return {letter: keys[index] for letter, index in zip("ABCDE", order)}

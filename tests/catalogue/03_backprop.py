@@ -707,3 +707,50 @@ def difference_errors_absolute(student):
 def difference_errors_no_derivatives(student):
     p = _difference(student)
     return (p.h / 2, p.h ** 2 / 6)
+
+
+# ---- concept: which of five checks is of a wrong gradient --------------------------------------------------------
+def _checks(student):
+    from gdkit.problems.backprop import check_runs
+    return check_runs(student).runs
+
+
+@correct("test_wrong_check")
+def wrong_check_by_rules(student):
+    """float64 at a small step allows only rounding: the check there with a large error."""
+    return next(letter for letter, (dtype, h, error) in _checks(student).items()
+                if dtype == "float64" and h <= 1e-6 and error > 1e-7)
+
+
+@correct("test_wrong_check")
+def wrong_check_by_allowance(student):
+    """The largest ratio of the measured error to what the arithmetic allows: truncation ~ h^2 plus rounding
+    ~ eps / h for the dtype (lower case, with spaces)."""
+    def allowed(dtype, h):
+        eps = 6e-8 if dtype == "float32" else 2e-16
+        return h ** 2 + eps / h
+    runs = _checks(student)
+    return " " + max(runs, key=lambda k: runs[k][2] / allowed(runs[k][0], runs[k][1])).lower() + " "
+
+
+def _wrong_check_chose(dtype, large_h, small_error=None):
+    def answer(student):
+        for letter, (d, h, error) in _checks(student).items():
+            if d == dtype and (h > 1e-4) == large_h and (small_error is None or (error < 1e-7) == small_error):
+                return letter
+    return answer
+
+
+for _args, _message, _name in [
+        (("float64", False, True), "that check sits at rounding level", "float64_small_h"),
+        (("float64", True), "the large step h = 1e-2", "float64_large_h"),
+        (("float32", False), "so even a right gradient fails", "float32_tiny_h"),
+        (("float32", True), "about 1e-4 is the best float32 can do", "float32_large_h")]:
+    _entry = _wrong_check_chose(*_args)
+    _entry.__name__ = f"wrong_check_chose_{_name}"
+    globals()[_entry.__name__] = buggy("test_wrong_check", _message)(_entry)
+
+
+@buggy("test_wrong_check", "should be one of the letters")
+def wrong_check_two_letters(student):
+    return "B, D"

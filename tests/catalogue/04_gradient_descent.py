@@ -465,6 +465,25 @@ def train_network_by_hand(X, Y, params, names, learning_rate, batch_size, epochs
     return losses
 
 
+@correct("test_train_network")
+def train_network_shuffled_index(X, Y, params, names, learning_rate, batch_size, epochs, rng):
+    """rng.shuffle of an index array (the same draw as rng.permutation(N)), batches by np.array_split at multiples
+    of batch_size, the loss and its gradient from gdkit, the update from the student's own sgd_update."""
+    from gdkit import losses, nn
+    trace = []
+    index = np.arange(len(X))
+    for _ in range(epochs):
+        index = np.arange(len(X))
+        rng.shuffle(index)
+        for rows in np.array_split(index, np.arange(batch_size, len(X), batch_size)):
+            A, caches = nn.mlp_forward(X[rows], params, names)
+            trace.append(losses.mean_squared_error(Y[rows], A))
+            for pair, grads in zip(params, nn.mlp_backward(losses.mean_squared_error_grad(Y[rows], A), caches)):
+                for param, grad in zip(pair, grads):
+                    sgd_update(param, grad, None, learning_rate=learning_rate)
+    return np.asarray(trace, dtype=np.float64)
+
+
 def sgd_update(param, grad, state, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
     """The student's own sgd_update (from section 1), used by train_network_by_hand."""
     param[...] = param - learning_rate * grad

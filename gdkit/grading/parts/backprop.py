@@ -620,6 +620,37 @@ DIFFERENCE_MISTAKES = (
 )
 
 
+# ---- concept: which of five checks is of a wrong gradient (float32 vs float64, large vs small h) ---------------------
+def wrong_check(student):
+    """The letter of the float64, h = 1e-6 check of a wrong gradient (the other four check a right one)."""
+    return next(letter for letter, key in problems_backprop.check_run_keys(student).items() if key == "bug")
+
+
+def _chose_check(key):
+    def answer(student):
+        return next(letter for letter, k in problems_backprop.check_run_keys(student).items() if k == key)
+    return answer
+
+
+_CHECK_WHY = {
+    "float64_small_h": "that check sits at rounding level (about 1e-9): in float64 with h = 1e-6 a right gradient "
+                       "gives exactly that",
+    "float64_large_h": "that check is float64 with the large step h = 1e-2: the centred difference's truncation "
+                       "error, of order h^2 times the third derivative, alone gives about 1e-5 to 1e-4 there, for a "
+                       "right gradient",
+    "float32_tiny_h": "that check is float32 (epsilon about 6e-8) with h = 1e-6: each loss value is rounded by about "
+                      "epsilon |L|, and dividing their difference by 2h makes that a relative error near 1, so even a "
+                      "right gradient fails; such a check says nothing",
+    "float32_large_h": "that check is float32 with h = 1e-2, where rounding (epsilon |L| / h) and truncation (h^2) "
+                       "balance: about 1e-4 is the best float32 can do, for a right gradient",
+}
+WRONG_CHECK_MISTAKES = tuple(
+    (f"chose_{key}", _chose_check(key),
+     f"{why}. The wrong gradient is the check whose error cannot come from the arithmetic: look for a large error "
+     "where dtype and step leave no room for one")
+    for key, why in _CHECK_WHY.items())
+
+
 def _mistakes(table):
     return tuple(Mistake(name, function, message) for name, function, message in table)
 
@@ -629,4 +660,6 @@ PARTS += (
          mistakes=_mistakes(WHICH_BUG_MISTAKES)),
     Part(A, "test_difference_errors", "difference_errors", difference_errors, None, points=2, kind=ANSWER,
          answer_format="numbers:2", rtol=2e-2, atol=0.0, mistakes=_mistakes(DIFFERENCE_MISTAKES)),
+    Part(A, "test_wrong_check", "wrong_check", wrong_check, None, points=1, kind=ANSWER,
+         answer_format="letter:ABCDE", mistakes=_mistakes(WRONG_CHECK_MISTAKES)),
 )
