@@ -672,6 +672,16 @@ def difference_errors_measured(student):
     return [abs(one_sided - true) / abs(true), abs(centred - true) / abs(true)]
 
 
+@correct("test_difference_errors")
+def difference_errors_signed(student):
+    """Signed errors (true - approximate) / true: for exp both differences overestimate, so both are negative."""
+    p = _difference(student)
+    true = p.a * np.exp(p.a * p.x0)
+    one = (true - (np.exp(p.a * (p.x0 + p.h)) - np.exp(p.a * p.x0)) / p.h) / true
+    two = (true - (np.exp(p.a * (p.x0 + p.h)) - np.exp(p.a * (p.x0 - p.h))) / (2 * p.h)) / true
+    return (float(one), float(two))
+
+
 @buggy("test_difference_errors", "your two numbers are swapped")
 def difference_errors_swapped(student):
     return difference_errors_taylor(student)[::-1]

@@ -591,6 +591,13 @@ def difference_errors(student):
     return (p.a * p.h / 2, (p.a * p.h) ** 2 / 6)
 
 
+def _same_magnitudes(expected, actual):
+    """Both errors within 2% (a relative error is a magnitude: a signed (true - approximate)/true counts too)."""
+    if isinstance(actual, tuple) and all(isinstance(a, np.ndarray) and a.shape == () for a in actual):
+        actual = np.array([float(a) for a in actual])
+    return isinstance(actual, np.ndarray) and _same(expected, np.abs(actual), 2e-2, 0.0)
+
+
 def _difference(formula):
     def answer(student):
         p = problems_backprop.difference_problem(student)
@@ -659,7 +666,8 @@ PARTS += (
     Part(A, "test_which_bug", "which_bug", which_bug, None, points=2, kind=ANSWER, answer_format="letter:ABCDEFG",
          mistakes=_mistakes(WHICH_BUG_MISTAKES)),
     Part(A, "test_difference_errors", "difference_errors", difference_errors, None, points=2, kind=ANSWER,
-         answer_format="numbers:2", rtol=2e-2, atol=0.0, mistakes=_mistakes(DIFFERENCE_MISTAKES)),
+         answer_format="numbers:2", rtol=2e-2, atol=0.0, compare=_same_magnitudes,
+         mistakes=_mistakes(DIFFERENCE_MISTAKES)),
     Part(A, "test_wrong_check", "wrong_check", wrong_check, None, points=1, kind=ANSWER,
          answer_format="letter:ABCDE", mistakes=_mistakes(WRONG_CHECK_MISTAKES)),
 )
