@@ -711,3 +711,58 @@ def forward_other_class(student):
     a1_1, a1_2, a1_3, z2, _ = _forward(student)
     return (a1_1, a1_2, a1_3, z2, math.exp(-z2) / (1 + math.exp(-z2)))
 
+
+
+@buggy("test_sigmoid", "your sigmoid is clipped to [1e-7, 1 - 1e-7]")
+def sigmoid_clipped(z):
+    return np.clip(1 / (1 + np.exp(-z)), 1e-7, 1 - 1e-7)
+
+
+@buggy("test_sigmoid_grad", "overflows to inf and inf/inf is NaN")
+def sigmoid_grad_exp_form(z):
+    e = np.exp(-z)
+    return e / (1 + e) ** 2
+
+
+@buggy("test_relu", "you computed a leaky ReLU")
+def relu_leaky(z):
+    return np.where(z > 0, z, 0.01 * z)
+
+
+@buggy("test_tanh_grad", "your result is half of tanh's derivative")
+def tanh_grad_identity_half(z):
+    s = 1 / (1 + np.exp(-2 * np.asarray(z)))
+    return 2 * s * (1 - s)
+
+
+@buggy("test_softmax", "you subtracted the maximum in the numerator only")
+def softmax_shift_numerator(z, axis=-1):
+    return np.exp(z - z.max(axis=axis, keepdims=True)) / np.exp(z).sum(axis=axis, keepdims=True)
+
+
+@buggy("test_softmax", "you subtracted the maximum over the wrong axis")
+def softmax_column_max(z, axis=-1):
+    e = np.exp(z - z.max(axis=0))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@buggy("test_dense_forward", "you subtracted the bias")
+def dense_forward_minus_bias(X, W, b):
+    return X @ W - b, (X, W)
+
+
+@buggy("test_mlp_forward", "your hidden layers all use ReLU whatever their names")
+def mlp_forward_relu_hidden(X, params, activation_names):
+    A = X
+    for index, ((W, b), name) in enumerate(zip(params, activation_names)):
+        Z = A @ W + b
+        A = _ACT[name](Z) if index == len(params) - 1 else np.maximum(Z, 0)
+    return A, []
+
+
+@buggy("test_mlp_forward", "the last layer's activation is applied twice")
+def mlp_forward_last_twice(X, params, activation_names):
+    A = X
+    for (W, b), name in zip(params, activation_names):
+        A = _ACT[name](A @ W + b)
+    return _ACT[activation_names[-1]](A), []

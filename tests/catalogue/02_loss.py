@@ -731,24 +731,46 @@ def initial_sum_classes(student):
     return -sum(math.log(1 / K) for _ in range(K))
 
 
-@buggy("test_bce", "instead of machine epsilon, np.finfo(y_pred.dtype).eps")
+@buggy("test_bce", "instead of machine epsilon, np.finfo(y_pred.dtype).eps (2.2e-16 in float64)")
 def bce_sklearn_eps(y_true, y_pred):
     p = np.clip(y_pred, 1e-15, 1 - 1e-15)
     return float(-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
 
 
-@buggy("test_bce_grad", "instead of machine epsilon, np.finfo(y_pred.dtype).eps")
+@buggy("test_bce_grad", "instead of machine epsilon, np.finfo(y_pred.dtype).eps (2.2e-16 in float64)")
 def bce_grad_eps_1e12(y_true, y_pred):
     p = np.clip(y_pred, 1e-12, 1 - 1e-12)
     return (p - y_true) / (p * (1 - p)) / p.size
 
 
-@buggy("test_cce", "instead of machine epsilon, np.finfo(y_pred.dtype).eps")
+@buggy("test_cce", "instead of machine epsilon, np.finfo(y_pred.dtype).eps (2.2e-16 in float64)")
 def cce_eps_1e10(y_true, y_pred):
     return -float(np.sum(_one_hot(y_true, y_pred.shape[1]) * np.log(np.maximum(y_pred, 1e-10)))) / len(y_pred)
 
 
-@buggy("test_cce_grad", "instead of machine epsilon, np.finfo(y_pred.dtype).eps")
+@buggy("test_cce_grad", "instead of machine epsilon, np.finfo(y_pred.dtype).eps (2.2e-16 in float64)")
 def cce_grad_eps_1e8(y_true, y_pred):
     y = _one_hot(y_true, y_pred.shape[1]).astype(y_pred.dtype)
     return -y / np.maximum(y_pred, 1e-8) / len(y_pred)
+
+
+@buggy("test_bce", "you clipped with 1e-09 (or added it to p)")
+def bce_adds_1e9(y_true, y_pred):
+    return float(-np.mean(y_true * np.log(y_pred + 1e-9) + (1 - y_true) * np.log(1 - y_pred + 1e-9)))
+
+
+@buggy("test_cce", "you clipped with 1e-12 (or added it to p)")
+def cce_adds_1e12(y_true, y_pred):
+    return float(-np.mean(np.sum(_one_hot(y_true, y_pred.shape[1]) * np.log(y_pred + 1e-12), axis=1)))
+
+
+@correct("test_cce")
+def cce_adds_machine_eps(y_true, y_pred):
+    eps = np.finfo(y_pred.dtype).eps
+    return float(-np.mean(np.sum(_one_hot(y_true, y_pred.shape[1]) * np.log(y_pred + eps), axis=1)))
+
+
+@correct("test_bce")
+def bce_adds_machine_eps(y_true, y_pred):
+    eps = np.finfo(y_pred.dtype).eps
+    return float(-np.mean(y_true * np.log(y_pred + eps) + (1 - y_true) * np.log(1 - y_pred + eps)))

@@ -98,6 +98,15 @@ def _softmax_axis0(z, axis=-1):
     return e / e.sum(axis=0, keepdims=True)
 
 
+def _softmax_shift_numerator(z, axis=-1):
+    return np.exp(z - z.max(axis=axis, keepdims=True)) / _exp(z).sum(axis=axis, keepdims=True)
+
+
+def _softmax_max_axis0(z, axis=-1):
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 def _softmax_whole(z, axis=-1):
     e = np.exp(z - z.max())
     return e / e.sum()
@@ -115,18 +124,22 @@ def _dense_explain(expected, actual):
     return "the answer is wrong"
 
 
-def _mlp_bug(*, last=True, first=False, bias=True, same=False):
+def _mlp_bug(*, last=True, first=False, bias=True, same=False, relu_hidden=False, last_twice=False):
     """A forward pass with one misconception (see the messages)."""
     def forward(X, params, names):
         A = X
         for index, ((W, b), name) in enumerate(zip(params, names)):
             f = activations.get(names[0] if same else name)
+            if relu_hidden and index < len(params) - 1:
+                f = activations.relu
             use = last or index < len(params) - 1
             if first:
                 A = (f(A) if use else A) @ W + (b if bias else 0.0)
             else:
                 Z = A @ W + (b if bias else 0.0)
                 A = f(Z) if use else Z
+        if last_twice:
+            A = activations.get(names[-1])(A)
         return A, []
     return forward
 
@@ -145,6 +158,9 @@ PARTS = (
                      "you computed 1/(1 + e^(-|z|)) for every z: that is sigmoid(|z|), right only for z >= 0; for "
                      "z < 0 the stable form is e/(1 + e) with e = e^(-|z|) (np.where on the sign of z)"),
              Mistake("tanh", np.tanh, "you returned tanh(z); the sigmoid is 1/(1 + e^(-z)), with values in (0, 1)"),
+             Mistake("clipped", lambda z: np.clip(activations.sigmoid(z), 1e-7, 1 - 1e-7),
+                     "your sigmoid is clipped to [1e-7, 1 - 1e-7]: the sigmoid itself is not clipped (a loss clips "
+                     "its input where it needs to); return 1/(1 + e^(-z)) as it is"),
          )),
     Part(A, "test_sigmoid_grad", "sigmoid_grad", activations.sigmoid_grad, _element_wise_cases, points=1,
          forbidden=(activations.sigmoid_grad,), unchanged=(0,), check_dtype=True,
@@ -159,6 +175,9 @@ PARTS = (
              Mistake("no_one_minus", lambda z: activations.sigmoid(z),
                      f"you returned sigmoid(z) itself, the activation, not its derivative; differentiate "
                      f"1/(1 + e^(-z)) with the chain rule and write the result with sigmoid(z) ({_CHAPTER})"),
+             Mistake("unstable_exp_form", lambda z: _exp(-np.asarray(z)) / (1.0 + _exp(-np.asarray(z))) ** 2,
+                     "your formula e^(-z)/(1 + e^(-z))^2 is right mathematically, but for large negative z, e^(-z) "
+                     "overflows to inf and inf/inf is NaN; write the derivative with your (stable) sigmoid instead"),
              Mistake("one_minus_only", lambda z: 1.0 - activations.sigmoid(z),
                      f"you returned 1 - sigmoid(z): only one of the derivative's two factors; the derivative is "
                      f"largest (1/4) at z = 0 and small for large |z| in both directions ({_CHAPTER})"),
@@ -173,6 +192,8 @@ PARTS = (
              Mistake("mask", lambda z: (np.asarray(z) > 0).astype(float),
                      "you returned the derivative (1 where z > 0) instead of ReLU itself, max(0, z)"),
              Mistake("min", lambda z: np.minimum(z, 0.0), "you computed min(z, 0); ReLU is max(z, 0)"),
+             Mistake("leaky", lambda z: np.maximum(z, 0.01 * np.asarray(z)),
+                     "you computed a leaky ReLU (slope 0.01 for z < 0); ReLU is exactly 0 for negative z"),
              Mistake("np_max", lambda z: np.max(z, axis=0),
                      "np.max(z, 0) is a reduction: the largest value along axis 0, one number per column; ReLU is "
                      "element-wise, np.maximum(z, 0)"),
@@ -208,6 +229,9 @@ PARTS = (
              Mistake("square_outside", lambda z: (1.0 - np.tanh(z)) ** 2,
                      "you squared the whole of 1 - tanh(z); only tanh(z) is squared in the derivative (compare the "
                      "values at z = 1 and z = -1: the derivative is even)"),
+             Mistake("half_chain", lambda z: 0.5 * activations.tanh_grad(z),
+                     "your result is half of tanh's derivative: from tanh(z) = 2 sigmoid(2z) - 1, the chain rule gives "
+                     "a factor 2 from the sigmoid's coefficient AND another 2 from its argument 2z"),
              Mistake("sech", lambda z: 1.0 / np.cosh(z),
                      "you returned 1/cosh(z); differentiating tanh = sinh/cosh with the quotient rule gives "
                      "1/cosh(z) SQUARED (= 1 - tanh(z)^2): the square is missing"),
@@ -228,6 +252,12 @@ PARTS = (
              Mistake("axis0", _softmax_axis0,
                      "you normalised over the batch (axis 0) instead of over each row's classes (the `axis` "
                      "argument, -1 by default)"),
+             Mistake("shift_numerator_only", _softmax_shift_numerator,
+                     "you subtracted the maximum in the numerator only: shift z once (z - max), then use the same "
+                     "shifted exponentials in the numerator and in the sum"),
+             Mistake("max_other_axis", _softmax_max_axis0,
+                     "you subtracted the maximum over the wrong axis (each column's, axis 0): the shift must be "
+                     "constant along `axis` to cancel, so use z.max(axis=axis, keepdims=True)"),
              Mistake("whole", _softmax_whole,
                      "you divided by the sum over the whole array; the values along `axis` must sum to 1 "
                      "(keepdims=True, axis=axis)"),
@@ -240,6 +270,8 @@ PARTS = (
          unchanged=(0, 1, 2), check_dtype=True, names=("Z", "the X in your cache", "the W in your cache"),
          mistakes=(
              Mistake("no_bias", lambda X, W, b: (X @ W, (X, W)), "your Z is missing the bias: Z = X @ W + b"),
+             Mistake("minus_bias", lambda X, W, b: (X @ W - b, (X, W)),
+                     "you subtracted the bias; the layer adds it: Z = X @ W + b"),
              Mistake("w_transposed", lambda X, W, b: (X @ W.T + b, (X, W)),
                      "you multiplied by W transposed (X @ W.T): W has shape (D, M), one column per unit, so the "
                      "batch-first layer is X @ W; only a square W let the shapes fit"),
@@ -265,6 +297,10 @@ PARTS = (
                      "your layers ignore their biases: each layer computes A_prev @ W + b before its activation"),
              Mistake("first_activation_everywhere", _mlp_bug(same=True),
                      "every layer used the first layer's activation; layer l applies activation_names[l]"),
+             Mistake("relu_hidden", _mlp_bug(relu_hidden=True),
+                     "your hidden layers all use ReLU whatever their names; layer l applies activation_names[l]"),
+             Mistake("last_twice", _mlp_bug(last_twice=True),
+                     "the last layer's activation is applied twice (once in the loop, once more after it)"),
          )),
 )
 

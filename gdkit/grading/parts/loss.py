@@ -114,10 +114,11 @@ def _bce_grad_with(low=EPS, high=1 - EPS):
 
 
 def _other_eps(make, consequence):
-    """Mistakes: clipping with another small constant than machine epsilon (sklearn's old 1e-15, 1e-12, ...)."""
+    """Mistakes: clipping with (or adding) another small constant than machine epsilon (sklearn's old 1e-15, ...)."""
     return tuple(Mistake(f"eps_{eps:g}", make(eps),
-                         f"you clipped with {eps:g} instead of machine epsilon, np.finfo(y_pred.dtype).eps (2.2e-16 in "
-                         f"float64): {consequence}") for eps in (1e-8, 1e-10, 1e-12, 1e-15))
+                         f"you clipped with {eps:g} (or added it to p) instead of machine epsilon, "
+                         f"np.finfo(y_pred.dtype).eps (2.2e-16 in float64): {consequence}")
+                 for eps in (1e-5, 1e-6, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15))
 
 
 def _cce_with(floor=EPS, log=np.log, pick=None):
