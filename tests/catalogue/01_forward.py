@@ -766,3 +766,10 @@ def mlp_forward_last_twice(X, params, activation_names):
     for (W, b), name in zip(params, activation_names):
         A = _ACT[name](A @ W + b)
     return _ACT[activation_names[-1]](A), []
+
+
+@buggy("test_parameter_count", "you gave each layer ONE bias")
+def count_one_bias_per_layer(student):
+    sizes = _sizes(student)
+    return sum(d * m for d, m in zip(sizes[:-1], sizes[1:])) + len(sizes) - 1
+

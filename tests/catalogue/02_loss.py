@@ -774,3 +774,9 @@ def cce_adds_machine_eps(y_true, y_pred):
 def bce_adds_machine_eps(y_true, y_pred):
     eps = np.finfo(y_pred.dtype).eps
     return float(-np.mean(y_true * np.log(y_pred + eps) + (1 - y_true) * np.log(1 - y_pred + eps)))
+
+
+@buggy("test_logit_loss", "you used the sigmoid of the true class's logit")
+def logit_loss_binary(student):
+    z, c = _example(student)
+    return -math.log(1 / (1 + math.exp(-z[c])))

@@ -337,6 +337,8 @@ COUNT_MISTAKES = (
      "first Dense layer"),
     ("hidden_biases_only", _count(lambda s, layers: sum(d * m for d, m in layers) + sum(s[1:-1])),
      "you gave biases to the hidden layers only; the output layer is a Dense layer too, with one bias per output"),
+    ("bias_per_layer", _count(lambda s, layers: sum(d * m + 1 for d, m in layers)),
+     "you gave each layer ONE bias; a Dense layer has one bias per unit it computes (b has shape (M_l,))"),
     ("plus_one_both", _count(lambda s, layers: sum((d + 1) * (m + 1) for d, m in layers)),
      "you counted (D_l + 1)(M_l + 1) per layer: one bias per unit gives D_l M_l + M_l = (D_l + 1) M_l"),
 )

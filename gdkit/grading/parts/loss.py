@@ -472,6 +472,9 @@ LOGIT_MISTAKES = (
      "that is the loss of the class before the true one: the label is a 0-based index into the logits"),
     ("class_after", _logit(lambda z, c: _lse1(z) - z[(c + 1) % len(z)]),
      "that is the loss of the class after the true one: the label is a 0-based index into the logits"),
+    ("sigmoid", _logit(lambda z, c: np.log1p(np.exp(-z[c]))),
+     "you used the sigmoid of the true class's logit, -log sigmoid(z_c), a binary cross-entropy; with K classes the "
+     "probability is the softmax over all K logits"),
     ("negative", _logit(lambda z, c: z[c] - _lse1(z)),
      "your loss is negative: that is log softmax(z)_c; the loss is MINUS the log-probability"),
 )
