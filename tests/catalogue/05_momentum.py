@@ -1108,3 +1108,15 @@ def heldout_steps_hb_sqrt_rate(student):
     k = p.L / p.m
     r = (k - 1) / (k + 1)
     return tuple(int(np.ceil(np.log(p.tolerance) / np.log(x))) for x in (r, np.sqrt(r)))
+
+
+@buggy("test_adam_uncorrected_ratio", "1 / (1 - beta_1^t) is m's correction alone")
+def heldout_adam_ratio_inverse_m(student):
+    b1, b2, t = adam_step(student)
+    return 1 / (1 - b1 ** t)
+
+
+@buggy("test_adam_uncorrected_ratio", "sqrt(1 - beta_2^t) is v's factor alone")
+def heldout_adam_ratio_v_root(student):
+    b1, b2, t = adam_step(student)
+    return float(np.sqrt(1 - b2 ** t))

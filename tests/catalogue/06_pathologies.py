@@ -775,3 +775,20 @@ def heldout_diagnose_fills_nan(grad_norms, dead_fractions):
 def heldout_dead_fraction_relu_in_place(Z):
     np.maximum(Z, 0, out=Z)  # applies ReLU to the caller's pre-activations
     return float(np.mean(np.all(Z == 0, axis=0)))
+
+
+@buggy("test_sigmoid_gradient_bound", "you counted n slopes 1/4 for n - 1 weight matrices")
+def heldout_bound_n_slopes(student):
+    s = sigmoid_network(student).spectral_norms
+    return float(0.25 ** len(s) * np.prod(s[1:]))
+
+
+@buggy("test_typical_layer_factor", "you took the median of the per-layer ratios")
+def heldout_factor_median(student):
+    d = sigmoid_network(student).dZ_norms
+    return float(np.median(d[:-1] / d[1:]))
+
+
+@buggy("test_dead_fraction", "divided the number of dead units by the number of entries")
+def heldout_dead_over_size(Z):
+    return float(np.all(Z <= 0, axis=0).sum() / Z.size)

@@ -878,3 +878,27 @@ def heldout_range_test_rate_index(student):
     p = range_test_problem(student); rates, loss = p.learning_rates, p.losses
     sm = tuning.RangeTest(rates, loss).smoothed()
     return int(np.argmin(sm))
+
+
+@buggy("test_batchnorm_forward", "your variance is one number for the whole batch")
+def heldout_bn_global_var(X, gamma, beta, epsilon=1e-3):
+    mean = X.mean(0)
+    var = np.full(X.shape[1], ((X - mean) ** 2).mean(), dtype=X.dtype)
+    return gamma * (X - mean) / np.sqrt(var + epsilon) + beta, mean, var
+
+
+@buggy("test_adamw_update", "to the gradient that enters m")
+def heldout_adamw_decay_in_m(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                             epsilon=1e-8):
+    new_m = beta_1 * m + (1 - beta_1) * (grad + weight_decay * param)
+    new_v = beta_2 * v + (1 - beta_2) * grad ** 2
+    step = (new_m / (1 - beta_1 ** t)) / (np.sqrt(new_v / (1 - beta_2 ** t)) + epsilon)
+    return param - learning_rate * step, new_m, new_v
+
+
+@buggy("test_warmup_schedule", "your ramp starts at 0 (np.linspace(0, peak, warmup_steps))")
+def heldout_warmup_linspace(steps, peak, warmup_steps, decay_steps):
+    ramp = list(np.linspace(0, peak, warmup_steps))
+    return np.array([ramp[t] if t < warmup_steps else
+                     peak * 0.5 * (1 + np.cos(np.pi * min(t - warmup_steps, decay_steps) / decay_steps))
+                     for t in range(steps)])

@@ -549,6 +549,12 @@ ADAM_MISTAKES = (
      "that is the ratio at the first step; at step t the averages hold (1 - beta^t) of the gradient"),
     ("betas", _adam_ratio(lambda b1, b2, t: b1 ** t / np.sqrt(b2 ** t)),
      "you used beta^t where the bias factors are 1 - beta^t: after t steps of a constant g, m_t = (1 - beta_1^t) g"),
+    ("inverse_m_only", _adam_ratio(lambda b1, b2, t: 1 / (1 - b1 ** t)),
+     "1 / (1 - beta_1^t) is m's correction alone; the uncorrected step is off by BOTH biases: m's factor "
+     "1 - beta_1^t over the root of v's, sqrt(1 - beta_2^t)"),
+    ("v_root_only", _adam_ratio(lambda b1, b2, t: np.sqrt(1 - b2 ** t)),
+     "sqrt(1 - beta_2^t) is v's factor alone (and upside down); the uncorrected step is off by both biases: "
+     "(1 - beta_1^t) / sqrt(1 - beta_2^t)"),
     ("t_minus_one", _adam_ratio(lambda b1, b2, t: (1 - b1 ** (t - 1)) / np.sqrt(1 - b2 ** (t - 1))),
      "you used step t - 1: after t steps (t = 1 is the first) the averages hold 1 - beta^t of the gradient"),
     ("t_plus_one", _adam_ratio(lambda b1, b2, t: (1 - b1 ** (t + 1)) / np.sqrt(1 - b2 ** (t + 1))),

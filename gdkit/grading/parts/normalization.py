@@ -691,6 +691,24 @@ def _adamw_decay_normalised(param, grad, m, v, t, *, learning_rate, weight_decay
     return param - learning_rate * (m_hat + weight_decay * param) / (np.sqrt(v_hat) + epsilon), m, v
 
 
+def _train_global_var(X, gamma, beta, epsilon=EPS):
+    mean = X.mean(axis=0)
+    var = np.full(X.shape[1], ((X - mean) ** 2).mean(), dtype=X.dtype)
+    return gamma * (X - mean) / np.sqrt(var + epsilon) + beta, mean, var
+
+
+def _adamw_decay_in_m(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    m = beta_1 * m + (1 - beta_1) * (grad + weight_decay * param)
+    v = beta_2 * v + (1 - beta_2) * grad * grad
+    return param - learning_rate * (m / (1 - beta_1 ** t)) / (np.sqrt(v / (1 - beta_2 ** t)) + epsilon), m, v
+
+
+def _warmup_linspace(steps, peak, warmup_steps, decay_steps):
+    ramp = np.linspace(0, peak, warmup_steps)
+    return np.array([ramp[t] if t < warmup_steps else _cosine(peak, decay_steps, t - warmup_steps)
+                     for t in range(steps)])
+
+
 def _warmup_decay(decay):
     def rates(steps, peak, warmup_steps, decay_steps):
         return np.array([peak * (t + 1) / warmup_steps if t < warmup_steps else
@@ -768,6 +786,9 @@ PARTS = (
              Mistake("global_stats", _train_global_stats,
                      "you used one mean and one variance for the whole batch; batch normalisation normalises each "
                      "feature (column) with its own mean and variance over the examples (axis 0)"),
+             Mistake("global_var", _train_global_var,
+                     "your variance is one number for the whole batch; each feature (column) has its own batch "
+                     "variance over the examples: ((X - mean)**2).mean(axis=0)"),
              Mistake("no_beta", _train_no_beta,
                      "your Y lacks the shift beta: Y = gamma * X_hat + beta"),
          )),
@@ -915,6 +936,10 @@ PARTS = (
                      "your decay is not multiplied by the learning rate: the shrink factor is "
                      "1 - learning_rate * weight_decay, so the decay follows the learning-rate schedule"),
              Mistake("no_decay", _adamw_no_decay, "your step ignores weight_decay: that is plain Adam"),
+             Mistake("decay_in_m", _adamw_decay_in_m,
+                     "you added weight_decay * param to the gradient that enters m (an L2 penalty through the "
+                     "first moment); AdamW decays the weights directly, param * (1 - learning_rate * weight_decay), "
+                     "and m and v see the plain gradient"),
              Mistake("decay_twice", _adamw_decay_twice,
                      "your decay shrinks by 1 - 2 * learning_rate * weight_decay (the factor 2 of an L2 penalty's "
                      "gradient); AdamW's factor is 1 - learning_rate * weight_decay"),
@@ -951,6 +976,9 @@ PARTS = (
                      "warm-up uses peak * (t + 1) / warmup_steps"),
              Mistake("no_decay", _warmup_no_decay,
                      "after the warm-up your rate stays at the peak: the cosine decay follows"),
+             Mistake("linspace", _warmup_linspace,
+                     "your ramp starts at 0 (np.linspace(0, peak, warmup_steps)): a wasted step with rate 0; the "
+                     "warm-up's step t uses peak * (t + 1) / warmup_steps"),
              Mistake("no_floor", _warmup_decay(lambda peak, T, s: peak * 0.5 * (1 + np.cos(np.pi * s / T))),
                      "after decay_steps your cosine rises again: the decay stops at 0, its step is min(s, "
                      "decay_steps)"),

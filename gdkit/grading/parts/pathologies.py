@@ -483,6 +483,9 @@ PARTS = (
              Mistake("over_examples", lambda Z: float(np.sum(np.all(np.asarray(Z) <= 0, axis=0)) / np.shape(Z)[0]),
                      "you divided the number of dead units by the number of examples N (rows); the fraction is over "
                      "the units M (columns)"),
+             Mistake("over_entries", lambda Z: float(np.sum(np.all(np.asarray(Z) <= 0, axis=0)) / np.size(Z)),
+                     "you divided the number of dead units by the number of entries N * M; the fraction is over the "
+                     "units M (columns)"),
              Mistake("integer", lambda Z: float(np.sum(np.all(np.asarray(Z) <= 0, axis=0)) // np.shape(Z)[1]),
                      "integer division (//) rounds the fraction down to 0 or 1; divide with / (a float)"),
              Mistake("mean_below", lambda Z: float(np.mean(np.mean(np.asarray(Z), axis=0) <= 0)),
@@ -565,6 +568,9 @@ BOUND_MISTAKES = (
      "max sigma'(z) = sigma(0)(1 - sigma(0)) = 1/2 * 1/2 = 1/4, not 1/2"),
     ("sum", _bound(lambda s: np.sum(s[1:] / 4)),
      "the factors multiply layer after layer (a product), they do not add"),
+    ("n_slopes", _bound(lambda s: 0.25 ** len(s) * np.prod(s[1:])),
+     "you counted n slopes 1/4 for n - 1 weight matrices: between dZ_n and dZ_1 there are n - 1 layers, each "
+     "contributing ||W_l||_2 / 4 (l = 2 .. n)"),
     ("without_last", _bound(lambda s: np.prod(s[:-1] / 4)),
      "you multiplied the factors of layers 1 .. n-1; going down from dZ_n to dZ_1 crosses W_n, ..., W_2: the "
      "product runs over l = 2 .. n"),
@@ -601,6 +607,9 @@ FACTOR_MISTAKES = (
      "that is the total ratio over all layers; the per-layer factor is its (n - 1)-th root"),
     ("linear", _factor(lambda d: 1 - (1 - d[0] / d[-1]) / (len(d) - 1)),
      "the ratio shrinks geometrically (by a factor per layer), not by equal amounts: take the (n - 1)-th root"),
+    ("median", _factor(lambda d: np.median(d[:-1] / d[1:])),
+     "you took the median of the per-layer ratios; the typical factor is their geometric mean, the (n - 1)-th "
+     "root of ||dZ_1|| / ||dZ_n||"),
     ("first_two", _factor(lambda d: d[0] / d[1]),
      "you used layers 1 and 2 only; the typical factor averages over the whole network: the (n - 1)-th root of "
      "||dZ_1|| / ||dZ_n||"),
