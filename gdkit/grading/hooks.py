@@ -16,7 +16,7 @@ __all__ = ["describe", "pair", "dense_backward_prepare", "mlp_backward_prepare",
            "numerical_collect", "training_prepare", "training_collect", "TEST_FUNCTIONS", "CLOSURE_FUNCTIONS",
            "dense_collect", "mlp_collect", "sgd_prepare", "sgd_collect",
            "descent_prepare", "LANDSCAPES", "epoch_collect", "adagrad_prepare", "adagrad_collect",
-           "rmsprop_prepare", "rmsprop_collect", "adam_prepare", "adam_collect", "clip_collect", "DENSE_RETURNS",
+           "rmsprop_prepare", "rmsprop_collect", "adam_prepare", "adam_collect", "clip_prepare", "clip_collect", "DENSE_RETURNS",
            "MLP_RETURNS"]
 
 
@@ -173,5 +173,21 @@ def adam_collect(returned, args):
 
 
 # ---- 06_pathologies ----------------------------------------------------------------------------------------------
+class GradientList(list):
+    """The list of gradient arrays handed to the student, remembering its arrays: clipping must scale THEM in
+    place (the caller holds them, e.g. as its layers' gradients), not put new arrays in the list."""
+
+    def __init__(self, arrays):
+        super().__init__(arrays)
+        self.originals = tuple(arrays)
+
+
+def clip_prepare(args):
+    grads, *rest = args
+    return (GradientList(list(grads)), *rest)
+
+
 def clip_collect(returned, args):
-    return returned, tuple(args[0])
+    """The returned norm and the caller's arrays after the call (the arrays themselves, whatever the list holds)."""
+    grads = args[0]
+    return returned, tuple(getattr(grads, "originals", grads))

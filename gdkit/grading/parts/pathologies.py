@@ -8,7 +8,7 @@ import numpy as np
 from ... import clipping, diagnostics, initializers
 from ...problems import pathologies as problems_pathologies
 from ..core import ANSWER, Mistake, Part
-from ..hooks import clip_collect
+from ..hooks import clip_collect, clip_prepare
 from ._common import Case, normal
 
 A = "06_pathologies"
@@ -175,26 +175,6 @@ def _nonfinite_zero(grads, max_norm):
     if not np.isfinite(total):
         return 0.0
     return clipping.clip_by_global_norm(grads, max_norm)
-
-
-class GradientList(list):
-    """The list of gradient arrays handed to the student, remembering its arrays: clipping must scale THEM in
-    place (the caller holds them, e.g. as its layers' gradients), not put new arrays in the list."""
-
-    def __init__(self, arrays):
-        super().__init__(arrays)
-        self.originals = tuple(arrays)
-
-
-def _clip_prepare(args):
-    grads, *rest = args
-    return (GradientList(list(grads)), *rest)
-
-
-def _clip_collect(returned, args):
-    """The returned norm and the caller's arrays after the call (the arrays themselves, whatever the list holds)."""
-    grads = args[0]
-    return returned, tuple(getattr(grads, "originals", grads))
 
 
 def _by_value(grads, max_norm):
@@ -396,7 +376,7 @@ PARTS = (
          forbidden=(clipping.global_norm,), rtol=1e-5,
          mistakes=tuple(Mistake(name, norm, message) for name, norm, message in _NORM_MISTAKES)),
     Part(A, "test_clip_by_global_norm", "clip_by_global_norm", clipping.clip_by_global_norm, _gradient_lists,
-         points=3, forbidden=(clipping.clip_by_global_norm,), prepare=_clip_prepare, collect=_clip_collect,
+         points=3, forbidden=(clipping.clip_by_global_norm,), prepare=clip_prepare, collect=clip_collect,
          rtol=1e-5, names=("the returned norm", "the clipped gradients"),
          depends=(("global_norm", clipping.global_norm),),
          mistakes=(
