@@ -257,3 +257,13 @@ def test_concept_answers_differ_between_students(part_id):
     part = PARTS[part_id]
     values = [core.answers(part, part.reference, core.cases_for(part, None, True, s))[0][1] for s in STUDENTS]
     assert len({repr(v) for v in values}) >= 4
+
+
+@pytest.mark.parametrize("part_id", sorted(PARTS))
+def test_hooks_are_importable_in_the_sandbox(part_id):
+    """The sandbox imports a part's hooks by name and has no parts modules: a hook defined beside the part would
+    stop every grading run of the assignment (the in-process checks above would not notice)."""
+    from gdkit.grading import views
+    part = PARTS[part_id]
+    for hook in (part.prepare, part.collect, *(function for _, function in part.depends)):
+        views.hook_name(hook)
