@@ -4,6 +4,7 @@ Run nbgrader from this folder (the repository root). Every path is computed from
 a copy of the course (a clone, a temporary grading folder) uses its own folders and its own gradebook.
 The gradebook lives in grading-output/ (ignored by git): it holds student data.
 """
+import os
 from pathlib import Path
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -29,6 +30,14 @@ c.Execute.timeout = 120
 # stderr) would otherwise score 0; failures are "error" outputs, which this does not touch.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
+
+# nbgrader's own autograde and generate_feedback refuse to run (formgrader's Autograde and Generate Feedback buttons
+# too): grades and feedback pages come from the trusted grader, `python -m gdkit.grading grade`, which also writes
+# the graded notebooks formgrader opens (autograded/). See gdkit/grading/nbgrader_guard.py. The course's tests run
+# nbgrader's autograde on the source notebooks with GDKIT_NBGRADER_AUTOGRADE_FOR_TESTS=1 set; never for grades.
+if os.environ.get("GDKIT_NBGRADER_AUTOGRADE_FOR_TESTS") != "1":
+    c.Autograde.exporter_class = "gdkit.grading.nbgrader_guard.RefuseAutograde"
+    c.GenerateFeedback.exporter_class = "gdkit.grading.nbgrader_guard.RefuseGenerateFeedback"
 
 # `nbgrader zip_collect A` (submissions downloaded from a learning platform, put in downloaded/A/archive/): how
 # the student id and the notebook are read from each extracted file's full path. Canvas's "Download Submissions"

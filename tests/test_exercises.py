@@ -35,6 +35,10 @@ def _nbgrader(course, *args):
     # As on the course's JupyterHub: gdkit.problems.student_id() reads the user name (the notebooks' STUDENT_ID
     # is left empty in the sources, and would otherwise stop the concept questions with its instructions).
     env = {**nbgrader_env(), "JUPYTERHUB_USER": "hub-user"}
+    if args[0] == "autograde":
+        # The course's nbgrader_config.py refuses nbgrader's autograde (grades come from the trusted grader); these
+        # tests run it on the SOURCE notebooks only, to check that nbgrader accepts them (gdkit.grading.nbgrader_guard).
+        env["GDKIT_NBGRADER_AUTOGRADE_FOR_TESTS"] = "1"
     proc = subprocess.run([str(nbgrader), *args], cwd=course, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-5000:]}"

@@ -50,6 +50,10 @@ def build_parser():
     grade.add_argument("--nbgrader-feedback", type=Path, metavar="DIR",
                        help="also write each feedback page where `nbgrader release_feedback` finds it: "
                             "DIR/<student>/<assignment>/<notebook>.html (DIR: the course's feedback/ folder)")
+    grade.add_argument("--autograded", type=Path, metavar="DIR",
+                       help="where the graded notebooks formgrader opens are written, "
+                            "DIR/<student>/<assignment>/<notebook>.ipynb (default: autograded/ beside the "
+                            "submitted folder, nbgrader's layout)")
     grade.add_argument("--seed", default=os.environ.get("GDKIT_GRADING_SEED") or None,
                        help="course-level secret of the hidden cases, at least 16 characters (default: "
                             "$GDKIT_GRADING_SEED, else the one stored in <out>/.grading-seed, generated on first use)")
@@ -135,7 +139,7 @@ def main(argv=None):
                         regrade_all=args.regrade_all, late_penalty=policy,
                         weak=args.weak_isolation, limits=limits, notebook_seconds=args.notebook_timeout,
                         seed=seed, source=args.source or _default_source(), parts_file=args.parts_file,
-                        nbgrader_feedback=args.nbgrader_feedback)
+                        nbgrader_feedback=args.nbgrader_feedback, autograded=args.autograded)
     stop_on_signals()
     try:
         return grade_class(settings)

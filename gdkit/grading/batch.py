@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from . import core, plain
+from .autograded import autograded_path, default_autograded_dir, write_autograded
 from .feedback import feedback_path, write_csv, write_feedback, write_nbgrader_feedback
 from .gradebook import GradebookWriter, GraderLock, default_db_url
 from .notebooks import (cells_before, find_submission_notebook, fingerprint, load_source, other_notebooks,
@@ -67,6 +68,7 @@ class Settings:
     source: Path = Path("solutions")
     parts_file: Path | None = None
     nbgrader_feedback: Path | None = None
+    autograded: Path | None = None  # formgrader's graded copies; None: autograded/ beside the submitted folder
 
 
 @dataclass
@@ -724,6 +726,8 @@ def _write_outputs(settings, book, registry, stream):
                 print(f"{row['student']} {name}: feedback page " + ("written from the gradebook (it was missing)"
                       if missing else "updated (due date, extension, late policy or manual grade changed)"),
                       file=stream, flush=True)
+            if not autograded_path(_autograded_dir(settings), row["student"], name, row["notebook"]).exists():
+                _write_graded_copy(settings, row)  # lost, or graded before the grader wrote them
             if settings.nbgrader_feedback is not None:
                 page = Path(settings.nbgrader_feedback) / str(row["student"]) / name
                 if not any(page.glob("*.html")):
@@ -731,6 +735,25 @@ def _write_outputs(settings, book, registry, stream):
                                             Path(settings.submitted) / str(row["student"]) / name)
             all_rows.append({**row, "parts": [{**p, "name": f"{name}/{p['name']}"} for p in row["parts"]]})
     return write_csv(out / "grades.csv", all_rows, part_names)
+
+
+def _autograded_dir(settings):
+    return Path(settings.autograded) if settings.autograded is not None else \
+        default_autograded_dir(settings.submitted)
+
+
+def _write_graded_copy(settings, row):
+    """The graded notebook formgrader opens (:mod:`gdkit.grading.autograded`), from the submission's folder."""
+    folder = Path(settings.submitted) / str(row["student"]) / row["assignment"]
+    if not folder.is_dir():
+        return None  # graded from another submitted folder: its copy is there
+    submitted = folder / row["submitted_notebook"] if row.get("submitted_notebook") else None
+    try:
+        source = _source_notebook(settings.source, row["assignment"])
+    except SystemExit:
+        return None  # an assignment whose source is not here (graded from another --source): nothing to copy
+    return write_autograded(_autograded_dir(settings), row, source,
+                            submitted if submitted is not None and submitted.is_file() else None)
 
 
 def calibrate(assignment, settings, bwrap, jobs_dir):
@@ -821,6 +844,7 @@ def _grade_assignment(name, parts, students, settings, book, bwrap, stream, jobs
                 continue
             row = {**row, **book.rows(name, student=student)[0]}  # manual grades and lateness, as the CSV has them
             write_feedback(settings.out, row)
+            _write_graded_copy(settings, row)
             if settings.nbgrader_feedback is not None and write_nbgrader_feedback(
                     settings.nbgrader_feedback, row, Path(settings.submitted) / student / name) is None:
                 print(f"{student} {name}: no timestamp.txt/submission_secret.txt in the submission (not collected "

@@ -267,14 +267,25 @@ class GradebookWriter:
             return grade
 
         row["flags"] = list(row["flags"])
+        old_parts = {p["name"]: p for p in self._recorded_parts(student, assignment)}
         for part in row["parts"]:
             grade = grade_of(part["name"])
             new = float(part["score"])
+            before = old_parts.get(part["name"])
             if grade.manual_score is not None and grade.auto_score is not None and grade.auto_score != new:
                 row["flags"].append(f"the score of {part['name']} set by hand ({grade.manual_score:g}) was removed: "
                                     f"the grader's score changed from {grade.auto_score:g} to {new:g} (set it "
                                     "again in formgrader if it still applies)")
                 grade.manual_score = None
+            elif grade.manual_score is not None and before is not None and before.get("message") != part["message"]:
+                row["flags"].append(f"the score of {part['name']} set by hand ({grade.manual_score:g}) was removed: "
+                                    f"the grader's verdict changed (same score, {new:g}, but another message: the "
+                                    "answer is not the one that was judged by hand; set it again in formgrader if it "
+                                    "still applies)")
+                grade.manual_score = None
+            elif grade.manual_score is not None and before is not None:
+                row["flags"].append(f"the score of {part['name']} set by hand ({grade.manual_score:g}) was kept: the "
+                                    f"grader's score ({new:g}) and message of {part['name']} did not change")
             grade.auto_score = new
             grade.needs_manual_grade = False
         old_written = {w["grade_id"]: w for w in self._written(student, assignment)}
@@ -292,6 +303,13 @@ class GradebookWriter:
             grade.needs_manual_grade = answer.answered and grade.manual_score is None
             written.append({"grade_id": answer.grade_id, "points": float(answer.points), "answered": answer.answered,
                             "number": answer.number, "digest": digest})
+        if not row.get("written"):  # no notebook read (missing, unreadable): its written answers are unanswered
+            parts = {p["name"] for p in row["parts"]}
+            for cell in self.gb.find_notebook(notebook, assignment).grade_cells:
+                if cell.name not in parts:
+                    grade = grade_of(cell.name)
+                    grade.auto_score = 0.0
+                    grade.needs_manual_grade = False
         values = {key: row[key] for key in ("student", "assignment", "notebook", "status", "score", "max_score",
                                             "isolation", "fingerprint")}
         values.update(parts=json.dumps(row["parts"]), flags=json.dumps(row["flags"]),
@@ -321,6 +339,15 @@ class GradebookWriter:
                                     "gdkit_grading_record WHERE assignment = :a"), {"a": assignment})
         return {student: {"fingerprint": fingerprint, "grading_key": key, "timestamp": submitted_at}
                 for student, fingerprint, key, submitted_at in rows}
+
+    def _recorded_parts(self, student, assignment):
+        """The part entries of the submission's current record (before it is replaced), or []."""
+        found = self.db.execute(text("SELECT parts FROM gdkit_grading_record WHERE student = :s AND "
+                                     "assignment = :a"), {"s": student, "a": assignment}).first()
+        try:
+            return [p for p in json.loads(found[0]) if isinstance(p, dict)] if found else []
+        except ValueError:
+            return []
 
     def _written(self, student, assignment):
         found = self.db.execute(text("SELECT written FROM gdkit_grading_record WHERE student = :s AND "

@@ -134,6 +134,7 @@ def _records(gb, assignment):
         row = dict(values._mapping)
         row["parts"] = {part["name"]: part for part in json.loads(row["parts"])}
         row["flags"] = json.loads(row["flags"])
+        row["written"] = json.loads(row.get("written") or "[]")
         records[row["student"]] = row
     return records
 
@@ -167,13 +168,19 @@ def load_class(db_url, assignments=(), registry=None):
             for submitted in assignment.submissions:
                 student = submitted.student.id
                 record = records.get(student, {})
+                written_ids = {w.get("grade_id") for w in record.get("written", ()) if isinstance(w, dict)}
                 parts = {}
                 for notebook in submitted.notebooks:
                     for grade in notebook.grades:
                         kept = record.get("parts", {}).get(grade.name, {})
+                        # a written answer: a manually graded cell of the source (no part of the registry or record)
+                        written = grade.name not in known and grade.name not in record.get("parts", {}) and \
+                            (grade.name in written_ids or grade.cell.cell_type == "markdown")
                         parts[grade.name] = {"score": float(grade.score or 0.0),
                                              "max_score": float(grade.max_score or 0.0),
                                              "manual": grade.manual_score is not None,
+                                             "manual_score": grade.manual_score, "auto_score": grade.auto_score,
+                                             "written": written, "pending": bool(grade.needs_manual_grade),
                                              "message": kept.get("message", ""), "seconds": kept.get("seconds")}
                 late = submitted.total_seconds_late if assignment.duedate and submitted.timestamp else None
                 submissions.append(Submission(
@@ -210,6 +217,8 @@ def part_stats(data):
     readable = [s for s in data.submissions if s.status == "graded"]
     for name in data.parts:
         results = [s.parts[name] for s in readable if name in s.parts]
+        if any(r.get("written") for r in results):
+            continue  # a written answer, graded by a person: manual_stats
         lost = [r for r in results if r["score"] < r["max_score"] - 1e-9]
         counts, labels = Counter(), {}
         for r in lost:
@@ -226,6 +235,56 @@ def part_stats(data):
                                statistics.median(seconds) if seconds else None, max(seconds, default=None),
                                float(sum(seconds))))
     return stats
+
+
+@dataclass
+class WrittenStats:
+    """A written answer (a manually graded cell) over the class."""
+
+    name: str
+    points: float
+    answered: int  # submissions whose cell holds an answer (not nbgrader's stub)
+    pending: int  # answered and not graded yet
+    graded: int  # given a score by hand
+    mean: float | None  # of the hand-given scores
+
+
+@dataclass
+class ManualStats:
+    """What people graded by hand in one assignment: the written answers, the parts whose automatic score was
+    overridden (``overrides``: ``[(student, part, grader's score, hand-given score)]``), and the points by hand in
+    the totals (``written_points``: the written answers' scores; ``override_points``: hand-given minus grader's)."""
+
+    written: list
+    overrides: list
+    written_points: float
+    override_points: float
+
+    @property
+    def pending(self):
+        return sum(w.pending for w in self.written)
+
+
+def manual_stats(data):
+    """The :class:`ManualStats` of ``data`` (an :class:`AssignmentData`), from nbgrader's grades."""
+    written, overrides, written_points, override_points = [], [], 0.0, 0.0
+    for name in data.parts:
+        results = [s.parts[name] for s in data.submissions if name in s.parts]
+        if not any(r.get("written") for r in results):
+            for s in data.submissions:
+                r = s.parts.get(name)
+                if r is not None and r.get("manual_score") is not None:
+                    auto = float(r.get("auto_score") or 0.0)
+                    overrides.append((s.student, name, auto, float(r["manual_score"])))
+                    override_points += float(r["manual_score"]) - auto
+            continue
+        graded = [float(r["manual_score"]) for r in results if r.get("manual_score") is not None]
+        written_points += sum(graded)
+        answered = [r for r in results if r.get("auto_score") is None or r.get("manual_score") is not None]
+        written.append(WrittenStats(name, max((r["max_score"] for r in results), default=0.0), len(answered),
+                                    sum(1 for r in results if r.get("pending")), len(graded),
+                                    statistics.mean(graded) if graded else None))
+    return ManualStats(written, overrides, written_points, override_points)
 
 
 # ---- figures ----------------------------------------------------------------------------------------------
@@ -398,6 +457,8 @@ def assignment_page(data, stats, groups, threshold):
                     f"<td>{'<ul>' + top + more + '</ul>' if failed else 'nobody lost it'}</td></tr>")
     body.append("</table>")
 
+    body += _manual_section(manual_stats(data))
+
     if any(s.median_seconds is not None for s in stats):
         figure = _figure(height=0.9 + 0.32 * len(stats))
         part_times(figure.subplots(), stats)
@@ -452,6 +513,30 @@ def assignment_page(data, stats, groups, threshold):
     return _page(f"{data.name}: class report", body)
 
 
+def _manual_section(manual):
+    """The assignment page's lines on what people graded by hand (nothing when nobody had anything to grade)."""
+    if not manual.written and not manual.overrides:
+        return []
+    lines = ["<h2>Graded by hand</h2>",
+             f"<p>The totals include <b>{manual.written_points + manual.override_points:g}</b> points given by hand "
+             f"({manual.written_points:g} for written answers, {manual.override_points:+g} from overridden parts); "
+             f"<b>{manual.pending}</b> written answer(s) still await grading (formgrader's Manual Grading).</p>"]
+    if manual.written:
+        lines.append("<table><tr><th>written answer</th><th>points</th><th>answered</th><th>graded</th>"
+                     "<th>awaiting grading</th><th>mean of the graded</th></tr>")
+        lines += [f"<tr><td><code>{_e(w.name)}</code></td><td class=\"n\">{w.points:g}</td>"
+                  f"<td class=\"n\">{w.answered}</td><td class=\"n\">{w.graded}</td>"
+                  f"<td class=\"n\">{w.pending}</td>"
+                  f"<td class=\"n\">{'' if w.mean is None else f'{w.mean:.2f}'}</td></tr>" for w in manual.written]
+        lines.append("</table>")
+    if manual.overrides:
+        lines.append("<table><tr><th>student</th><th>part</th><th>grader's score</th><th>score given by hand</th></tr>")
+        lines += [f"<tr><td><code>{_e(student)}</code></td><td><code>{_e(part)}</code></td><td class=\"n\">{auto:g}"
+                  f"</td><td class=\"n\">{hand:g}</td></tr>" for student, part, auto, hand in manual.overrides]
+        lines.append("</table>")
+    return lines
+
+
 def index_page(classes, all_stats):
     body = ["<h1>Class report</h1>",
             f"<p>Built {_e(time.strftime('%Y-%m-%d %H:%M'))} from the gradebook: {len(classes)} assignment(s), "
@@ -463,17 +548,21 @@ def index_page(classes, all_stats):
                          "Total scores as a percentage of each assignment's maximum (box: middle half, line: "
                          "median)."))
     body.append("<table><tr><th>assignment</th><th>submissions</th><th>mean</th><th>max</th>"
-                "<th>hardest part</th><th>flagged</th></tr>")
+                "<th>hardest part</th><th>flagged</th><th>written answers awaiting grading</th>"
+                "<th>points given by hand</th></tr>")
     for data, stats in zip(classes, all_stats):
         scores = [s.score for s in data.submissions]
         hardest = min((s for s in stats if s.attempted), key=lambda s: s.passed / s.attempted, default=None)
         flagged = sum(1 for s in data.submissions if flag_kinds(s.flags, s.isolation, s.status))
+        manual = manual_stats(data)
         body.append(f"<tr><td><a href=\"{_e(data.name)}.html\">{_e(data.name)}</a></td>"
                     f"<td class=\"n\">{len(scores)}</td>"
                     f"<td class=\"n\">{statistics.mean(scores) if scores else 0:.2f}</td>"
                     f"<td class=\"n\">{data.max_score:g}</td>"
                     + (f"<td><code>{_e(hardest.name)}</code>: {hardest.passed} of {hardest.attempted}</td>"
-                       if hardest else "<td></td>") + f"<td class=\"n\">{flagged}</td></tr>")
+                       if hardest else "<td></td>") + f"<td class=\"n\">{flagged}</td>"
+                    f"<td class=\"n\">{manual.pending}</td>"
+                    f"<td class=\"n\">{manual.written_points + manual.override_points:g}</td></tr>")
     body.append("</table>")
     return _page("Class report", body)
 
@@ -492,6 +581,21 @@ def _write_parts_csv(path, classes, all_stats):
                                  "" if s.max_seconds is None else f"{s.max_seconds:.3f}"])
 
 
+def _write_manual_csv(path, classes):
+    """One row per written answer (kind ``written``) and per overridden part (kind ``override``)."""
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["assignment", "kind", "name", "student", "points", "answered", "graded", "awaiting_grading",
+                         "grader_score", "manual_score"])
+        for data in classes:
+            manual = manual_stats(data)
+            for w in manual.written:
+                writer.writerow([data.name, "written", w.name, "", f"{w.points:g}", w.answered, w.graded, w.pending,
+                                 "", "" if w.mean is None else f"{w.mean:.3f}"])
+            for student, part, auto, hand in manual.overrides:
+                writer.writerow([data.name, "override", part, student, "", "", "", "", f"{auto:g}", f"{hand:g}"])
+
+
 def build_report(db_url, dest, assignments=(), submitted=None, source=None, release=None, threshold=0.9,
                  registry=None):
     """Write the class report into ``dest``; return the paths written (index first)."""
@@ -508,6 +612,8 @@ def build_report(db_url, dest, assignments=(), submitted=None, source=None, rele
         written.append(path)
     _write_parts_csv(dest / "parts.csv", classes, all_stats)
     written.append(dest / "parts.csv")
+    _write_manual_csv(dest / "manual.csv", classes)
+    written.append(dest / "manual.csv")
     return written
 
 
@@ -541,6 +647,6 @@ def main(args):
     except (FileNotFoundError, KeyError) as error:
         print(f"error: {error.args[0]}", file=sys.stderr)
         return 2
-    print(f"report: {written[0]} ({len(written) - 2} assignment page(s), parts.csv) in "
+    print(f"report: {written[0]} ({len(written) - 3} assignment page(s), parts.csv, manual.csv) in "
           f"{time.monotonic() - started:.1f} s")
     return 0
