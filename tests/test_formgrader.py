@@ -46,7 +46,7 @@ def _grade(course):
     """The trusted grader on the course's submitted/ folder, recording into the gradebook nbgrader_config.py names
     (grading-output/gradebook.db); the graded notebooks go to autograded/ beside submitted/ (the default)."""
     proc = build.run_grader(course / "submitted", course / "grading-output", "--source", course / "source",
-                            "--workers", "1")
+                            "--workers", "1", "--nbgrader-feedback", course / "feedback")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -66,8 +66,9 @@ def course(tmp_path_factory):
     build.submission(submitted, "carol", cells=build.notebook_cells({**build.CORRECT, "relu": WRONG_RELU}) +
                      [_written("YOUR ANSWER HERE")])
     (submitted / "dave" / "fixture").mkdir(parents=True)
-    for student, stamp in STAMPS.items():
+    for student, stamp in STAMPS.items():  # as nbgrader collect brings them
         (submitted / student / "fixture" / "timestamp.txt").write_text(stamp)
+        (submitted / student / "fixture" / "submission_secret.txt").write_text(f"secret-of-{student}")
     _grade(root)
     return root
 
@@ -230,6 +231,8 @@ def test_manual_grades_set_in_formgrader_reach_the_csv_and_the_feedback(course, 
     assert "written answer, graded by hand" in alice and "7.5 / 8" in alice
     carol = (course / "grading-output" / "feedback" / "carol" / "fixture.html").read_text(encoding="utf-8")
     assert "score set by hand: 1 (the grader&#x27;s: 0)" in carol and "5 / 8" in carol
+    released = (course / "feedback" / "alice" / "fixture" / "fixture.html").read_text(encoding="utf-8")
+    assert released == alice  # the page release_feedback sends follows the manual grade too
     submissions = _submissions(formgrader)  # formgrader, grades.csv and the feedback agree
     assert (submissions["alice"]["score"], submissions["carol"]["score"]) == (7.5, 5)
     manual, page = _report(course)  # and the class report counts them: 2.5 written + 1 override, none waiting

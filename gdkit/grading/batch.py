@@ -710,9 +710,10 @@ def grade_class(settings, stream=sys.stdout):
 
 
 def _write_outputs(settings, book, registry, stream):
-    """grades.csv with every submission the gradebook records (every assignment, not only this run's), and the
-    feedback pages that are missing (a grader killed between recording a submission and writing its page):
-    each page is written from the gradebook's record."""
+    """grades.csv with every submission the gradebook records (every assignment, not only this run's), the
+    feedback pages that are missing (a grader killed between recording a submission and writing its page) or
+    changed (a manual grade, lateness; ``--nbgrader-feedback`` pages with them), and missing graded notebooks for
+    formgrader: each written from the gradebook's record."""
     out = Path(settings.out)
     all_rows, part_names = [], []
     for name in book.assignments():
@@ -722,7 +723,8 @@ def _write_outputs(settings, book, registry, stream):
         part_names += [f"{name}/{part}" for part in dict.fromkeys(known + extra)]
         for row in rows:
             missing = not feedback_path(out, row).exists()
-            if write_feedback(out, row, only_if_changed=True) is not None:  # lost, or lateness changed since
+            changed = write_feedback(out, row, only_if_changed=True) is not None
+            if changed:  # lost, or lateness or a manual grade changed since
                 print(f"{row['student']} {name}: feedback page " + ("written from the gradebook (it was missing)"
                       if missing else "updated (due date, extension, late policy or manual grade changed)"),
                       file=stream, flush=True)
@@ -730,7 +732,7 @@ def _write_outputs(settings, book, registry, stream):
                 _write_graded_copy(settings, row)  # lost, or graded before the grader wrote them
             if settings.nbgrader_feedback is not None:
                 page = Path(settings.nbgrader_feedback) / str(row["student"]) / name
-                if not any(page.glob("*.html")):
+                if changed or not any(page.glob("*.html")):  # the page release_feedback sends follows too
                     write_nbgrader_feedback(settings.nbgrader_feedback, row,
                                             Path(settings.submitted) / str(row["student"]) / name)
             all_rows.append({**row, "parts": [{**p, "name": f"{name}/{p['name']}"} for p in row["parts"]]})
