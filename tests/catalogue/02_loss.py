@@ -780,3 +780,16 @@ def bce_adds_machine_eps(y_true, y_pred):
 def logit_loss_binary(student):
     z, c = _example(student)
     return -math.log(1 / (1 + math.exp(-z[c])))
+
+
+@buggy("test_bce_grad", "you added eps to the denominator instead of clipping p")
+def bce_grad_eps_denominator(y_true, y_pred):
+    eps = np.finfo(y_pred.dtype).eps
+    return (y_pred - y_true) / (y_pred * (1 - y_pred) + eps) / y_pred.size
+
+
+@buggy("test_bce_grad", "your two terms have the same sign")
+def bce_grad_same_signs(y_true, y_pred):
+    eps = np.finfo(y_pred.dtype).eps
+    p = np.clip(y_pred, eps, 1 - eps)
+    return -(y_true / p + (1 - y_true) / (1 - p)) / p.size

@@ -121,6 +121,11 @@ def _other_eps(make, consequence):
                  for eps in (1e-5, 1e-6, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15))
 
 
+def _bce_grad_same_signs(y, p):
+    q = np.clip(p, EPS, 1 - EPS)
+    return -(y / q + (1 - y) / (1 - q)) / np.size(p)
+
+
 def _cce_with(floor=EPS, log=np.log, pick=None):
     def loss(y, p):
         q = np.clip(p, floor, None) if floor else np.asarray(p)
@@ -295,6 +300,13 @@ PARTS = (
              Mistake("per_example", lambda y, p: _bce_grad_with()(y, p) * np.shape(p)[-1],
                      "you divided by N only; the loss averages over all N·K entries, so divide by y_pred.size"),
              Mistake("sign", lambda y, p: -_bce_grad_with()(y, p), "your gradient has the wrong sign"),
+             Mistake("eps_in_denominator", lambda y, p: (p - y) / (p * (1 - p) + EPS) / np.size(p),
+                     "you added eps to the denominator instead of clipping p: at a prediction of exactly 0 for a "
+                     "label 0 the derivative is 1/(1 - p) = 1 (divided by N·K), but your formula gives 0/eps = 0; clip "
+                     "p to [eps, 1 - eps] first, then evaluate"),
+             Mistake("second_term_sign", _bce_grad_same_signs,
+                     "your two terms have the same sign: the derivative of -(1 - y) log(1 - p) with respect to p is "
+                     "+(1 - y)/(1 - p) (the chain rule's inner derivative of 1 - p is -1)"),
              Mistake("one_term", lambda y, p: -y / np.clip(p, EPS, 1 - EPS) / np.size(p),
                      "your gradient has only the term of -y·log p: the (1 - y)·log(1 - p) term contributes too "
                      "(it is the whole gradient for the examples of class 0)"),
