@@ -450,7 +450,7 @@ def _generic_diagnosis(expected, actual, rtol, atol, names=None, what=None):
                     # say which values are right too: it locates the mistake (the moments right, the step wrong)
                     right = [names[i] for i, (e_i, a_i) in enumerate(zip(expected, actual))
                              if i != index and i < len(names) and names[i] and _same(e_i, a_i, rtol, atol)]
-                    tail = f"; {' and '.join(right)} {'is' if len(right) == 1 else 'are'} right" if right else ""
+                    tail = f"; right: {' and '.join(right)}" if right else ""  # names may be plural ("the gradients")
                     return _generic_diagnosis(e, a, rtol, atol, what=names[index]) + tail
                 return f"value {index + 1} of the returned tuple is wrong: " + _generic_diagnosis(e, a, rtol, atol)
     subject = what or "your result"
