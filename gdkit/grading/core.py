@@ -127,7 +127,8 @@ class Part:
         generator".
     check_dtype : bool
         Contract: a right value of the wrong dtype fails: float64 returned for float32 inputs (where the reference
-        keeps float32), bool where floats are expected, float labels where integers are.
+        keeps float32), bool where floats are expected, floats where a boolean mask is, float labels where integers
+        are.
     depends : tuple of (str, callable)
         Cascades: the student's earlier functions this one calls by name, with gdkit's version of each, e.g.
         ``(("sigmoid", activations.sigmoid),)``. When the part fails, it is run again with gdkit's versions in
@@ -662,6 +663,9 @@ def _dtype_problem(expected, actual, part):
             continue
         what = "your result" if not isinstance(expected, tuple) else \
             (part.names[index] if part.names and index < len(part.names) else f"value {index + 1}")
+        if e.dtype.kind == "b" and a.dtype.kind != "b":
+            return (f"{what} is an array of {'floats' if a.dtype.kind == 'f' else 'integers'}; a boolean mask is "
+                    "expected (a comparison such as u >= rate already gives one: do not convert it with .astype)")
         if e.dtype.kind == "f" and a.dtype.kind == "b":
             return f"{what} is an array of bools; floats are expected (e.g. (z > 0).astype(z.dtype))"
         if e.dtype.kind == "f" and a.dtype.kind in "iu":

@@ -16,7 +16,7 @@ __all__ = ["describe", "pair", "dense_backward_prepare", "mlp_backward_prepare",
            "numerical_collect", "training_prepare", "training_collect", "TEST_FUNCTIONS", "CLOSURE_FUNCTIONS",
            "dense_collect", "mlp_collect", "sgd_prepare", "sgd_collect",
            "descent_prepare", "LANDSCAPES", "epoch_collect", "adagrad_prepare", "adagrad_collect",
-           "rmsprop_prepare", "rmsprop_collect", "adam_prepare", "adam_collect", "clip_prepare", "clip_collect", "DENSE_RETURNS",
+           "rmsprop_prepare", "rmsprop_collect", "adam_prepare", "adam_collect", "clip_prepare", "clip_collect", "warmup_collect", "DENSE_RETURNS",
            "MLP_RETURNS"]
 
 
@@ -191,3 +191,12 @@ def clip_collect(returned, args):
     """The returned norm and the caller's arrays after the call (the arrays themselves, whatever the list holds)."""
     grads = args[0]
     return returned, tuple(getattr(grads, "originals", grads))
+
+
+def warmup_collect(returned, args):
+    """warmup_schedule's contract returns an array of shape (steps,): a list of rates is not one."""
+    if not isinstance(returned, np.ndarray):
+        raise WrongReturn(f"warmup_schedule returned {describe(returned)}; the contract returns a NumPy array of "
+                          "shape (steps,) (np.array(rates), or fill an array made with np.empty(steps)), as the "
+                          "notebook states")
+    return returned

@@ -267,7 +267,7 @@ def dropout_where(X, rate, rng, training=True):
     return Y, keep
 
 
-@correct("test_dropout_forward")
+@buggy("test_dropout_forward", "keep is an array of floats; a boolean mask is expected")
 def dropout_float_mask(X, rate, rng, training=True):
     if not training:
         return X, np.ones_like(X, dtype=bool)
@@ -902,3 +902,99 @@ def heldout_warmup_linspace(steps, peak, warmup_steps, decay_steps):
     return np.array([ramp[t] if t < warmup_steps else
                      peak * 0.5 * (1 + np.cos(np.pi * min(t - warmup_steps, decay_steps) / decay_steps))
                      for t in range(steps)])
+
+
+# ---- issue 9: contract checks and mistakes found by a second held-out measurement ----------------------------------
+@buggy("test_dropout_forward", "Y is float64 for float32 input")
+def dropout_float64_scale(X, rate, rng, training=True):
+    if not training or rate == 0:
+        return X.copy(), np.ones(X.shape, dtype=bool)
+    keep = np.random.default_rng(rng).random(X.shape) >= rate
+    return X * keep * np.float64(1 / (1 - rate)), keep      # a float64 scalar promotes float32 (NumPy 2)
+
+
+@correct("test_dropout_forward")
+def dropout_multiply_bool(X, rate, rng, training=True):
+    keep = np.full(X.shape, True)
+    if training and rate:
+        keep = np.random.default_rng(rng).random(X.shape) >= rate
+        return np.multiply(X, keep, dtype=X.dtype) / X.dtype.type(1 - rate), keep
+    return np.array(X), keep
+
+
+@buggy("test_dropout_backward", "dtype")
+def dropout_backward_float_mask(dY, keep, rate):
+    return dY * keep.astype(float) / (1 - rate)            # a float64 mask promotes float32 dY
+
+
+@correct("test_dropout_backward")
+def dropout_backward_copy(dY, keep, rate):
+    dX = np.zeros_like(dY)
+    dX[keep] = dY[keep] / (1 - rate)
+    return dX
+
+
+@buggy("test_warmup_schedule", "warmup_schedule returned a list of")
+def warmup_python_list(steps, peak, warmup_steps, decay_steps):
+    return [peak * (t + 1) / warmup_steps if t < warmup_steps else _cos(peak, decay_steps, t - warmup_steps)
+            for t in range(steps)]
+
+
+@correct("test_warmup_schedule")
+def warmup_fromiter(steps, peak, warmup_steps, decay_steps):
+    rates = (peak * min(t + 1, warmup_steps) / warmup_steps if t < warmup_steps
+             else _cos(peak, decay_steps, t - warmup_steps) for t in range(steps))
+    return np.fromiter(rates, dtype=float, count=steps)
+
+
+@buggy("test_adamw_update", "epsilon is inside the square root")
+def adamw_eps_in_sqrt(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param * (1 - learning_rate * weight_decay) - learning_rate * m_hat / np.sqrt(v_hat + epsilon), m, v
+
+
+@correct("test_adamw_update")
+def adamw_denominator_in_place(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                               epsilon=1e-8):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * np.square(grad)
+    denominator = np.sqrt(v / (1 - beta_2 ** t))
+    denominator += epsilon
+    step = learning_rate * (m / (1 - beta_1 ** t)) / denominator
+    return param - learning_rate * weight_decay * param - step, m, v
+
+
+def _bn_backward_formula(dY, X, gamma, epsilon, inv_std, signs=(1, 1)):
+    x_hat = (X - X.mean(0)) * inv_std
+    g = dY * gamma
+    dX = inv_std * (g - signs[0] * g.mean(0) - signs[1] * x_hat * (g * x_hat).mean(0))
+    return dX, (dY * x_hat).sum(0), dY.sum(0)
+
+
+@buggy("test_batchnorm_backward", "epsilon is outside the square root", score=0.5)
+def bn_backward_eps_out(dY, X, gamma, epsilon=1e-3):
+    return _bn_backward_formula(dY, X, gamma, epsilon, 1 / (X.std(0) + epsilon))
+
+
+@buggy("test_batchnorm_backward", "adds the term along X_hat instead of subtracting it", score=1)
+def bn_backward_plus_projection(dY, X, gamma, epsilon=1e-3):
+    return _bn_backward_formula(dY, X, gamma, epsilon, 1 / np.sqrt(X.var(0) + epsilon), signs=(1, -1))
+
+
+@buggy("test_batchnorm_backward", "adds the batch mean of the gradient instead of subtracting it", score=1)
+def bn_backward_plus_mean(dY, X, gamma, epsilon=1e-3):
+    return _bn_backward_formula(dY, X, gamma, epsilon, 1 / np.sqrt(X.var(0) + epsilon), signs=(-1, 1))
+
+
+@buggy("test_batchnorm_backward", "catastrophic cancellation", score=0.5)
+def bn_backward_moments(dY, X, gamma, epsilon=1e-3):
+    var = (X ** 2).mean(0) - X.mean(0) ** 2
+    return _bn_backward_formula(dY, X, gamma, epsilon, 1 / np.sqrt(var + epsilon))
+
+
+@correct("test_batchnorm_backward")
+def bn_backward_means(dY, X, gamma, epsilon=1e-3):
+    # the compact form with batch means, and 1 / sqrt computed once in the input's dtype
+    return _bn_backward_formula(dY, X, gamma, epsilon, 1 / np.sqrt(X.var(0) + X.dtype.type(epsilon)))

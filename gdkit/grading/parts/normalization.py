@@ -12,6 +12,7 @@ import numpy as np
 from ... import nn, optimizers, schedules, tuning
 from ...problems.normalization import DIAGNOSES, debugging_problem, range_test_problem, running_average_problem
 from ..core import ANSWER, Mistake, Part
+from ..hooks import warmup_collect
 from ._common import Case, cases_from, normal
 
 A = "08_normalization"
@@ -149,7 +150,11 @@ def _backward_cases(rng, hidden):
     for case in _bn_cases(rng, hidden):
         X, gamma, _ = case.args
         out.append(Case((normal(rng, *X.shape, dtype=X.dtype), X, gamma), case.kwargs, label=case.label))
-    return out
+    # far from zero mean with a tiny spread: mean(X**2) - mean**2 cancels catastrophically, (X - mean)**2 does not
+    X = 1e5 + normal(rng, 6, 3, scale=1e-2)
+    far = Case((normal(rng, 6, 3), X, 1.0 + 0.5 * normal(rng, 3)), {"epsilon": 1e-6},
+               label="features far from zero mean (about 1e5), spread 0.01")
+    return out[:3] + [far] + out[3:]
 
 
 def _bn_pieces(X, gamma, epsilon):
@@ -203,6 +208,34 @@ def _backward_unbiased(dY, X, gamma, epsilon=EPS):
     X_hat = (X - mean) * inv_std
     dX_hat = dY * gamma
     dX = inv_std / N * (N * dX_hat - dX_hat.sum(axis=0) - X_hat * np.sum(dX_hat * X_hat, axis=0) * N / (N - 1))
+    return dX, np.sum(dY * X_hat, axis=0), dY.sum(axis=0)
+
+
+def _backward_eps_outside(dY, X, gamma, epsilon=EPS):
+    N, mean = len(X), X.mean(axis=0)
+    inv_std = 1.0 / (np.sqrt(X.var(axis=0)) + epsilon)
+    X_hat, dX_hat = (X - mean) * inv_std, dY * gamma
+    dX = inv_std / N * (N * dX_hat - dX_hat.sum(axis=0) - X_hat * np.sum(dX_hat * X_hat, axis=0))
+    return dX, np.sum(dY * X_hat, axis=0), dY.sum(axis=0)
+
+
+def _backward_sign(signs):
+    """dX with the sign of the mean term or of the X_hat term flipped (``signs`` multiply the two terms)."""
+    def grads(dY, X, gamma, epsilon=EPS):
+        X_hat, inv_std = _bn_pieces(X, gamma, epsilon)
+        dX_hat, N = dY * gamma, len(X)
+        dX = inv_std / N * (N * dX_hat - signs[0] * dX_hat.sum(axis=0)
+                            - signs[1] * X_hat * np.sum(dX_hat * X_hat, axis=0))
+        return dX, np.sum(dY * X_hat, axis=0), dY.sum(axis=0)
+    return grads
+
+
+def _backward_moments(dY, X, gamma, epsilon=EPS):
+    """The variance as E[X^2] - mean^2: equal on paper, but it cancels catastrophically far from zero mean."""
+    N, mean = len(X), X.mean(axis=0)
+    inv_std = 1.0 / np.sqrt((X * X).mean(axis=0) - mean * mean + epsilon)
+    X_hat, dX_hat = (X - mean) * inv_std, dY * gamma
+    dX = inv_std / N * (N * dX_hat - dX_hat.sum(axis=0) - X_hat * np.sum(dX_hat * X_hat, axis=0))
     return dX, np.sum(dY * X_hat, axis=0), dY.sum(axis=0)
 
 
@@ -262,9 +295,11 @@ def _dropout_cases(rng, hidden):
     def case(shape, rate, seed, label, training=True, dtype=np.float64):
         return Case((normal(rng, *shape, dtype=dtype), rate, seed), {"training": training}, label=label)
     visible = [case((6, 4), 0.3, 1, "rate 0.3, rng seed 1"), case((5, 3), 0.2, 7, "rate 0.2 (a fifth dropped)"),
-               case((4, 4), 0.5, 3, "inference (training=False)", training=False)]
+               case((4, 4), 0.5, 3, "inference (training=False)", training=False),
+               case((8, 3), 0.25, 4, "float32", dtype=np.float32)]
     extra = [case((20, 10), 0.8, 11, "rate 0.8 (most units dropped)"), case((1, 6), 0.3, 5, "a batch of one"),
-             case((7, 5), 0.0, 2, "rate 0: nothing dropped"), case((8, 3), 0.25, 4, "float32", dtype=np.float32),
+             case((7, 5), 0.0, 2, "rate 0: nothing dropped"),
+             case((6, 2), 0.4, 9, "float32 at inference", training=False, dtype=np.float32),
              case((10, 5), 0.9, 6, "inference at rate 0.9", training=False),
              case((3, 3, 2), 0.5, 8, "a 3-D array")]
     return cases_from(visible, extra, hidden)
@@ -332,17 +367,20 @@ def _explain_dropout(expected, actual):
 
 # ---- dropout backward ----------------------------------------------------------------------------------------
 def dropout_grad(dY, keep, rate):
-    """Reference: the gradient of inverted dropout with the mask ``keep`` (boolean, True kept)."""
-    return nn.dropout_backward(dY, nn.DropoutCache(None if rate == 0 else keep / (1.0 - rate)))
+    """Reference: the gradient of inverted dropout with the mask ``keep`` (boolean, True kept), in dY's dtype (the
+    mask scaled as ``nn.dropout_forward`` scales it, so float32 stays float32)."""
+    dtype = np.asarray(dY).dtype
+    return nn.dropout_backward(dY, nn.DropoutCache(None if rate == 0 else keep.astype(dtype) / dtype.type(1.0 - rate)))
 
 
 def _dropout_backward_cases(rng, hidden):
     def case(shape, rate, label, dtype=np.float64):
         keep = rng.random(shape) >= rate
         return Case((normal(rng, *shape, dtype=dtype), keep, rate), label=label)
-    visible = [case((6, 4), 0.3, "rate 0.3"), case((5, 3), 0.5, "rate 0.5")]
+    visible = [case((6, 4), 0.3, "rate 0.3"), case((5, 3), 0.5, "rate 0.5"),
+               case((4, 3), 0.25, "float32 dY", dtype=np.float32)]
     extra = [case((20, 10), 0.8, "rate 0.8"), case((1, 6), 0.3, "a batch of one"),
-             case((8, 3), 0.25, "float32", dtype=np.float32), case((3, 3, 2), 0.5, "a 3-D array")]
+             case((8, 3), 0.2, "float32 dY, rate 0.2", dtype=np.float32), case((3, 3, 2), 0.5, "a 3-D array")]
     return cases_from(visible, extra, hidden)
 
 
@@ -387,14 +425,16 @@ def adamw_step(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9,
 
 
 def _adamw_cases(rng, hidden):
-    def case(shape, t, lr, wd, label, dtype=np.float64, first=False, **options):
+    def case(shape, t, lr, wd, label, dtype=np.float64, first=False, grad_scale=1.0, **options):
         param = normal(rng, *shape, dtype=dtype)
         m = np.zeros(shape, dtype) if first else normal(rng, *shape, scale=0.1, dtype=dtype)
         v = np.zeros(shape, dtype) if first else (rng.uniform(0.001, 0.05, shape)).astype(dtype)
-        return Case((param, normal(rng, *shape, dtype=dtype), m, v, t),
+        return Case((param, normal(rng, *shape, scale=grad_scale, dtype=dtype), m, v, t),
                     {"learning_rate": lr, "weight_decay": wd, **options}, label=label)
     visible = [case((3, 2), 1, 0.01, 0.1, "the first step (t = 1, m = v = 0)", first=True),
-               case((4,), 5, 0.001, 0.01, "step 5 with earlier moments")]
+               case((4,), 5, 0.001, 0.01, "step 5 with earlier moments"),
+               case((2, 2), 1, 0.01, 0.1, "tiny gradients (v_hat about epsilon), first step", first=True,
+                    grad_scale=1e-4)]
     extra = [case((6, 3), 100, 0.1, 0.5, "step 100, large decay"), case((1, 1), 2, 0.05, 0.0, "no decay"),
              case((5, 4), 3, 0.003, 0.05, "float32", dtype=np.float32),
              case((2, 3), 7, 0.01, 0.1, "other betas and epsilon", beta_1=0.5, beta_2=0.9, epsilon=1e-3),
@@ -441,6 +481,14 @@ def _adamw_t_plus_one(param, grad, m, v, t, *, learning_rate, weight_decay, beta
                       epsilon=1e-8):
     return _adam_step(param * (1 - learning_rate * weight_decay), grad, m, v, t, learning_rate, beta_1, beta_2,
                       epsilon, t_used=t + 1)
+
+
+def _adamw_eps_inside(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
+                      epsilon=1e-8):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad * grad
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param * (1 - learning_rate * weight_decay) - learning_rate * m_hat / np.sqrt(v_hat + epsilon), m, v
 
 
 def _adamw_decay_through_m(param, grad, m, v, t, *, learning_rate, weight_decay, beta_1=0.9, beta_2=0.999,
@@ -840,6 +888,19 @@ PARTS = (
              Mistake("unbiased", _backward_unbiased,
                      "your backward pass uses the variance divided by N - 1; the forward pass normalises with "
                      "the variance divided by N, and its gradient must match"),
+             Mistake("eps_outside", _backward_eps_outside,
+                     "epsilon is outside the square root: the forward pass divides by sqrt(var + epsilon), and "
+                     "X_hat and the gradient must use that same scale, not sqrt(var) + epsilon"),
+             Mistake("sign_projection", _backward_sign((1, -1)),
+                     "your dX adds the term along X_hat instead of subtracting it: dX = gamma / sqrt(var + eps) * "
+                     "(dY - mean(dY) - X_hat * mean(dY * X_hat)), both batch means subtracted"),
+             Mistake("sign_mean", _backward_sign((-1, 1)),
+                     "your dX adds the batch mean of the gradient instead of subtracting it: dX = gamma / "
+                     "sqrt(var + eps) * (dY - mean(dY) - X_hat * mean(dY * X_hat))"),
+             Mistake("moments", _backward_moments,
+                     "your variance is mean(X**2) - mean**2: equal on paper, but far from zero mean the two "
+                     "terms are huge and nearly equal, and their difference loses the digits (catastrophic "
+                     "cancellation); compute mean((X - mean)**2), as the forward pass does"),
              Mistake("mean_params", _backward_mean_params,
                      "your dgamma and dbeta are averaged over the batch; they are sums: each example adds its "
                      "contribution (dY is already the gradient of the mean loss)"),
@@ -878,7 +939,7 @@ PARTS = (
          )),
     Part(A, "test_dropout_forward", "dropout_forward", dropout_keep, _dropout_cases, points=2,
          forbidden=(nn.dropout_forward,), rtol=1e-6, atol=1e-9, explain=_explain_dropout, unchanged=(0,),
-         own_rng=True, names=("Y", "keep"),
+         own_rng=True, check_dtype=True, names=("Y", "keep"),
          mistakes=(
              Mistake("no_rescale", _dropout_no_rescale,
                      "your survivors are not rescaled: inverted dropout divides them by 1 - rate, so that the "
@@ -955,12 +1016,17 @@ PARTS = (
              Mistake("t_plus_one", _adamw_t_plus_one,
                      "your bias correction uses step t + 1: t is already the number of this step (1 for the "
                      "first)"),
+             Mistake("eps_inside", _adamw_eps_inside,
+                     "epsilon is inside the square root: Adam divides by sqrt(v_hat) + epsilon (as gdkit, Keras "
+                     "and torch do); sqrt(v_hat + epsilon) differs where v_hat is as small as epsilon (tiny "
+                     "gradients), the very entries epsilon is there for"),
              Mistake("both", _adamw_decay_through_m,
                      "you decayed the weights twice: once through the gradient (L2) and once directly; AdamW "
                      "keeps the gradient plain"),
          )),
     Part(A, "test_warmup_schedule", "warmup_schedule", warmup_rates, _warmup_cases, points=2,
          forbidden=(schedules.LinearWarmup.__call__, schedules.CosineDecay.__call__), rtol=1e-9, atol=1e-12,
+         collect=warmup_collect,
          mistakes=(
              Mistake("from_zero", _warmup_from_zero,
                      "your first step (t = 0) has learning rate 0, a wasted step: the warm-up's step t uses "
