@@ -602,6 +602,11 @@ def _diagnose(part, cases, student_answers, expected_answers, declared=None, cas
             return (f"{part.function} itself looks right, but it uses your {names}, which "
                     f"{'is' if len(part.depends) == 1 else 'are'} wrong here: with gdkit's {names} in its place "
                     f"every case passes. Fix {names} first (its own check says what is wrong){where}"), False
+        if part.kind != ANSWER and part.check_dtype:
+            problem = _dtype_problem(expected, actual, part)
+            if "array of integers" in problem:  # the cast to integers also truncated the values
+                return (f"{part.function}: {problem}; an integer array also drops the fractional part of every "
+                        f"value{where}"), False
         if part.kind == ANSWER:
             problem = answer_problem(_plain_answer_value(actual), part.answer_format, part.function)
             if problem:

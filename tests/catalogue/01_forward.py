@@ -773,3 +773,51 @@ def count_one_bias_per_layer(student):
     sizes = _sizes(student)
     return sum(d * m for d, m in zip(sizes[:-1], sizes[1:])) + len(sizes) - 1
 
+
+
+# ---- held-out measurement (2026-11-30): kinds that escaped or got a vague message -------------------------------
+@buggy("test_relu", "an integer array also drops the fractional part")
+def relu_as_integers(z):
+    return np.maximum(z, 0).astype(int)
+
+
+@buggy("test_softmax", "you divided by the sum over the whole array")
+def softmax_row_max_whole_sum(z, axis=-1):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / np.sum(e)
+
+
+@buggy("test_mlp_forward", "every layer received the network's input X")
+def mlp_forward_input_every_layer(X, params, activation_names):
+    from gdkit import activations
+    A = X
+    for (W, b), name in zip(params, activation_names):
+        A = activations.get(name)(X @ W + b) if X.shape[1] == W.shape[0] else activations.get(name)(A @ W + b)
+    return A, []
+
+
+@buggy("test_mlp_forward", "your layers' activations are in reverse order")
+def mlp_forward_names_reversed(X, params, activation_names):
+    from gdkit import activations
+    A = X
+    for (W, b), name in zip(params, reversed(activation_names)):
+        A = activations.get(name)(A @ W + b)
+    return A, []
+
+
+@correct("test_mlp_forward")
+def mlp_forward_indexed_loop(X, params, activation_names):
+    from gdkit import activations
+    A = X
+    layer = 0
+    while layer < len(params):
+        W, b = params[layer]
+        A = activations.get(activation_names[layer])(np.matmul(A, W) + b)
+        layer += 1
+    return A, [None] * len(params)
+
+
+@buggy("test_hand_forward", "your last two values are swapped")
+def forward_output_before_z2(student):
+    a1_1, a1_2, a1_3, z2, output = _forward(student)
+    return (a1_1, a1_2, a1_3, output, z2)

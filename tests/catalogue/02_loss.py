@@ -793,3 +793,46 @@ def bce_grad_same_signs(y_true, y_pred):
     eps = np.finfo(y_pred.dtype).eps
     p = np.clip(y_pred, eps, 1 - eps)
     return -(y_true / p + (1 - y_true) / (1 - p)) / p.size
+
+
+# ---- held-out measurement (2026-11-30): kinds that got a vague message ------------------------------------------
+@buggy("test_mse", "you squared the mean difference")
+def mse_square_of_mean(y_true, y_pred):
+    return float(np.mean(y_pred - y_true) ** 2)
+
+
+@correct("test_mse")
+def mse_by_dot_product(y_true, y_pred):
+    d = np.ravel(np.asarray(y_pred, dtype=float) - y_true)
+    return float(d @ d) / d.size
+
+
+@buggy("test_cce", "you added the binary cross-entropy's (1 - y)·log(1 - p) terms")
+def cce_with_binary_terms(y_true, y_pred):
+    eps = np.finfo(y_pred.dtype).eps
+    y = _one_hot(y_true, y_pred.shape[1])
+    p = np.clip(y_pred, eps, 1 - eps)
+    return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)) / len(p))
+
+
+@buggy("test_cce_from_logits", "did not add it back")
+def cce_from_logits_max_not_added_back(y_true, logits):
+    y = _one_hot(y_true, logits.shape[1])
+    m = logits.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
+    return float(np.sum(y * (lse - logits)) / len(logits))
+
+
+@buggy("test_cce_from_logits_grad", "the gradient with respect to the probabilities")
+def cce_from_logits_grad_of_probabilities(y_true, logits):
+    from gdkit.activations import softmax
+    y = _one_hot(y_true, logits.shape[1]).astype(logits.dtype)
+    p = np.maximum(softmax(logits), np.finfo(logits.dtype).eps)
+    return -y / p / len(logits)
+
+
+@buggy("test_logit_loss", "did not add it back")
+def logit_loss_max_not_added_back(student):
+    z, label = _example(student)
+    m = max(z)
+    return math.log(sum(math.exp(v - m) for v in z)) - z[label]

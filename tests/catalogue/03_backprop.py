@@ -764,3 +764,28 @@ for _args, _message, _name in [
 @buggy("test_wrong_check", "should be one of the letters")
 def wrong_check_two_letters(student):
     return "B, D"
+
+
+# ---- held-out measurement (2026-11-30): the floor's role, and vague messages ------------------------------------
+@buggy("test_relative_error", "does not follow the `floor` argument")
+def relative_error_fixed_floor(a, b, floor=1e-12):
+    denominator = np.linalg.norm(a) + np.linalg.norm(b)
+    return float(np.linalg.norm(a - b) / (denominator if denominator > 1e-12 else 1e-12))
+
+
+@buggy("test_relative_error", "you divided by the norm of the SUM")
+def relative_error_norm_of_sum(a, b, floor=1e-12):
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a + b), floor))
+
+
+@correct("test_relative_error")
+def relative_error_floor_with_np_maximum(a, b, floor=1e-12):
+    a, b = np.ravel(a).astype(float), np.ravel(b).astype(float)
+    return float(np.sqrt(np.sum((a - b) ** 2)) / np.maximum(np.sqrt(a @ a) + np.sqrt(b @ b), floor))
+
+
+@buggy("test_difference_errors", "your centred error has only one factor a")
+def difference_errors_one_a(student):
+    from gdkit.problems.backprop import difference_problem
+    p = difference_problem(student)
+    return (p.a * p.h / 2, p.a * p.h ** 2 / 6)

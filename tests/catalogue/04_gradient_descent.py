@@ -767,3 +767,46 @@ def gd_steps_on_loss(student):
 def gd_steps_linear(student):
     kappa, tol = _conditioning(student)
     return tuple(int(np.ceil((1 - tol) / (1 - r))) for r in (1 - 1 / kappa, (kappa - 1) / (kappa + 1)))
+
+
+# ---- held-out measurement (2026-11-30): kinds that got a vague message ------------------------------------------
+@buggy("test_gradient_descent", "your rows are one step ahead")
+def gradient_descent_one_ahead(function, x0, learning_rate, steps):
+    x = np.array(x0, dtype=float)
+    path = []
+    for _ in range(steps + 1):
+        x = x - learning_rate * function.grad(x)
+        path.append(x)
+    return np.array(path)
+
+
+@buggy("test_minibatch_epoch", "your gradient divides by batch_size even when the batch is smaller")
+def minibatch_epoch_nominal_batch_size(X, y, W, b, learning_rate, batch_size):
+    batch_losses = []
+    for start in range(0, len(X), batch_size):
+        Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+        Z = Xb @ W + b
+        batch_losses.append(np.mean((Z - yb) ** 2))
+        dZ = 2 * (Z - yb) / (batch_size * y.shape[1])
+        W -= learning_rate * Xb.T @ dZ
+        b -= learning_rate * dZ.sum(axis=0)
+    return np.array(batch_losses)
+
+
+@correct("test_minibatch_epoch")
+def minibatch_epoch_array_split(X, y, W, b, learning_rate, batch_size):
+    cuts = np.arange(batch_size, len(X), batch_size)
+    batch_losses = []
+    for Xb, yb in zip(np.array_split(X, cuts), np.array_split(y, cuts)):
+        residual = Xb @ W + b - yb
+        batch_losses.append(float(np.mean(residual ** 2)))
+        dZ = 2 * residual / residual.size
+        W -= learning_rate * (Xb.T @ dZ)
+        b -= learning_rate * dZ.sum(axis=0)
+    return np.array(batch_losses)
+
+
+@buggy("test_gd_steps_to_tolerance", "you replaced ln(1/rate) by 1 - rate")
+def gd_steps_kappa_log(student):
+    kappa, tol = _conditioning(student)
+    return (int(np.ceil(kappa * np.log(1 / tol))), int(np.ceil((kappa + 1) / 2 * np.log(1 / tol))))

@@ -241,7 +241,9 @@ def _relative_error_cases(rng, hidden):
             Case((b, -b), label="opposite gradients"),
             Case((normal(rng, 2, 2, 2), normal(rng, 2, 2, 2)), label="unrelated 3-D arrays"),
             Case((np.array([1e-9, 2.0]), np.array([2e-9, 2.0])), label="one tiny entry"),
-            Case((b, b * (1 + 1e-8)), {"floor": 1e-6}, label="a larger floor")]
+            Case((b, b * (1 + 1e-8)), {"floor": 1e-6}, label="a larger floor"),
+            Case((1e-14 * a, 1e-14 * (a + normal(rng, 4, 3))), {"floor": 1e-6},
+                 label="tiny gradients, their norms far below the floor (the floor is the denominator)")]
 
 
 def _entrywise(a, b, floor=1e-12):
@@ -266,6 +268,14 @@ def _squared_norms(a, b, floor=1e-12):
 
 def _l1_norms(a, b, floor=1e-12):
     return float(np.sum(np.abs(a - b)) / max(np.sum(np.abs(a)) + np.sum(np.abs(b)), floor))
+
+
+def _floor_ignored(a, b, floor=1e-12):
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
+
+
+def _norm_of_sum(a, b, floor=1e-12):
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a + b), floor))
 
 
 def _no_denominator(a, b, floor=1e-12):
@@ -519,6 +529,12 @@ PARTS = (
                      "ratio of Euclidean norms, ||a - b||_2 / (||a||_2 + ||b||_2)"),
              Mistake("l1", _l1_norms,
                      "you used sums of absolute values (L1 norms); the relative error uses Euclidean (L2) norms"),
+             Mistake("floor_ignored", _floor_ignored,
+                     "your result does not follow the `floor` argument (a fixed 1e-12 inside?): divide by "
+                     "max(||a|| + ||b||, floor) with the floor you are given"),
+             Mistake("norm_of_sum", _norm_of_sum,
+                     "you divided by the norm of the SUM ||a + b||; the denominator is the sum of the two NORMS "
+                     "||a|| + ||b||, so that two opposite gradients give exactly 1 instead of dividing by ~0"),
              Mistake("no_denominator", _no_denominator,
                      "that is the absolute difference ||a - b||; divide it by the sizes of the gradients, so that "
                      "the measure does not depend on the scale of the loss"),
@@ -621,6 +637,9 @@ DIFFERENCE_MISTAKES = (
                                                   (a * h) ** 2 / 6 * a * np.exp(a * x0))),
      "those are absolute errors; the question asks for errors relative to the true derivative f'(x0), which "
      "divides them by f'(x0)"),
+    ("centred_a_once", _difference(lambda a, x0, h: (a * h / 2, a * h ** 2 / 6)),
+     "your centred error has only one factor a: relative to f'(x0) it is (h^2/6) times the third derivative over "
+     "the first, and for exp(a x) that ratio is a^3/a = a^2, so (a h)^2/6"),
     ("no_derivatives", _difference(lambda a, x0, h: (h / 2, h ** 2 / 6)),
      "the derivatives of f are missing: the one-sided error is (h/2) f''(x0), and for exp(a x) every derivative "
      "brings a factor a"),

@@ -61,7 +61,8 @@ def _mlp_cases(rng, hidden):
             case([4, 5, 5, 3], ["tanh", "relu", "softmax"], 6, "a 4-5-5-3 network"),
             case([3, 2], ["linear"], 1, "one linear layer, a batch of one"),
             case([5, 8, 2], ["sigmoid", "tanh"], 9, "a 5-8-2 network"),
-            case([3, 4, 2], ["relu", "sigmoid"], 5, "float32 inputs and weights", np.float32)]
+            case([3, 4, 2], ["relu", "sigmoid"], 5, "float32 inputs and weights", np.float32),
+            case([3, 3, 3, 2], ["tanh", "relu", "sigmoid"], 4, "a 3-3-3-2 network (hidden layers as wide as the input)")]
 
 
 # ---- mistakes -------------------------------------------------------------------------------------------------------
@@ -107,6 +108,11 @@ def _softmax_max_axis0(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _softmax_whole_sum(z, axis=-1):
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / e.sum()
+
+
 def _softmax_whole(z, axis=-1):
     e = np.exp(z - z.max())
     return e / e.sum()
@@ -124,12 +130,15 @@ def _dense_explain(expected, actual):
     return "the answer is wrong"
 
 
-def _mlp_bug(*, last=True, first=False, bias=True, same=False, relu_hidden=False, last_twice=False):
+def _mlp_bug(*, last=True, first=False, bias=True, same=False, relu_hidden=False, last_twice=False,
+             input_every=False, reversed_names=False):
     """A forward pass with one misconception (see the messages)."""
     def forward(X, params, names):
         A = X
         for index, ((W, b), name) in enumerate(zip(params, names)):
-            f = activations.get(names[0] if same else name)
+            if input_every and X.shape[1] == W.shape[0]:  # (where the shapes allow it: else it raises anyway)
+                A = X
+            f = activations.get(names[0] if same else (names[::-1][index] if reversed_names else name))
             if relu_hidden and index < len(params) - 1:
                 f = activations.relu
             use = last or index < len(params) - 1
@@ -261,6 +270,9 @@ PARTS = (
              Mistake("whole", _softmax_whole,
                      "you divided by the sum over the whole array; the values along `axis` must sum to 1 "
                      "(keepdims=True, axis=axis)"),
+             Mistake("whole_sum", _softmax_whole_sum,
+                     "you divided by the sum over the whole array; the values along `axis` must sum to 1 "
+                     "(keepdims=True, axis=axis)"),
              Mistake("ignores_axis", _softmax_last_axis,
                      "your softmax ignores its `axis` argument: it always normalises over the last axis; use "
                      "axis=axis in the max and the sum"),
@@ -295,6 +307,12 @@ PARTS = (
                      "activation: A = f(A_prev @ W + b)"),
              Mistake("no_bias", _mlp_bug(bias=False),
                      "your layers ignore their biases: each layer computes A_prev @ W + b before its activation"),
+             Mistake("input_every_layer", _mlp_bug(input_every=True),
+                     "every layer received the network's input X; layer l's input is the previous layer's output "
+                     "A_(l-1) (update A in the loop and feed it to the next layer)"),
+             Mistake("names_reversed", _mlp_bug(reversed_names=True),
+                     "your layers' activations are in reverse order: layer l applies activation_names[l], the "
+                     "first name to the first layer"),
              Mistake("first_activation_everywhere", _mlp_bug(same=True),
                      "every layer used the first layer's activation; layer l applies activation_names[l]"),
              Mistake("relu_hidden", _mlp_bug(relu_hidden=True),
@@ -402,6 +420,9 @@ FORWARD_MISTAKES = (
     ("one_minus", _forward_with(output=lambda z: 1.0 / (1.0 + np.exp(z))),
      "your hidden activations and z2 are right, but your output is 1 - sigmoid(z2) = sigmoid(-z2), the probability of "
      "the other class: the sigmoid is 1/(1 + e^(-z2))"),
+    ("z2_output_swapped", lambda student: hand_forward(student)[:3] + hand_forward(student)[3:][::-1],
+     "your last two values are swapped: the tuple is (a1_1, a1_2, a1_3, z2, output), the output unit's "
+     "pre-activation z2 before the network's output sigmoid(z2)"),
     ("no_output_activation", _forward_with(output=lambda z: z),
      "your hidden activations and z2 are right, but your output is z2 itself (no activation, or a ReLU, which "
      "leaves a positive z2 unchanged): the output unit's activation is the sigmoid, so the network's output is a "

@@ -71,6 +71,10 @@ def _descent_steps(offset):
     return descent
 
 
+def _descent_ahead(function, x0, learning_rate, steps):
+    return landscapes.gradient_descent(function, x0, learning_rate, steps + 1)[1:]
+
+
 def _descent_list(function, x0, learning_rate, steps):
     return list(landscapes.gradient_descent(function, x0, learning_rate, steps))
 
@@ -124,6 +128,18 @@ _epoch_by_rows = _epoch_with_dZ(lambda Z, yb, X, y: 2 * (Z - yb) / len(Z))
 _epoch_no_two = _epoch_with_dZ(lambda Z, yb, X, y: (Z - yb) / Z.size)
 _epoch_sum = _epoch_with_dZ(lambda Z, yb, X, y: 2 * (Z - yb))
 _epoch_ascend = _epoch_with_dZ(lambda Z, yb, X, y: 2 * (Z - yb) / Z.size, sign=-1.0)
+
+
+def _epoch_nominal_size(X, y, W, b, learning_rate, batch_size):
+    batch_losses = []
+    for start in range(0, len(X), batch_size):
+        Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+        Z = Xb @ W + b
+        batch_losses.append(losses.mean_squared_error(yb, Z))
+        dZ = 2 * (Z - yb) / (batch_size * Z.shape[1])
+        W -= learning_rate * Xb.T @ dZ
+        b -= learning_rate * dZ.sum(axis=0)
+    return np.array(batch_losses)
 
 
 def _epoch_one_update(X, y, W, b, learning_rate, batch_size):
@@ -365,6 +381,9 @@ GD_STEPS_MISTAKES = (
     ("loss", _gd_steps_with(count=lambda rate, tol: int(np.ceil(np.log(tol) / np.log(rate ** 2)))),
      "you counted on the loss, which falls as rate^2 on a quadratic; the question asks for the error's norm, which "
      "falls as rate^k"),
+    ("log_approximation", _gd_steps_with(count=lambda rate, tol: int(np.ceil(np.log(1 / tol) / (1 - rate)))),
+     "you replaced ln(1/rate) by 1 - rate (k ~ kappa ln(1/tolerance)): that approximation only bounds k from "
+     "above, and gives too many steps; the smallest k with rate^k <= tolerance is ceil(ln(tolerance)/ln(rate))"),
     ("linear", _gd_steps_with(count=lambda rate, tol: int(np.ceil((1 - tol) / (1 - rate)))),
      "the error shrinks geometrically, by the factor rate at every step, not by a fixed amount: solve rate^k <= "
      "tolerance with logarithms"),
@@ -448,6 +467,9 @@ PARTS = (
              Mistake("list", _descent_list,
                      "you returned a list of points; return the path as one array of shape (steps + 1, d) "
                      "(np.array(path))"),
+             Mistake("one_ahead", _descent_ahead,
+                     "your rows are one step ahead: row 0 must be x0 itself and row k the point after k steps (you "
+                     "left x0 out and ran one step more)"),
              Mistake("one_short", _descent_steps(-1),
                      "your path is one step short: `steps` steps give steps + 1 rows (row 0 is x0, row k the point "
                      "after k steps)"),
@@ -468,6 +490,10 @@ PARTS = (
                      "your batch gradient is divided by the number of examples in the batch only; the mean squared "
                      "error averages over every entry of Z, examples AND outputs, so its gradient divides by Z.size "
                      "(the two differ when there are several outputs)"),
+             Mistake("nominal_batch_size", _epoch_nominal_size,
+                     "your gradient divides by batch_size even when the batch is smaller (the last one, or a "
+                     "batch_size larger than N): the batch loss is the mean over that batch's own entries, so "
+                     "divide by its Z.size"),
              Mistake("no_two", _epoch_no_two,
                      "your gradient of the squared error lacks the factor 2: the derivative of (z - y)^2 is 2(z - y)"),
              Mistake("sum", _epoch_sum,

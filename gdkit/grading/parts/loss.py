@@ -231,6 +231,9 @@ PARTS = (
                      "one number, the mean over all N·K entries"),
              Mistake("not_squared", lambda y, p: float(np.mean(np.abs(p - y))),
                      "you computed the mean absolute error; square the differences"),
+             Mistake("square_of_mean", lambda y, p: float(np.mean(np.asarray(p) - y) ** 2),
+                     "you squared the mean difference; the MSE is the mean of the squared differences: square each "
+                     "entry's difference first, then average (positive and negative errors must not cancel)"),
              Mistake("rmse", lambda y, p: float(np.sqrt(np.mean((p - y) ** 2))),
                      "you took the square root (RMSE); the MSE has no root"),
          )),
@@ -329,6 +332,13 @@ PARTS = (
                      "you averaged over all N·K entries; average over the N examples only (sum over classes)"),
              Mistake("no_minus", lambda y, p: -losses.categorical_crossentropy(y, p),
                      "your loss is negative: the minus sign is missing"),
+             Mistake("binary_terms", lambda y, p: float(-np.sum(
+                         _one_hot(y, p) * np.log(np.clip(p, np.finfo(p.dtype).eps, 1 - np.finfo(p.dtype).eps))
+                         + (1 - _one_hot(y, p)) * np.log(1 - np.clip(p, np.finfo(p.dtype).eps,
+                                                                      1 - np.finfo(p.dtype).eps))) / len(p)),
+                     "you added the binary cross-entropy's (1 - y)·log(1 - p) terms for the other classes; the "
+                     "categorical cross-entropy is -sum_k y_k log p_k alone (the other classes count through "
+                     "softmax's normalisation, not through log(1 - p))"),
              Mistake("predicted_class", _cce_with(pick=lambda q: np.argmax(q, axis=1)),
                      "you took the log-probability of the PREDICTED class (the argmax of each row); the loss uses "
                      "the probability of the TRUE class, y_true"),
@@ -377,6 +387,11 @@ PARTS = (
              Mistake("max_only", _from_logits_with(lse=lambda z: np.max(z, axis=1, keepdims=True)),
                      "you replaced the log-sum-exp by the row maximum alone; m + log(sum(exp(z - m))) keeps the log "
                      "of the sum, which is what makes the loss exact"),
+             Mistake("max_not_added_back", _from_logits_with(
+                         lse=lambda z: np.log(np.sum(np.exp(z - np.max(z, axis=1, keepdims=True)), axis=1,
+                                                     keepdims=True))),
+                     "you subtracted each row's maximum m inside the exponentials but did not add it back: "
+                     "log(sum_j exp(z_j)) = m + log(sum_j exp(z_j - m))"),
              Mistake("no_lse", _from_logits_with(lse=lambda z: 0.0),
                      "you dropped the log-sum-exp term: -log softmax(z)_k = log(sum_j exp(z_j)) - z_k, not -z_k"),
              Mistake("sign", _from_logits_with(scale=-1.0),
@@ -402,6 +417,12 @@ PARTS = (
              Mistake("no_y", _logits_grad_with(y_factor=0.0),
                      "your gradient is softmax(z)/N: the target's term is missing; the gradient is zero when the "
                      "prediction equals the one-hot target"),
+             Mistake("probability_gradient", lambda y, z: (
+                         -_one_hot(y, z).astype(z.dtype)
+                         / np.clip(activations.softmax(z, axis=1), np.finfo(z.dtype).eps, None) / len(z)),
+                     "you returned -y/p/N with p = softmax(z): the gradient with respect to the probabilities "
+                     "(part 3's); this part asks for the gradient with respect to the logits z: chain it through "
+                     "softmax's Jacobian, and it simplifies to (softmax(z) - y)/N"),
              Mistake("sum", _logits_grad_with(per=lambda z: 1),
                      "your gradient is not divided by N (the loss is a mean over the batch)"),
              Mistake("per_entry", _logits_grad_with(per=np.size),
@@ -476,6 +497,9 @@ LOGIT_MISTAKES = (
      "that is the softmax probability of the true class; the loss is its negative log"),
     ("no_lse", _logit(lambda z, c: -z[c]),
      "you dropped the log-sum-exp: -log softmax(z)_c = log(sum_j exp(z_j)) - z_c, not -z_c"),
+    ("max_not_added_back", _logit(lambda z, c: np.log(np.sum(np.exp(z - np.max(z)))) - z[c]),
+     "you subtracted the maximum m inside the exponentials but did not add it back: "
+     "log(sum_j exp(z_j)) = m + log(sum_j exp(z_j - m))"),
     ("max_only", _logit(lambda z, c: np.max(z) - z[c]),
      "you used the largest logit in place of the log-sum-exp: m + log(sum(exp(z - m))) keeps the log of the sum"),
     ("log10", _logit(lambda z, c: (_lse1(z) - z[c]) / np.log(10)),
