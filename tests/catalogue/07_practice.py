@@ -136,6 +136,38 @@ def train_gdkit_mlp_verbose(X_train, y_train, X_test):
     return model.predict(scaler.transform(X_test)).argmax(axis=1).astype(float)
 
 
+def _chapter_network(X, y):
+    from gdkit import Sequential
+    from gdkit.layers import Dense
+    model = Sequential([Dense(16, activation="relu"), Dense(int(y.max()) + 1, activation="softmax")], rng=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=100, batch_size=16, verbose=0)
+    return model
+
+
+@buggy("test_train_and_predict", "X_test was standardised with its own mean and standard deviation")
+def train_test_own_statistics(X_train, y_train, X_test):
+    # Each set standardised with its own statistics: harmless on a test set drawn like the training set, wrong
+    # on a test batch unlike it (here: one class only)
+    from gdkit.datasets import Standardizer
+    model = _chapter_network(Standardizer().fit(X_train).transform(X_train), y_train)
+    return model.predict(Standardizer().fit(X_test).transform(X_test)).argmax(axis=1)
+
+
+@buggy("test_train_and_predict", "transform X_test with the same Standardizer")
+def train_only_training_standardised(X_train, y_train, X_test):
+    from gdkit.datasets import Standardizer
+    model = _chapter_network(Standardizer().fit(X_train).transform(X_train), y_train)
+    return model.predict(X_test).argmax(axis=1)
+
+
+@correct("test_train_and_predict")
+def train_predict_one_at_a_time(X_train, y_train, X_test):
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    model = _chapter_network((X_train - mean) / std, y_train)
+    return np.array([int(model.predict(((x - mean) / std)[None, :]).argmax()) for x in X_test])
+
+
 # ---- concepts (each entry takes the student id and returns what that student would assign) ----------------------
 def _table(student):
     from gdkit.problems.practice import weight_decay_table

@@ -86,14 +86,19 @@ def _training_cases(rng, hidden):
         _remember(X_test, y_test)
         return Case((X_train, y_train, X_test), label=label)
 
-    def drawn(n_train, n_test, n_features, n_classes, label):
+    def drawn(n_train, n_test, n_features, n_classes, label, one_class=False):
         X_train, y_train, X_test, y_test = synthetic_problem(rng, n_train, n_test, n_features, n_classes)
+        if one_class:  # a test batch unlike the training data: its own statistics are not the training ones
+            X_test, y_test = X_test[y_test == y_test[0]], y_test[y_test == y_test[0]]
         _remember(X_test, y_test)
         return Case((X_train, y_train, X_test), label=label)
     visible = [iris(0, "Iris, one train/test split"),
-               drawn(150, 50, 4, 3, "a drawn data set: 4 features on very different scales, 3 classes")]
+               drawn(150, 50, 4, 3, "a drawn data set: 4 features on very different scales, 3 classes"),
+               drawn(150, 60, 4, 3, "a drawn data set whose test examples all belong to one class", one_class=True)]
     extra = [drawn(150, 50, 4, 3, "another drawn data set: 4 features on very different scales, 3 classes"),
-             drawn(300, 100, 12, 2, "a drawn data set: 12 features on very different scales, 2 classes")]
+             drawn(300, 100, 12, 2, "a drawn data set: 12 features on very different scales, 2 classes"),
+             drawn(200, 90, 6, 3, "another drawn data set whose test examples all belong to one class",
+                   one_class=True)]
     return cases_from(visible, extra, hidden)
 
 
@@ -125,13 +130,49 @@ def _explain_accuracy(expected, actual):
         return (f"expected one integer label per test example, an array of shape {expected.shape}, got {shape} "
                 "(for class probabilities of shape (N, K), take the argmax along axis 1)")
     accuracy = np.mean(actual.astype(float) == expected.astype(float))
+    if len(expected) > 1 and np.unique(expected).size == 1:
+        # iid test sets cannot tell the test data's own statistics from the training ones; this one can
+        return (f"your predictions are right on only {accuracy:.0%} of a test set whose examples all belong to "
+                f"one class (at least {ACCURACY_THRESHOLD:.0%} is needed). A network that is right on the other "
+                "data sets but not here standardised X_test with its own mean and standard deviation: a batch of "
+                "one class has other statistics than the training data, so that moves every example. Transform "
+                "X_test with the statistics of the training data (the Standardizer fitted on X_train), as each "
+                "example would be at deployment")
     return (f"your predictions are right on {accuracy:.0%} of the hidden test examples; at least "
-            f"{ACCURACY_THRESHOLD:.0%} is needed. Standardise the inputs (fit on the training data only), "
-            "train for more epochs, or adjust the learning rate")
+            f"{ACCURACY_THRESHOLD:.0%} is needed. Standardise the inputs (fit on the training data only), and "
+            "transform X_test with the same Standardizer: not with X_test's own mean and standard deviation, and "
+            "not left raw (a network trained on standardised inputs and shown raw test inputs is as lost as one "
+            "trained on raw inputs). Then train for more epochs, or adjust the learning rate")
 
 
 def _constant_prediction(X_train, y_train, X_test):
     return np.full(len(X_test), np.bincount(np.asarray(y_train, dtype=int)).argmax())
+
+
+def _chapter_network(X, y):
+    """The chapter's network (Dense 16 relu, softmax; Adam, 100 epochs), seeded: what a student's procedure is
+    compared with when the mistake is in the data, not the network."""
+    from ... import Sequential
+    from ...layers import Dense
+    model = Sequential([Dense(16, activation="relu"), Dense(int(np.max(y)) + 1, activation="softmax")], rng=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=100, batch_size=16, verbose=0)
+    return model
+
+
+def _standardised(X, statistics_of):
+    mean, std = statistics_of.mean(axis=0), statistics_of.std(axis=0)
+    return (X - mean) / np.where(std > 0, std, 1.0)
+
+
+def _test_own_statistics(X_train, y_train, X_test):
+    model = _chapter_network(_standardised(X_train, X_train), y_train)
+    return model.predict(_standardised(X_test, X_test)).argmax(axis=1)
+
+
+def _test_raw(X_train, y_train, X_test):
+    model = _chapter_network(_standardised(X_train, X_train), y_train)
+    return model.predict(np.asarray(X_test, dtype=float)).argmax(axis=1)
 
 
 # ---- concept: the weight decay chosen on validation data ------------------------------------------------------------
@@ -222,7 +263,17 @@ PARTS = (
          mistakes=(
              Mistake("constant", _constant_prediction,
                      "your network predicts (almost) the same class for every test example: it did not learn. "
-                     "Standardise the inputs, check the learning rate and the number of epochs"),
+                     "Standardise the inputs (X_train and X_test, both with the Standardizer fitted on X_train: "
+                     "a network trained on standardised inputs and shown raw test inputs predicts nonsense), "
+                     "check the learning rate and the number of epochs"),
+             Mistake("test_own_statistics", _test_own_statistics,
+                     "your predictions agree with a network whose X_test was standardised with its own mean and "
+                     "standard deviation: the test inputs must go through the training data's transform (the "
+                     "Standardizer fitted on X_train), since a test batch (a few examples, or examples of one "
+                     "class) has other statistics than the training data"),
+             Mistake("test_raw", _test_raw,
+                     "your predictions agree with a network trained on standardised inputs but shown the raw "
+                     "X_test: transform X_test with the same Standardizer fitted on X_train"),
          )),
     Part(A, "test_chosen_lambda", "chosen_lambda", _chosen_lambda, None, points=1, kind=ANSWER,
          answer_format="number", rtol=1e-6, atol=0.0,
