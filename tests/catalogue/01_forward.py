@@ -821,3 +821,14 @@ def mlp_forward_indexed_loop(X, params, activation_names):
 def forward_output_before_z2(student):
     a1_1, a1_2, a1_3, z2, output = _forward(student)
     return (a1_1, a1_2, a1_3, output, z2)
+
+
+@buggy("test_sigmoid", "tanh takes half the argument")
+def sigmoid_tanh_full_argument(z):
+    return (1 + np.tanh(z)) / 2
+
+
+@buggy("test_parameter_count", "biases for its inputs AND its units")
+def parameter_count_biases_both_sides(student):
+    sizes = _sizes(student)
+    return sum(d * m + d + m for d, m in zip(sizes[:-1], sizes[1:]))

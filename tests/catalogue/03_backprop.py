@@ -789,3 +789,33 @@ def difference_errors_one_a(student):
     from gdkit.problems.backprop import difference_problem
     p = difference_problem(student)
     return (p.a * p.h / 2, p.a * p.h ** 2 / 6)
+
+
+@buggy("test_softmax_backward", "you passed dA through unchanged")
+def softmax_backward_identity(dA, A):
+    return dA.copy()
+
+
+@buggy("test_gradient_check_network", "you returned the numerical gradients first")
+def gradient_check_numerical_first(X, G, params, names, h=1e-6):
+    grads, numerical, errors = _check(X, G, params, names, h)
+    return numerical, grads, errors
+
+
+@buggy("test_gradient_check_network", "not computed with the step h you are given")
+def gradient_check_own_step(X, G, params, names, h=1e-6):
+    return _check(X, G, params, names, 1e-5)
+
+
+@buggy("test_gradient_check_network", "a mean instead of the sum")
+def gradient_check_mean_loss(X, G, params, names, h=1e-6):
+    from gdkit import nn
+
+    def loss(_):
+        return float(np.mean(nn.mlp_forward(X, params, names)[0] * G))
+    _, caches = nn.mlp_forward(X, params, names)
+    grads = _own_mlp_backward(G, caches)
+    numerical = [(_own_numerical_gradient(loss, W, h), _own_numerical_gradient(loss, b, h)) for W, b in params]
+    errors = [(_own_relative_error(dW, nW), _own_relative_error(db, nb))
+              for (dW, db), (nW, nb) in zip(grads, numerical)]
+    return grads, numerical, errors

@@ -390,6 +390,10 @@ def _closed_loop_explain(expected, actual):
     grads, numerical, errors = parts
     own_check = _inconsistent_errors(grads, numerical, errors)
     wrong = _first_wrong(expected[0], grads, "d", 1e-5, 1e-8)
+    if wrong and not _first_wrong(expected[0], numerical, "d", 1e-5, 1e-8) and \
+            not _first_wrong(expected[1], grads, "numerical d", 1e-4, 1e-7):
+        return ("you returned the numerical gradients first and the analytic ones second; the order is (grads, "
+                "numerical, errors): your mlp_backward's pairs, then your numerical_gradient's")
     if wrong:
         found = ""
         if own_check is None:
@@ -399,6 +403,19 @@ def _closed_loop_explain(expected, actual):
         return (f"the analytic gradients, which come from your mlp_backward, are wrong: {wrong}{found}. Fix "
                 "mlp_backward (its own test says what is wrong)")
     wrong = _first_wrong(expected[1], numerical, "numerical d", 1e-4, 1e-7)
+    if wrong and not _first_wrong(expected[0], numerical, "numerical d", 1e-6, 1e-9) and \
+            _first_wrong(expected[0], expected[1], "numerical d", 1e-6, 1e-9):
+        return ("your numerical gradients are as exact as the analytic ones although the step h of this case is "
+                "large, where a centred difference with that h is not: they were not computed with the step h you "
+                "are given (pass h on to numerical_gradient)")
+    factors = {float(np.round(np.sum(a * e) / np.sum(e * e), 6)) for pair_e, pair_a in zip(expected[1], numerical)
+               for e, a in zip(pair_e, pair_a) if np.sum(e * e) > 0}
+    if wrong and len(factors) == 1 and 0 < next(iter(factors)) < 1 and \
+            all(_same(next(iter(factors)) * e, a, 1e-4, 1e-9) for pair_e, pair_a in zip(expected[1], numerical)
+                for e, a in zip(pair_e, pair_a)):
+        return (f"the numerical gradients, from your numerical_gradient, are the expected ones times "
+                f"{next(iter(factors)):.3g} in every layer: the loss you differentiate is scaled (a mean instead of "
+                "the sum L = sum(A * G)?); differentiate exactly the loss whose gradient is G")
     if wrong:
         return (f"the numerical gradients, from your numerical_gradient, are wrong: {wrong}. Check "
                 "numerical_gradient itself, and that the loss you differentiate reads the very array it perturbs")
@@ -444,6 +461,10 @@ PARTS = (
     Part(A, "test_softmax_backward", "softmax_backward", activations.softmax_backward, _softmax_backward_cases,
          points=2, forbidden=(activations.softmax_backward,), unchanged=(0, 1), check_dtype=True,
          mistakes=(
+             Mistake("identity", lambda dA, A: np.array(dA, copy=True),
+                     "you passed dA through unchanged, as if dZ = dA (the shortcut p - y holds only for softmax "
+                     "followed by cross-entropy, computed from the logits); softmax_backward must apply softmax's "
+                     "Jacobian diag(a) - a a^T to each row's dA"),
              Mistake("elementwise", lambda dA, A: dA * A * (1 - A),
                      "you treated softmax as element-wise (dA * a(1 - a), the diagonal of the Jacobian only); each "
                      "output of a row depends on every score of that row, so the off-diagonal entries -a_i a_j of "

@@ -167,6 +167,9 @@ PARTS = (
                      "you computed 1/(1 + e^(-|z|)) for every z: that is sigmoid(|z|), right only for z >= 0; for "
                      "z < 0 the stable form is e/(1 + e) with e = e^(-|z|) (np.where on the sign of z)"),
              Mistake("tanh", np.tanh, "you returned tanh(z); the sigmoid is 1/(1 + e^(-z)), with values in (0, 1)"),
+             Mistake("tanh_full_argument", lambda z: 0.5 * (1.0 + np.tanh(z)),
+                     "you computed (1 + tanh(z))/2; the identity is sigmoid(z) = (1 + tanh(z/2))/2: tanh takes half "
+                     "the argument"),
              Mistake("clipped", lambda z: np.clip(activations.sigmoid(z), 1e-7, 1 - 1e-7),
                      "your sigmoid is clipped to [1e-7, 1 - 1e-7]: the sigmoid itself is not clipped (a loss clips "
                      "its input where it needs to); return 1/(1 + e^(-z)) as it is"),
@@ -355,6 +358,9 @@ COUNT_MISTAKES = (
      "first Dense layer"),
     ("hidden_biases_only", _count(lambda s, layers: sum(d * m for d, m in layers) + sum(s[1:-1])),
      "you gave biases to the hidden layers only; the output layer is a Dense layer too, with one bias per output"),
+    ("bias_per_input_and_unit", _count(lambda s, layers: sum(d * m + d + m for d, m in layers)),
+     "you gave each layer biases for its inputs AND its units; a layer has one bias per unit it computes only (b of "
+     "shape (M_l,)): D_l M_l + M_l"),
     ("bias_per_layer", _count(lambda s, layers: sum(d * m + 1 for d, m in layers)),
      "you gave each layer ONE bias; a Dense layer has one bias per unit it computes (b has shape (M_l,))"),
     ("plus_one_both", _count(lambda s, layers: sum((d + 1) * (m + 1) for d, m in layers)),
