@@ -995,6 +995,6 @@ def bn_backward_moments(dY, X, gamma, epsilon=1e-3):
 
 
 @correct("test_batchnorm_backward")
-def bn_backward_means(dY, X, gamma, epsilon=1e-3):
+def bn_backward_compact(dY, X, gamma, epsilon=1e-3):
     # the compact form with batch means, and 1 / sqrt computed once in the input's dtype
     return _bn_backward_formula(dY, X, gamma, epsilon, 1 / np.sqrt(X.var(0) + X.dtype.type(epsilon)))
