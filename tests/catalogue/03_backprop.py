@@ -819,3 +819,17 @@ def gradient_check_mean_loss(X, G, params, names, h=1e-6):
     errors = [(_own_relative_error(dW, nW), _own_relative_error(db, nb))
               for (dW, db), (nW, nb) in zip(grads, numerical)]
     return grads, numerical, errors
+
+
+@buggy("test_numerical_gradient", "x[i] is a whole ROW")
+def numerical_gradient_by_rows(f, x, h=1e-6):
+    grad = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        saved = np.copy(x[i])
+        x[i] = saved + h
+        up = f(x)
+        x[i] = saved - h
+        down = f(x)
+        x[i] = saved
+        grad[i] = (up - down) / (2 * h)
+    return grad

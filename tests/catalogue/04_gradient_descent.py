@@ -810,3 +810,23 @@ def minibatch_epoch_array_split(X, y, W, b, learning_rate, batch_size):
 def gd_steps_kappa_log(student):
     kappa, tol = _conditioning(student)
     return (int(np.ceil(kappa * np.log(1 / tol))), int(np.ceil((kappa + 1) / 2 * np.log(1 / tol))))
+
+
+@buggy("test_gradient_descent", "you returned only the final point")
+def gradient_descent_final_point(function, x0, learning_rate, steps):
+    x = np.asarray(x0, dtype=float)
+    for _ in range(steps):
+        x = x - learning_rate * function.grad(x)
+    return x
+
+
+@buggy("test_minibatch_epoch", "you returned one number, the mean of the batch losses")
+def minibatch_epoch_mean_loss(X, y, W, b, learning_rate, batch_size):
+    return float(np.mean(minibatch_epoch_array_split(X, y, W, b, learning_rate, batch_size)))
+
+
+@buggy("test_gd_steps_to_tolerance", "belong to momentum")
+def gd_steps_momentum_rates(student):
+    kappa, tol = _conditioning(student)
+    root = np.sqrt(kappa)
+    return (int(np.ceil(np.log(tol) / np.log(1 - 1 / root))), int(np.ceil(np.log(tol) / np.log((root - 1) / (root + 1)))))

@@ -210,6 +210,19 @@ def _all_at_once(f, x, h=1e-6):
     return np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))
 
 
+def _rows_at_once(f, x, h=1e-6):
+    grad = np.zeros_like(x)
+    for i in range(len(x)):  # x[i] of a 2-D x is a whole row
+        old = x[i].copy()
+        x[i] = old + h
+        f_plus = f(x)
+        x[i] = old - h
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
 def _numerical_same(expected, actual):
     """The gradient within the part's tolerance, and x after the call EXACTLY the x before (the contract)."""
     return (isinstance(actual, tuple) and len(actual) == 2 and _same(expected[0], actual[0], 1e-6, 1e-8) and
@@ -525,6 +538,9 @@ PARTS = (
              Mistake("restored_by_arithmetic", _restored_by_arithmetic,
                      "x is not restored exactly: adding h, subtracting 2h and adding h again rounds, so some "
                      "entries end a few bits off their old values; save each entry and write the saved value back"),
+             Mistake("rows_at_once", _rows_at_once,
+                     "you looped over range(len(x)): for a 2-D x, x[i] is a whole ROW, so you perturbed a row at once; "
+                     "visit every single entry with np.ndindex(x.shape)"),
              Mistake("all_at_once", _all_at_once,
                      "you perturbed every entry of x at once, which gives one directional derivative for all "
                      "entries; perturb one entry at a time (the other entries unchanged)"),

@@ -75,6 +75,10 @@ def _descent_ahead(function, x0, learning_rate, steps):
     return landscapes.gradient_descent(function, x0, learning_rate, steps + 1)[1:]
 
 
+def _descent_final(function, x0, learning_rate, steps):
+    return landscapes.gradient_descent(function, x0, learning_rate, steps)[-1]
+
+
 def _descent_list(function, x0, learning_rate, steps):
     return list(landscapes.gradient_descent(function, x0, learning_rate, steps))
 
@@ -375,6 +379,11 @@ GD_STEPS_MISTAKES = (
     ("sqrt", _gd_steps_with(best_rate=lambda k: (np.sqrt(k) - 1) / (np.sqrt(k) + 1)),
      "(sqrt(kappa) - 1)/(sqrt(kappa) + 1) is the rate of tuned MOMENTUM (next chapter); plain gradient descent at "
      "eta = 2/(m + L) converges at (kappa - 1)/(kappa + 1)"),
+    ("sqrt_both", _gd_steps_with(slow_rate=lambda k: 1 - 1 / np.sqrt(k),
+                                 best_rate=lambda k: (np.sqrt(k) - 1) / (np.sqrt(k) + 1)),
+     "your rates have sqrt(kappa) where plain gradient descent has kappa: 1 - 1/sqrt(kappa) and (sqrt(kappa) - 1)/"
+     "(sqrt(kappa) + 1) belong to momentum (next chapter); at eta = 1/L the rate is 1 - 1/kappa, at eta = 2/(m + L) "
+     "(kappa - 1)/(kappa + 1)"),
     ("floor", _gd_steps_with(count=lambda rate, tol: int(np.floor(np.log(tol) / np.log(rate)))),
      "one step short: you rounded ln(tolerance)/ln(rate) down, but after that many steps rate^k is still above the "
      "tolerance; the smallest k with rate^k <= tolerance is the ceiling"),
@@ -467,6 +476,9 @@ PARTS = (
              Mistake("list", _descent_list,
                      "you returned a list of points; return the path as one array of shape (steps + 1, d) "
                      "(np.array(path))"),
+             Mistake("final_point", _descent_final,
+                     "you returned only the final point; return the whole path, an array of shape (steps + 1, d) with "
+                     "x0 as row 0"),
              Mistake("one_ahead", _descent_ahead,
                      "your rows are one step ahead: row 0 must be x0 itself and row k the point after k steps (you "
                      "left x0 out and ran one step more)"),
@@ -504,6 +516,9 @@ PARTS = (
              Mistake("one_update", _epoch_one_update,
                      "you updated the weights once after the whole epoch (full-batch); mini-batch descent takes "
                      "one step per batch"),
+             Mistake("mean_loss", lambda *args: float(np.mean(training.minibatch_epoch(*args))),
+                     "you returned one number, the mean of the batch losses; return every batch's loss before its "
+                     "step, an array with one entry per batch"),
              Mistake("loss_after", _epoch_loss_after,
                      "your batch losses were computed after the step; record each batch's loss before updating"),
              Mistake("rebind", _epoch_rebind,
