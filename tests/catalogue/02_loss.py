@@ -836,3 +836,9 @@ def logit_loss_max_not_added_back(student):
     z, label = _example(student)
     m = max(z)
     return math.log(sum(math.exp(v - m) for v in z)) - z[label]
+
+
+@buggy("test_mse", "you returned one loss per example")
+def mse_one_loss_per_example(y_true, y_pred):
+    squared = (y_pred - y_true) ** 2
+    return squared.mean(axis=1) if squared.ndim == 2 else squared

@@ -231,6 +231,10 @@ PARTS = (
                      "one number, the mean over all N·K entries"),
              Mistake("not_squared", lambda y, p: float(np.mean(np.abs(p - y))),
                      "you computed the mean absolute error; square the differences"),
+             Mistake("per_example", lambda y, p: np.mean((np.asarray(p) - y) ** 2, axis=-1) if np.ndim(p) > 1
+                     else (np.asarray(p) - y) ** 2,
+                     "you returned one loss per example (an array); the loss is ONE number, the mean over every "
+                     "entry (all examples and outputs), returned as a float"),
              Mistake("square_of_mean", lambda y, p: float(np.mean(np.asarray(p) - y) ** 2),
                      "you squared the mean difference; the MSE is the mean of the squared differences: square each "
                      "entry's difference first, then average (positive and negative errors must not cancel)"),
