@@ -194,7 +194,17 @@ def test_regression_with_validation_split():
     assert dnn_model.evaluate(*held_out) == pytest.approx(history.history["val_loss"][-1], rel=1e-12)
 
 
-def test_sequential_model_built_with_input(tmp_path):
+@pytest.fixture
+def seeded():
+    """gdkit.utils.set_random_seed(0) for one test, then fresh randomness again. The iris guide has no seed, and its
+    test accuracy on 30 examples ranges from 0.77 to 0.97 over seeds (measured): unseeded, a threshold either
+    fails now and then or tests nothing."""
+    gdkit.utils.set_random_seed(0)
+    yield
+    gdkit.utils.set_random_seed(None)
+
+
+def test_sequential_model_built_with_input(tmp_path, seeded):
     """Keras 3's "The Sequential model" guide: model.add(keras.Input(shape=(4,))) first, then layers; labels through
     keras.utils.to_categorical, optimizer='rmsprop' by name, evaluate(return_dict=True), layer weights, saving."""
     data = gdkit.datasets.load_iris()
