@@ -122,9 +122,9 @@ class Part:
     returns_argument : int, optional
         Contract: the function must return this positional argument itself (e.g. ``2`` for ``return state``).
     own_rng : bool
-        Contract: the function must draw only from the generator it is given; it is called twice with NumPy's
-        global generator seeded differently, and results that differ fail with "draws from NumPy's global
-        generator".
+        Contract: the function must draw only from the generator it is given (an argument named ``rng``), or, if it
+        is given none, draw nothing at all; it is called twice with NumPy's global generator seeded differently,
+        and results that differ fail with "draws from NumPy's global generator".
     check_dtype : bool
         Contract: a right value of the wrong dtype fails: float64 returned for float32 inputs (where the reference
         keeps float32), bool where floats are expected, floats where a boolean mask is, float labels where integers
@@ -318,9 +318,13 @@ def _call(part, function, case):
     if part.prepare is not None:
         args = tuple(part.prepare(args))
     if part.own_rng and _uses_global_rng(part, function, args, kwargs):
-        raise WrongReturn(f"{part.function} draws from NumPy's global generator (np.random.*): use the generator "
-                          "it is given (rng.normal, rng.uniform, rng.permutation ...), so that its results depend "
-                          "on that rng alone")
+        if "rng" in part.arg_names:
+            raise WrongReturn(f"{part.function} draws from NumPy's global generator (np.random.*): use the generator "
+                              "it is given (rng.normal, rng.uniform, rng.permutation ...), so that its results "
+                              "depend on that rng alone")
+        raise WrongReturn(f"{part.function} draws from NumPy's global generator (np.random.*, e.g. to shuffle): it is "
+                          "given no generator because it must not draw at all; it takes its arguments in the order "
+                          "given, so that its result depends on them alone (shuffling is the caller's job)")
     before = {i: np.array(args[i], copy=True) for i in part.unchanged
               if i < len(args) and isinstance(args[i], np.ndarray)}
     returned = function(*args, **kwargs)

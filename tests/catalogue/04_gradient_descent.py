@@ -164,6 +164,13 @@ def minibatch_epoch_drop_last(X, y, W, b, learning_rate, batch_size):
                      for i in range(n_batches)])
 
 
+@buggy("test_minibatch_epoch", "must not draw at all")
+def minibatch_epoch_shuffled(X, y, W, b, learning_rate, batch_size):
+    order = np.random.permutation(len(X))  # the contract takes the examples in the given order
+    return np.array([_step(X[order[i:i + batch_size]], y[order[i:i + batch_size]], W, b, learning_rate)
+                     for i in range(0, len(X), batch_size)])
+
+
 @buggy("test_minibatch_epoch", "divided by the whole data set's N")
 def minibatch_epoch_by_n(X, y, W, b, learning_rate, batch_size):
     out = []

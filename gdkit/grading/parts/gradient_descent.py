@@ -489,7 +489,7 @@ PARTS = (
                      "your path has one step too many: `steps` steps give steps + 1 rows, row 0 being x0"),
          )),
     Part(A, "test_minibatch_epoch", "minibatch_epoch", training.minibatch_epoch, _epoch_cases, points=3,
-         forbidden=(training.minibatch_epoch,), collect=epoch_collect, rtol=1e-6, unchanged=(0, 1),
+         forbidden=(training.minibatch_epoch,), collect=epoch_collect, rtol=1e-6, unchanged=(0, 1), own_rng=True,
          names=("the batch losses", "the updated W", "the updated b"),
          mistakes=(
              Mistake("drop_last", _epoch_drop_last,
