@@ -13,7 +13,7 @@ from ... import nn, optimizers, schedules, tuning
 from ...problems.normalization import DIAGNOSES, debugging_problem, range_test_problem, running_average_problem
 from ..core import ANSWER, Mistake, Part
 from ..hooks import warmup_collect
-from ._common import Case, cases_from, normal
+from ._common import Case, normal
 
 A = "08_normalization"
 EPS = 1e-3
@@ -47,7 +47,7 @@ def _bn_cases(rng, hidden, with_running=False):
              case(8, 3, "a feature that is constant 0 (variance 0)", zero_column=True),
              case(10, 1, "one feature, epsilon 1e-5", shift=-4.0, scale=0.1, epsilon=1e-5),
              case(16, 6, "float32, large values", dtype=np.float32, shift=1000.0, scale=50.0)]
-    return cases_from(visible, extra, hidden)
+    return visible + extra  # every kind is visible (public seed); the hidden run draws them from the private seed
 
 
 def _train_cases(rng, hidden):
@@ -261,7 +261,7 @@ def _running_cases(rng, hidden):
     extra = [case(2, 4, 0.5, "a batch of two, momentum 0.5"), case(64, 5, 0.99, "a batch of 64", scale=4.0),
              case(10, 1, 0.0, "momentum 0: the batch statistics replace the averages"),
              case(6, 3, 1.0, "momentum 1: the averages do not move")]
-    return cases_from(visible, extra, hidden)
+    return visible + extra  # every kind is visible (public seed); the hidden run draws them from the private seed
 
 
 def _running_torch(running_mean, running_var, X, momentum=0.99):
@@ -302,7 +302,7 @@ def _dropout_cases(rng, hidden):
              case((6, 2), 0.4, 9, "float32 at inference", training=False, dtype=np.float32),
              case((10, 5), 0.9, 6, "inference at rate 0.9", training=False),
              case((3, 3, 2), 0.5, 8, "a 3-D array")]
-    return cases_from(visible, extra, hidden)
+    return visible + extra  # every kind is visible (public seed); the hidden run draws them from the private seed
 
 
 def _draw(X, rng):
@@ -381,7 +381,7 @@ def _dropout_backward_cases(rng, hidden):
                case((4, 3), 0.25, "float32 dY", dtype=np.float32)]
     extra = [case((20, 10), 0.8, "rate 0.8"), case((1, 6), 0.3, "a batch of one"),
              case((8, 3), 0.2, "float32 dY, rate 0.2", dtype=np.float32), case((3, 3, 2), 0.5, "a 3-D array")]
-    return cases_from(visible, extra, hidden)
+    return visible + extra  # every kind is visible (public seed); the hidden run draws them from the private seed
 
 
 def _dropout_backward_no_rescale(dY, keep, rate):
@@ -439,7 +439,7 @@ def _adamw_cases(rng, hidden):
              case((5, 4), 3, 0.003, 0.05, "float32", dtype=np.float32),
              case((2, 3), 7, 0.01, 0.1, "other betas and epsilon", beta_1=0.5, beta_2=0.9, epsilon=1e-3),
              case((3, 3), 1, 1.0, 0.3, "a large learning rate, first step", first=True)]
-    return cases_from(visible, extra, hidden)
+    return visible + extra  # every kind is visible (public seed); the hidden run draws them from the private seed
 
 
 def _adam_step(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon, correct=True, t_used=None):
@@ -512,7 +512,7 @@ def _warmup_cases(rng, hidden):
     extra = [case(5, 1.0, 1, 3, "a single warm-up step"), case(8, 0.5, 10, 5, "stopped during the warm-up"),
              case(200, 0.01, 50, 100, "a long schedule that ends on its floor"),
              case(1, 0.2, 3, 3, "only the first step")]
-    return cases_from(visible, extra, hidden)
+    return visible + extra  # every kind is visible (public seed); the hidden run draws them from the private seed
 
 
 def _cosine(peak, decay_steps, t):
