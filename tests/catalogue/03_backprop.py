@@ -220,6 +220,16 @@ def mlp_backward_passes_dA(dA, caches):
     return grads
 
 
+@buggy("test_mlp_backward", "you passed this layer's dZ down as the layer below's gradient")
+def mlp_backward_passes_dZ(dA, caches):
+    grads = []
+    for (X, W), act_cache in reversed(caches):
+        dZ = dA * _DERIVATIVES[act_cache.activation.name](act_cache.Z, act_cache.A)
+        grads.insert(0, (X.T @ dZ, dZ.sum(axis=0)))
+        dA = dZ  # forgot the product with W.T
+    return grads
+
+
 @buggy("test_mlp_backward", "the last layer's activation derivative is missing")
 def mlp_backward_output_linear(dA, caches):
     from gdkit import nn

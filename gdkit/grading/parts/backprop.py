@@ -76,6 +76,7 @@ def _mlp_backward_cases(rng, hidden):
         return Case((normal(rng, n, sizes[-1]), normal(rng, n, sizes[0]), params, names), label=label)
     # every kind of case is visible (public seed); the hidden run draws the same kinds from the private seed
     return [case([2, 3, 1], ["tanh", "sigmoid"], 4, "a 2-3-1 network"),
+            case([3, 3, 3], ["tanh", "sigmoid"], 4, "a 3-3-3 network (equal widths)"),
             case([4, 5, 6, 3], ["sigmoid", "relu", "tanh"], 7, "a 4-5-6-3 network"),
             case([3, 4, 2], ["relu", "linear"], 1, "a batch of one"),
             case([5, 8, 8, 2], ["tanh", "sigmoid", "sigmoid"], 9, "three layers"),
@@ -107,6 +108,7 @@ def _mlp_grad_at_activation(dA, caches):
 
 def _mlp_variant(*, propagate="dZ", skip_last=False):
     """Backprop that passes down ``propagate`` ("dZ": right; "dA": the gradient before the activation derivative;
+    "dZ itself": this layer's dZ without the product with W.T (shapes fit only between layers of equal widths);
     "none": the network's output gradient to every layer, as `_, dW, db = dense_backward(...)` does, which
     broadcasts silently when the output has one column), optionally skipping the output layer's derivative."""
     def backward(dA, caches):
@@ -116,7 +118,8 @@ def _mlp_variant(*, propagate="dZ", skip_last=False):
             dZ = dA if skip_last and index == len(caches) - 1 else nn.activation_backward(dA, act_cache)
             dX, dW, db = nn.dense_backward(dZ, dense_cache)
             grads.append((dW, db))
-            dA = dX if propagate == "dZ" else dA @ dense_cache.W.T if propagate == "dA" else top
+            dA = {"dZ": dX, "dA": dA @ dense_cache.W.T if propagate == "dA" else None, "dZ itself": dZ,
+                  "none": top}[propagate]
         return grads[::-1]
     return backward
 
@@ -311,6 +314,7 @@ def _closed_loop_cases(rng, hidden):
         return Case((normal(rng, n, sizes[0]), normal(rng, n, sizes[-1]), params, names), {"h": h}, label=label)
     # every kind of case is visible (public seed); the hidden run draws the same kinds from the private seed
     return [case([2, 3, 1], ["tanh", "sigmoid"], 4, "a 2-3-1 network"),
+            case([3, 3, 3], ["tanh", "sigmoid"], 4, "a 3-3-3 network (equal widths)"),
             case([2, 2, 2], ["tanh", "tanh"], 3, "a large step h=1e-2", h=1e-2),
             case([3, 4, 2], ["sigmoid", "tanh"], 1, "a batch of one"),
             case([4, 5, 3, 2], ["tanh", "sigmoid", "linear"], 6, "three layers", h=1e-2),
@@ -517,6 +521,10 @@ PARTS = (
              Mistake("propagated_dA", _mlp_variant(propagate="dA"),
                      "you passed down the gradient before this layer's activation derivative: the input gradient "
                      "comes from dZ (after the derivative), which is what dense_backward's dX gives"),
+             Mistake("dZ_down", _mlp_variant(propagate="dZ itself"),
+                     "you passed this layer's dZ down as the layer below's gradient: the layer below needs the "
+                     "gradient with respect to this layer's INPUT, dZ @ W.T (dense_backward's dX); dZ itself has "
+                     "this layer's width, so it only fits where two layers are equally wide"),
              Mistake("skip_last", _mlp_variant(skip_last=True),
                      "the last layer's activation derivative is missing: the output gradient dA is with respect to "
                      "the network's output A, after the last activation, so it goes back through it too"),
