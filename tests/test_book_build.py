@@ -1,7 +1,11 @@
-"""The book builds strictly: every notebook executes, and Sphinx reports no warning and no error."""
+"""The book builds strictly: every notebook executes, and Sphinx reports no warning and no error; merged stream
+outputs keep their lines whole and the downloaded notebooks repeat no output."""
 import re
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +51,71 @@ def test_no_page_loads_from_the_network(book_build, toc_pages):
         if tags:
             offenders[name] = tags
     assert not offenders, f"pages load assets from the network: {offenders}"
+
+
+def repeated_stream_outputs(notebook):
+    """(cell index, repeated text) for every stream output whose text already appears in an earlier output of the
+    same stream in the same cell: what myst-nb 1.4's in-place merge_streams left in the notebooks it wrote."""
+    found = []
+    for index, cell in enumerate(notebook.get("cells", [])):
+        seen = {}
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "stream":
+                continue
+            text = "".join(output.get("text", "")).strip()
+            earlier = seen.get(output.get("name"), "")
+            if text and text in earlier:
+                found.append((index, text[:80]))
+            seen[output.get("name")] = earlier + "\n" + text
+    return found
+
+
+def test_repeated_stream_outputs_are_found():
+    """The check below fails on the notebook myst-nb's in-place merge wrote (first output merged, later kept)."""
+    merged_in_place = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": "relu 0.50\nelu 0.96\n"},
+        {"output_type": "stream", "name": "stdout", "text": "elu 0.96\n"}]}]}
+    as_executed = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": "relu 0.50\n"},
+        {"output_type": "stream", "name": "stdout", "text": "elu 0.96\n"}]}]}
+    assert repeated_stream_outputs(merged_in_place) == [(0, "elu 0.96")]
+    assert repeated_stream_outputs(as_executed) == []
+
+
+def test_merged_streams_keep_lines_whole_and_the_notebook_unchanged():
+    """tools/sphinx_ext/stream_copies.py: pieces of a stream are joined exactly as printed (a flush inside a line
+    does not break it, as myst-nb's own merge does), \\r progress lines are tidied, and the cell's outputs, which
+    myst-nb writes to the page's .ipynb download afterwards, are left as executed."""
+    import importlib.util
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("stream_copies", REPO / "tools" / "sphinx_ext" / "stream_copies.py")
+    stream_copies = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stream_copies)
+    pieces = [{"output_type": "stream", "name": "stdout", "text": "L1L2(l1=0, l2=0.01)"},
+              {"output_type": "stream", "name": "stdout", "text": " penalty: 0.0525\n"},
+              {"output_type": "display_data", "data": {"text/plain": "<Figure>"}, "metadata": {}},
+              {"output_type": "stream", "name": "stdout", "text": "Epoch 1/2\n\r3/3 ===\r3/3 done\n"}]
+    outputs = [nbformat.from_dict(piece) for piece in pieces]
+    merged = stream_copies.coalesce_copies(outputs)
+    assert [output["output_type"] for output in merged] == ["stream", "display_data"]
+    assert merged[0]["text"] == "L1L2(l1=0, l2=0.01) penalty: 0.0525\nEpoch 1/2\n3/3 done\n"
+    assert outputs == [nbformat.from_dict(piece) for piece in pieces]
+
+
+def test_downloaded_notebooks_repeat_no_output(book_build, toc_pages):
+    """The .ipynb a reader downloads from a chapter (_sources/<page>.ipynb) shows each printed line once, also in
+    chapters with merge_streams (tools/sphinx_ext/stream_copies.py)."""
+    import json
+
+    checked, offenders = 0, {}
+    for name in toc_pages:
+        path = book_build.html / "_sources" / f"{name}.ipynb"
+        if path.is_file():
+            checked += 1
+            repeated = repeated_stream_outputs(json.loads(path.read_text(encoding="utf-8")))
+            if repeated:
+                offenders[name] = repeated
+    assert checked, f"no chapter notebook under {book_build.html / '_sources'}"
+    assert not offenders, f"downloaded notebooks print some outputs twice (cell, text): {offenders}"
