@@ -6,6 +6,8 @@ has Keras's defaults, its ``mode="auto"`` and its restoring of the best weights 
 """
 import numpy as np
 
+from .losses import _snake_case
+
 __all__ = ["History", "Callback", "EarlyStopping", "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",
            "ModelCheckpoint", "CSVLogger", "TerminateOnNaN", "TrainingDivergedWarning"]
 
@@ -61,6 +63,8 @@ class Callback:
     ``on_train_batch_begin`` / ``on_train_batch_end`` (whose logs are the epoch's running means, as Keras's;
     ``on_batch_begin`` / ``on_batch_end`` are the old names) and ``on_epoch_end`` (whose ``logs`` a callback
     may extend, e.g. with ``"learning_rate"``, before the history records them), and finally ``on_train_end``.
+    ``evaluate`` (and ``fit``'s validation pass, before ``on_epoch_end``) calls ``on_test_begin``,
+    ``on_test_batch_begin`` / ``on_test_batch_end`` and ``on_test_end``; ``predict`` the ``on_predict_...`` hooks.
     """
 
     model = None
@@ -96,6 +100,31 @@ class Callback:
     def on_train_end(self, logs=None):
         pass
 
+    # Keras's hooks of evaluate (and of fit's validation pass) and of predict
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
 
 _MAXIMISED = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "auc",
               "precision", "recall")
@@ -108,7 +137,7 @@ def _monitor_mode(monitor, mode, who):
         raise ValueError(f"{who}: mode must be 'auto', 'min' or 'max', got {mode!r}.")
     if mode != "auto":
         return mode
-    name = monitor[4:] if monitor.startswith("val_") else monitor
+    name = _snake_case(monitor[4:] if monitor.startswith("val_") else monitor)  # "BinaryAccuracy" as Keras logs it
     if name in _MAXIMISED:
         return "max"
     if name in _MINIMISED:

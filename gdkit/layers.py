@@ -28,6 +28,7 @@ class Layer:
     name = None
     input_dim = None
     input_ndim = 1  # the layer takes (N, features); Flatten takes any (N, d1, d2, ...)
+    has_weights = True  # False for layers that never have any (Keras builds those at once: summary shows 0)
 
     def __init__(self, activation=None, name=None):
         self.activation = activations.get(activation)
@@ -200,6 +201,8 @@ class Dense(Layer):
 class Activation(Layer):
     """A layer that only applies an activation, as ``keras.layers.Activation('relu')``."""
 
+    has_weights = False
+
     def __repr__(self):
         return f"Activation({self.activation.name!r})"
 
@@ -310,6 +313,8 @@ class Dropout(Layer):
         model seed gives the same masks.
     name : str, optional
     """
+
+    has_weights = False
 
     def __init__(self, rate, seed=None, *, name=None):
         super().__init__(None, name)

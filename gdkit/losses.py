@@ -16,6 +16,7 @@ Keras's loss objects work too, for ``compile(loss=...)`` and as functions ``loss
 :class:`CategoricalCrossentropy` and :class:`SparseCategoricalCrossentropy`, each with ``from_logits=`` where
 Keras has it.
 """
+import re
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -353,16 +354,24 @@ KERAS_ONLY = ("binary_focal_crossentropy", "categorical_focal_crossentropy", "ca
 """Loss names Keras 3 accepts that gdkit does not implement (an error says so)."""
 
 
+def _snake_case(name):
+    """Keras also takes a class name for a string: ``"BinaryCrossentropy"`` is ``"binary_crossentropy"`` (``"MSE"``
+    stays ``"mse"``)."""
+    if name[:1].isupper() and not name.isupper():
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", name)
+    return name.lower()
+
+
 def get(identifier):
-    """Look a loss up by name (``"mse"``, ``"binary_crossentropy"``, ...) or pass a :class:`Loss` (or a loss object
-    such as ``BinaryCrossentropy(from_logits=True)``) through.
+    """Look a loss up by name (``"mse"``, ``"binary_crossentropy"``, or Keras's class name ``"BinaryCrossentropy"``)
+    or pass a :class:`Loss` (or a loss object such as ``BinaryCrossentropy(from_logits=True)``) through.
 
     An unknown name raises ``ValueError`` listing the known ones (and saying so for Keras losses gdkit lacks).
     """
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
-        key = identifier.lower()
+        key = _snake_case(identifier)
         if key in LOSSES:
             return LOSSES[key]
         keras = (" Keras has it, but gdkit does not implement it." if key in KERAS_ONLY or

@@ -5,6 +5,8 @@ shapes, as Keras's ``metrics=['accuracy']`` does from the loss.
 """
 import numpy as np
 
+from .losses import _snake_case
+
 __all__ = ["accuracy", "binary_accuracy", "categorical_accuracy", "confusion_matrix", "mean_absolute_error", "mean_squared_error",
            "get", "METRICS"]
 
@@ -47,13 +49,21 @@ METRICS = {"accuracy": accuracy, "acc": accuracy, "binary_accuracy": binary_accu
 
 
 def get(identifier):
-    """A metric by name (returns ``(name, function)``), or ``(function.__name__, function)`` for a callable."""
+    """A metric by name (returns ``(name, function)``), or ``(function.__name__, function)`` for a callable.
+
+    Names as in Keras: ``"accuracy"`` (binary or categorical, from the output's shape), ``"mae"``, ..., or a Keras
+    class name such as ``"BinaryAccuracy"`` (logged under the name given).
+    """
     if callable(identifier):
         return identifier.__name__, identifier
-    if isinstance(identifier, str) and identifier.lower() in METRICS:
-        return identifier, METRICS[identifier.lower()]
-    keras = (" Keras has it, but gdkit does not implement it." if isinstance(identifier, str) and
-             identifier.lower() in _KERAS_ONLY else "")
+    key = _snake_case(identifier) if isinstance(identifier, str) else None
+    if key in METRICS and identifier != "Accuracy":  # keras.metrics.Accuracy is exact equality, not 'accuracy'
+        return identifier, METRICS[key]
+    if identifier == "Accuracy":
+        raise ValueError("Unknown metric 'Accuracy'. Keras's Accuracy class counts predictions exactly equal to the "
+                         "targets; gdkit does not implement it. For the fraction of examples classified correctly, "
+                         "write metrics=['accuracy'].")
+    keras = " Keras has it, but gdkit does not implement it." if key in _KERAS_ONLY else ""
     raise ValueError(f"Unknown metric {identifier!r}.{keras} Known metrics: {', '.join(sorted(METRICS))}.")
 
 

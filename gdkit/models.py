@@ -20,7 +20,10 @@ and its gradient is 0, where gdkit's keeps pulling the unit back.
 optimizer names behave as Keras 3's: ``batch_size=None`` means 32; ``validation_split`` holds out the last
 ``N - floor(N (1 - s))`` examples; ``sample_weight``, ``class_weight``, ``weighted_metrics``, ``initial_epoch``,
 ``validation_freq`` and ``evaluate(return_dict=True)`` as in Keras; logs and ``history.history`` in alphabetical
-order; the progress lines are Keras 3's (``━`` bar, ``Epoch i/E`` only when E > 1); ``EarlyStopping`` has
+order; ``History.params`` as Keras's (``verbose`` as given); losses and metrics also by Keras's class names
+(``loss="BinaryCrossentropy"``); the progress lines are Keras 3's (``━`` bar, ``Epoch i/E`` only when E > 1) and
+``summary()`` draws Keras 3's table; ``evaluate``/``predict`` take ``callbacks`` (Keras's test and predict hooks);
+``EarlyStopping`` has
 Keras's defaults (``patience=0``, ``mode="auto"``) and restores the best weights at the end of training;
 ``optimizer="rmsprop"`` / ``"adam"`` / ``"adamw"`` by name are Keras's optimizers (epsilon placement included);
 ``activation="leaky_relu"`` has Keras's slope 0.2; callbacks get Keras's hooks in Keras's order, and
@@ -35,11 +38,15 @@ Keras's defaults (``patience=0``, ``mode="auto"``) and restores the best weights
 - the progress bar is not coloured outside a terminal and is redrawn at most every 0.1 s;
 - errors name the layer, the shapes and the fix; a NaN in the data or a diverging loss stops training with a
   message (Keras trains on to ``nan``); ``EarlyStopping`` without validation data raises an error saying what
-  to add (Keras warns every epoch);
+  to add (Keras warns every epoch); when a callback stops training, ``fit`` with ``verbose`` > 0 prints one more
+  line saying why (``Stopped: early stopping at epoch 7: ...``); Keras's warning against ``input_shape=`` on the
+  first layer is not repeated;
 - integer labels with ``loss="categorical_crossentropy"`` are accepted, with a :class:`KerasPortabilityWarning`
   (Keras needs ``"sparse_categorical_crossentropy"``);
-- ``summary()`` and ``count_params()`` count the model's parameters only (Keras 3 adds the optimizer's slots
-  after training); layer names restart at ``dense`` in every model (Keras numbers them per session);
+- ``summary()`` counts the model's arrays only (Keras 3 adds an ``Optimizer params`` line after training) and
+  gives their own size in bytes (8 a parameter in float64, Keras's float32: 4); ``count_params()`` counts the
+  trained parameters (Keras's also counts batch normalisation's running averages, as ``summary``'s total does);
+  layer names restart at ``dense`` in every model (Keras numbers them per session);
 - ``metrics_names`` lists every metric (Keras 3 says ``["loss", "compile_metrics"]``);
 - weights are saved as ``.npz`` (:meth:`Sequential.save_weights`), not ``.weights.h5``, and whole models are not
   saved (``model.save`` says so);
@@ -49,6 +56,7 @@ Keras's defaults (``patience=0``, ``mode="auto"``) and restores the best weights
 import math
 import re
 import sys
+import textwrap
 import time
 import warnings
 
@@ -407,12 +415,8 @@ class Sequential:
         :class:`KerasPortabilityWarning`: Keras needs ``"sparse_categorical_crossentropy"`` for them.
         """
         self._require_compiled("fit")
-        for name, value in (("steps_per_epoch", steps_per_epoch), ("validation_steps", validation_steps)):
-            if value is not None:
-                raise ValueError(f"fit(..., {name}={value!r}): gdkit trains on arrays, not data generators, so {name} "
-                                 "is not supported. An epoch is ceil(N / batch_size) steps over all N examples; to "
-                                 "train on fewer examples per epoch, pass a slice of x and y.")
-        verbose = _check_verbose(verbose)
+        _refuse_steps("fit", steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
+        verbose_argument, verbose = verbose, _check_verbose(verbose)
         x = self._prepare_x(x)
         y = self._prepare_y(y, len(x), warn=True)
         last = self.layers[-1].activation.name
@@ -445,7 +449,7 @@ class Sequential:
         rng = self.rng if rng is None else np.random.default_rng(rng)
         history, callbacks = History(), list(callbacks or [])
         steps = -(-n // batch_size)
-        history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        history.params = {"verbose": verbose_argument, "epochs": epochs, "steps": steps}  # "auto" stays, as Keras
         self.history, self.stop_training, self.stop_reason = history, False, None
         for callback in callbacks:
             callback.set_model(self)
@@ -466,7 +470,7 @@ class Sequential:
             validate = validation_data is not None and should_validate(epoch)
             self.validation_skipped = validation_data is not None and not validate
             if validate:
-                val_logs = self._evaluate_logs(*validation_data, validation_batch_size)
+                val_logs = self._evaluate_logs(*validation_data, validation_batch_size, callbacks=callbacks)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
                 logs = dict(sorted(logs.items()))  # Keras 3's logs: all keys in alphabetical order
             for callback in callbacks:  # first, as in Keras: they may add to the logs (e.g. "learning_rate")
@@ -559,7 +563,7 @@ class Sequential:
         warnings.warn(reason, TrainingDivergedWarning, stacklevel=4)
 
     # ---- using a trained model --------------------------------------------------------------------------
-    def predict(self, x, batch_size=None, verbose=0):
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """The network's outputs for inputs ``x`` (N, D): shape (N, units of the last layer), in inference mode
         (``training=False``: no dropout, batch normalisation with its running averages).
 
@@ -567,16 +571,29 @@ class Sequential:
         (``None``) all of them, so that every layer's ``output`` afterwards holds its activations for the whole
         of ``x`` (Keras uses batches of 32; its progress bar then counts ceil(N / 32) steps, gdkit's one).
         ``verbose=1`` or 2 shows Keras's progress bar (Keras shows it by default; gdkit stays quiet unless asked).
+        ``callbacks`` get Keras's predict hooks (``on_predict_begin``, ``on_predict_batch_begin``,
+        ``on_predict_batch_end`` with ``{"outputs": ...}``, ``on_predict_end``); ``steps`` is for Keras's data
+        generators (a message says so).
         """
+        _refuse_steps("predict", steps=steps)
+        callbacks = _set_up_callbacks(callbacks, self)
         x = self._prepare_x(x)
         step = len(x) if batch_size is None else _check_batch_size(batch_size, "predict")
         progress = _Progress(_check_verbose(verbose), 1, -(-len(x) // step))
         progress.start_epoch(0)
         outputs = []
+        for callback in callbacks:
+            callback.on_predict_begin(None)
         for batch, start in enumerate(range(0, len(x), step)):
+            for callback in callbacks:
+                callback.on_predict_batch_begin(batch, None)
             outputs.append(self._forward(x[start:start + step], training=False))
             progress.update(batch + 1, {})
+            for callback in callbacks:
+                callback.on_predict_batch_end(batch, {"outputs": outputs[-1]})
         progress.end_epoch({})
+        for callback in callbacks:
+            callback.on_predict_end(None)
         return np.concatenate(outputs)
 
     def __call__(self, x, training=False):
@@ -589,22 +606,32 @@ class Sequential:
         return self._forward(self._prepare_x(x), training=training)
 
 
-    def _evaluate_logs(self, x, y, weights=None, batch_size=None, progress=None):
+    def _evaluate_logs(self, x, y, weights=None, batch_size=None, progress=None, callbacks=()):
         """Loss and metrics of prepared ``x``, ``y`` in batches (loss from logits when the output is fused, as in
-        training), in Keras's alphabetical order."""
+        training), in Keras's alphabetical order; ``callbacks`` get Keras's test hooks."""
         step = len(x) if batch_size is None else batch_size
         totals = _Totals(self.metrics, self._weighted_metric)
         penalty = self._penalty()
+        for callback in callbacks:
+            callback.on_test_begin(None)
         for batch, start in enumerate(range(0, len(x), step)):
             xb, yb = x[start:start + step], y[start:start + step]
             wb = None if weights is None else weights[start:start + step]
+            for callback in callbacks:
+                callback.on_test_batch_begin(batch, None)
             A = self._forward(xb, training=False)
             totals.add(self._loss_value(yb, A, wb) + penalty, yb, A, wb)
             if progress:
                 progress.update(batch + 1, totals.logs())
-        return totals.logs()
+            for callback in callbacks:
+                callback.on_test_batch_end(batch, totals.logs())
+        logs = totals.logs()
+        for callback in callbacks:
+            callback.on_test_end(logs)
+        return logs
 
-    def evaluate(self, x, y, batch_size=None, verbose=0, sample_weight=None, return_dict=False):
+    def evaluate(self, x, y, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None,
+                 return_dict=False):
         """Loss (plus regularisation) on ``(x, y)``; with metrics, ``[loss, metric_1, ...]`` (the metrics in the
         order given to ``compile``), as in Keras. Runs in inference mode (``training=False``), as ``predict`` and
         the validation loss do.
@@ -618,17 +645,23 @@ class Sequential:
             Keras prints a progress bar by default; gdkit only when asked (1 or 2, Keras 3's format).
         sample_weight : ndarray, shape (N,), optional
             Weighted loss and weighted metrics, as in :meth:`fit`.
+        steps : None
+            For data generators in Keras; gdkit evaluates arrays, all of them (a message says so otherwise).
+        callbacks : list of gdkit.callbacks.Callback, optional
+            They get Keras's test hooks: ``on_test_begin``, ``on_test_batch_begin/end``, ``on_test_end``.
         return_dict : bool
             Return ``{"accuracy": ..., "loss": ...}`` (Keras's alphabetical order) instead of a list.
         """
         self._require_compiled("evaluate")
+        _refuse_steps("evaluate", steps=steps)
+        callbacks = _set_up_callbacks(callbacks, self)
         x = self._prepare_x(x)
         y = self._prepare_y(y, len(x))
         weights = self._sample_weights(sample_weight, None, y, len(x))
         step = _check_batch_size(batch_size, "evaluate")
         progress = _Progress(_check_verbose(verbose), 1, -(-len(x) // step))
         progress.start_epoch(0)
-        logs = self._evaluate_logs(x, y, weights, step, progress)
+        logs = self._evaluate_logs(x, y, weights, step, progress, callbacks)
         progress.end_epoch(logs)
         if return_dict:
             return logs
@@ -712,23 +745,45 @@ class Sequential:
         return sum(layer.count_params() for layer in self.layers)
 
     def summary(self, print_fn=print):
-        """Print a table of layers, output shapes and parameter counts.
+        """Print a table of layers, output shapes and parameter counts, drawn as Keras 3 draws it.
 
         As in Keras, a layer's ``Param #`` and the total include non-trainable arrays (batch normalisation's
         running averages), listed apart as ``Non-trainable params``; :meth:`count_params` counts the trained ones.
+        The sizes in brackets are the arrays' own: 8 bytes a parameter in float64 (Keras's float32: 4). Keras 3 adds
+        an ``Optimizer params`` line after training (the optimizer's slots); gdkit counts the model only.
         """
-        names = [f"{layer.name} ({type(layer).__name__})" for layer in self.layers]
-        width = max([28] + [len(name) + 2 for name in names])
-        rule = "-" * (width + 28)
-        rows = [f'Model: "{self.name}"', f"{'Layer (type)':<{width}}{'Output Shape':<18}{'Param #':>10}", rule]
-        total = 0
-        for name, layer in zip(names, self.layers):
-            shape = f"(None, {layer.output_dim})" if layer.built else "(unbuilt)"
+        widths = (31, 22, 13)  # Keras 3's columns in a notebook or an 80-column terminal (76 characters in all)
+
+        def cell(text, width):
+            lines = textwrap.wrap(text, width, break_long_words=False) or [""]
+            return [line if len(line) <= width else line[:width - 1] + "\u2026" for line in lines]
+
+        def row(texts, bar, right=(False, False, True)):
+            cells = [cell(text, width) for text, width in zip(texts, widths)]
+            height = max(len(c) for c in cells)
+            return [bar + bar.join(f" {(c[i] if i < len(c) else ''):{'>' if r else '<'}{w}} "
+                                   for c, w, r in zip(cells, widths, right)) + bar for i in range(height)]
+
+        def rule(left, middle, right, line):
+            return left + middle.join(line * (w + 2) for w in widths) + right
+
+        rows = [f'Model: "{self.name}"', rule("\u250f", "\u2533", "\u2513", "\u2501")]
+        rows += row(("Layer (type)", "Output Shape", "Param #"), "\u2503")
+        rows.append(rule("\u2521", "\u2547", "\u2529", "\u2501"))
+        for index, layer in enumerate(self.layers):
+            if index:
+                rows.append(rule("\u251c", "\u253c", "\u2524", "\u2500"))
             count = int(sum(w.size for w in layer.weights))
-            total += count
-            rows.append(f"{name:<{width}}{shape:<18}{count:>10}")
-        rows += [rule, f"Total params: {total}", f"Trainable params: {self.count_params()}",
-                 f"Non-trainable params: {total - self.count_params()}"]
+            shape = f"(None, {layer.output_dim})" if layer.built else "?"
+            params = f"{count:,}" if layer.built or not layer.has_weights else "0 (unbuilt)"
+            rows += row((f"{layer.name} ({type(layer).__name__})", shape, params), "\u2502")
+        rows.append(rule("\u2514", "\u2534", "\u2518", "\u2500"))
+        weights = self.weights
+        total, total_bytes = sum(w.size for w in weights), sum(w.nbytes for w in weights)
+        trainable, trainable_bytes = self.count_params(), sum(p.nbytes for p in self._params)
+        rows += [f" Total params: {total:,} ({_readable_size(total_bytes)})",
+                 f" Trainable params: {trainable:,} ({_readable_size(trainable_bytes)})",
+                 f" Non-trainable params: {total - trainable:,} ({_readable_size(total_bytes - trainable_bytes)})"]
         print_fn("\n".join(rows))
 
     def __repr__(self):
@@ -775,6 +830,15 @@ class _Diagnostics:
         self.grad_sums, self.steps = [0.0] * len(self.model.layers), 0
 
 
+def _readable_size(size):
+    """Bytes as Keras's summary writes them: ``"884.00 B"``, ``"1.05 KB"`` (powers of 1024)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} TB"
+
+
 def _weights_path(filepath):
     filepath = str(filepath)
     if not filepath.endswith(".npz"):
@@ -788,6 +852,23 @@ def load_model(filepath, *args, **kwargs):
     """Keras's ``keras.models.load_model``: not in gdkit, which saves weights only (this says so)."""
     raise NotImplementedError("gdkit does not save or load whole models. Build the same Sequential in code, then "
                               "call model.load_weights(path) with a file written by model.save_weights(path).")
+
+
+def _refuse_steps(method, **arguments):
+    """Keras's ``steps``-type arguments are for data generators; gdkit takes arrays and always uses all of them."""
+    for name, value in arguments.items():
+        if value is not None:
+            what = ("An epoch is ceil(N / batch_size) steps over all N examples; to train on fewer examples per epoch, "
+                    "pass a slice of x and y." if method == "fit" else "To use fewer examples, pass a slice of x.")
+            raise ValueError(f"{method}(..., {name}={value!r}): gdkit works on arrays, not data generators, so {name} "
+                             f"is not supported. {what}")
+
+
+def _set_up_callbacks(callbacks, model):
+    callbacks = list(callbacks or [])
+    for callback in callbacks:
+        callback.set_model(model)
+    return callbacks
 
 
 def _check_verbose(verbose):

@@ -505,13 +505,46 @@ def test_set_random_seed_makes_models_without_rng_repeatable():
         gdkit.utils.set_random_seed(-1)
 
 
-def test_summary_counts_non_trainable_arrays_apart_as_keras(capsys):
-    model = Sequential([Input(shape=(4,)), Dense(3), gdkit.layers.BatchNormalization(), Dense(1)])
+KERAS_3_SUMMARY = """\
+Model: "sequential"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ dense (Dense)                   │ (None, 3)              │            15 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ batch_normalization             │ (None, 3)              │            12 │
+│ (BatchNormalization)            │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dense_1 (Dense)                 │ (None, 1)              │             4 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘
+ Total params: 31 (124.00 B)
+ Trainable params: 25 (100.00 B)
+ Non-trainable params: 6 (24.00 B)
+"""
+
+
+def test_summary_is_keras_3s_table_and_counts_non_trainable_arrays_apart(capsys):
+    """Keras 3.15's summary() of this model, captured (not in a terminal); the byte sizes are the arrays' own, so the
+    float32 model's are Keras's and the float64 model's twice as large."""
+    model = Sequential([Input(shape=(4,)), Dense(3), gdkit.layers.BatchNormalization(), Dense(1)], dtype="float32")
     model.summary()
-    out = capsys.readouterr().out
-    assert re.search(r"batch_normalization \(BatchNormalization\)\s+\(None, 3\)\s+12\b", out)  # 4 x 3, as Keras
-    assert "Total params: 31" in out and "Trainable params: 25" in out and "Non-trainable params: 6" in out
+    assert capsys.readouterr().out == KERAS_3_SUMMARY
     assert model.count_params() == 25
+    lines = []
+    Sequential([Input(shape=(4,)), Dense(3), gdkit.layers.BatchNormalization(), Dense(1)]).summary(print_fn=lines.append)
+    assert lines[0].split("\n")[-3:] == [" Total params: 31 (248.00 B)", " Trainable params: 25 (200.00 B)",
+                                          " Non-trainable params: 6 (48.00 B)"]
+    # unbuilt layers, thousands separators and a name too long for its column, as Keras shows them
+    Sequential([Dense(3), gdkit.layers.Dropout(0.5)]).summary()
+    out = capsys.readouterr().out.split("\n")
+    assert out[4] == "│ dense (Dense)                   │ ?                      │   0 (unbuilt) │"
+    Sequential([Input(shape=(64,)), Dense(64), Dense(10, name="a_very_long_layer_name_that_goes_beyond_thirty_chars")],
+               dtype="float32").summary()
+    out = capsys.readouterr().out.split("\n")
+    assert out[4] == "│ dense (Dense)                   │ (None, 64)             │         4,160 │"
+    assert out[6:8] == ["│ a_very_long_layer_name_that_go… │ (None, 10)             │           650 │",
+                        "│ (Dense)                         │                        │               │"]
+    assert out[-4] == " Total params: 4,810 (18.79 KB)"
 
 
 def test_activation_names_keras_has_and_gdkit_lacks_say_so():
@@ -546,3 +579,66 @@ def test_from_logits_loss_after_a_sigmoid_is_flagged():
     model.compile(optimizer="sgd", loss=losses.BinaryCrossentropy(from_logits=True))
     with pytest.warns(UserWarning, match="expects logits.*applies sigmoid"):
         model.fit(x, y, epochs=1, verbose=0)
+
+
+def test_history_params_keep_verbose_as_given():
+    """Keras 3 records the verbose argument itself: 'auto' (the default) stays 'auto'."""
+    x, y = binary_data(40)
+    assert binary_model().fit(x, y, epochs=1, verbose="auto").params == {"verbose": "auto", "epochs": 1, "steps": 2}
+
+
+def test_losses_and_metrics_by_keras_class_name():
+    """Keras also takes a class name as a string: loss='BinaryCrossentropy', metrics=['BinaryAccuracy'] (logged under
+    the name given, as Keras logs it); EarlyStopping's auto mode reads those names too."""
+    x, y = binary_data()
+    runs = []
+    for loss, metric in (("binary_crossentropy", "binary_accuracy"), ("BinaryCrossentropy", "BinaryAccuracy")):
+        model = binary_model()
+        model.compile(optimizer="sgd", loss=loss, metrics=[metric])
+        runs.append(model.fit(x, y, epochs=2, shuffle=False, verbose=0, validation_split=0.25).history)
+    assert list(runs[1]) == ["BinaryAccuracy", "loss", "val_BinaryAccuracy", "val_loss"]
+    assert runs[1]["loss"] == runs[0]["loss"] and runs[1]["BinaryAccuracy"] == runs[0]["binary_accuracy"]
+    assert losses.get("MeanSquaredError") is losses.get("mse") and losses.get("MSE") is losses.get("mse")
+    assert gdkit.metrics.get("MeanAbsoluteError")[1] is gdkit.metrics.mean_absolute_error
+    assert EarlyStopping("val_BinaryAccuracy").mode == "max" and EarlyStopping("val_MeanAbsoluteError").mode == "min"
+    with pytest.raises(ValueError, match="'Huber'. Keras has it, but gdkit does not implement it"):
+        losses.get("Huber")
+    with pytest.raises(ValueError, match="exactly equal.*metrics=\\['accuracy'\\]"):
+        gdkit.metrics.get("Accuracy")
+
+
+class HookRecorder(Callback):
+    def __init__(self):
+        self.events = []
+
+    def __getattribute__(self, name):
+        if name.startswith("on_"):
+            return lambda *args: self.events.append((name,) + tuple(a for a in args[:1] if isinstance(a, int)))
+        return super().__getattribute__(name)
+
+
+def test_evaluate_and_predict_call_keras_test_and_predict_hooks():
+    x, y = binary_data(40)
+    model = binary_model()
+    recorder = HookRecorder()
+    model.evaluate(x, y, batch_size=16, callbacks=[recorder])
+    assert recorder.events == [("on_test_begin",), ("on_test_batch_begin", 0), ("on_test_batch_end", 0),
+                               ("on_test_batch_begin", 1), ("on_test_batch_end", 1), ("on_test_batch_begin", 2),
+                               ("on_test_batch_end", 2), ("on_test_end",)]
+    assert recorder.model is model
+    outputs = []
+    spy = gdkit.callbacks.LambdaCallback()
+    spy.on_predict_batch_end = lambda batch, logs: outputs.append(logs["outputs"])
+    predictions = model.predict(x, batch_size=16, callbacks=[spy])
+    assert [len(o) for o in outputs] == [16, 16, 8]
+    np.testing.assert_array_equal(np.concatenate(outputs), predictions)
+    # fit's validation pass calls the test hooks before on_epoch_end, as Keras's
+    recorder = HookRecorder()
+    model.fit(x, y, epochs=1, batch_size=40, validation_split=0.25, verbose=0, callbacks=[recorder])
+    assert [e[0] for e in recorder.events] == [
+        "on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end", "on_test_begin",
+        "on_test_batch_begin", "on_test_batch_end", "on_test_end", "on_epoch_end", "on_train_end"]
+    for method, call in (("evaluate", lambda: model.evaluate(x, y, steps=2)),
+                         ("predict", lambda: model.predict(x, steps=2))):
+        with pytest.raises(ValueError, match=f"{method}\\(..., steps=2\\): gdkit works on arrays, not data generators"):
+            call()

@@ -170,3 +170,155 @@ def test_learning_rate_callbacks_and_hooks_reproduce_keras():
     assert list(g) == list(k) == ["loss", "learning_rate"] and g_events == k_events
     np.testing.assert_allclose(g["learning_rate"], k["learning_rate"], rtol=1e-6)
     assert relative_difference(g["loss"], k["loss"]) < 5e-6
+
+
+# ---- The tutorial programs of tests/test_keras_examples.py, side by side ----------------------------------------
+# Same programs, Keras's initial weights copied into gdkit, shuffle=False so that both see the batches in the same
+# order. Measured (Keras 3.15.1, torch 2.13.0): early stopping on val_accuracy, seeds 0-4: the same number of epochs
+# and the same best epoch in all five, loss <= 6.0e-6, val_accuracy <= 2.8e-8; iris with Input and 'rmsprop':
+# loss 2.4e-7; regression with MAE: 4.7e-6 over the first 18 epochs, then the kinks of |r| amplify float32
+# rounding (Keras against itself with the initial weights changed by 1e-6 relative: 0.14 over 100 epochs, 42 of
+# 100 printed losses different; gdkit against Keras: 0.083); the MNIST-shaped MLP with Dropout(0.2): the masks
+# differ, the per-epoch loss by 1.2% at most, test accuracy by 0.006.
+from test_keras_examples import breast_cancer_split, digits_images  # noqa: E402
+
+
+def twins(spec, seed=0):
+    """Keras and gdkit models from the same list of layer makers (``lambda lib: lib.layers.Dense(...)``), with
+    Keras's initial weights in both."""
+    models = []
+    keras.backend.clear_session()  # Keras numbers layer names per session, gdkit per model
+    for library in (keras, gdkit):
+        library.utils.set_random_seed(seed)
+        models.append(library.Sequential([make(library) for make in spec]))
+    k_model, g_model = models
+    g_model.set_weights(k_model.get_weights())
+    return k_model, g_model
+
+
+def library_of(model):
+    return keras if isinstance(model, keras.Model) else gdkit
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_early_stopping_tutorial_reproduces_keras(seed):
+    X_train, y_train = breast_cancer_split()[:2]
+    X_train = X_train.astype(np.float32)
+    runs = []
+    for model in twins([lambda lib: lib.Input(shape=(30,)), lambda lib: lib.layers.Dense(16, activation="relu"),
+                        lambda lib: lib.layers.Dense(1, activation="sigmoid")], seed):
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        stopper = library_of(model).callbacks.EarlyStopping(monitor="val_accuracy", patience=3,
+                                                            restore_best_weights=True)
+        history = model.fit(X_train, y_train, epochs=100, batch_size=32, validation_split=0.2, callbacks=[stopper],
+                            verbose=0, shuffle=False)
+        runs.append((history.epoch, stopper.best_epoch, history.history, history.params))
+    (k_epochs, k_best, k, k_params), (g_epochs, g_best, g, g_params) = runs
+    assert g_epochs == k_epochs and g_best == k_best and len(k_epochs) == k_best + 4 and g_params == k_params
+    assert relative_difference(g["loss"], k["loss"]) < 5e-5
+    np.testing.assert_allclose(g["val_accuracy"], k["val_accuracy"], atol=1e-6)
+
+
+def test_input_rmsprop_tutorial_reproduces_keras(capsys):
+    data = gdkit.datasets.load_iris()
+    order = np.random.default_rng(3).permutation(len(data[0]))
+    X, labels = data[0][order], data[1][order]
+    X = ((X - X.mean(axis=0)) / X.std(axis=0)).astype(np.float32)
+    runs = []
+    for model in twins([lambda lib: lib.Input(shape=(4,)), lambda lib: lib.layers.Dense(16, activation="relu"),
+                        lambda lib: lib.layers.Dense(3, activation="softmax")]):
+        y = library_of(model).utils.to_categorical(labels, 3)
+        model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(X[:120], y[:120], epochs=50, batch_size=16, verbose=0, shuffle=False)
+        runs.append((history.history, model.evaluate(X[120:], y[120:], return_dict=True, verbose=0)))
+    (k, k_results), (g, g_results) = runs
+    assert relative_difference(g["loss"], k["loss"]) < 5e-6
+    np.testing.assert_allclose(g["accuracy"], k["accuracy"], atol=1e-6)
+    assert list(g_results) == list(k_results)
+    np.testing.assert_allclose(list(g_results.values()), list(k_results.values()), rtol=1e-5)
+
+
+def test_regression_tutorial_reproduces_keras_until_the_kinks_of_mae_take_over():
+    X, y = gdkit.datasets.make_nonlinear_regression(300, noise=0.1, rng=2)[:2]
+    X = ((X - X.mean()) / X.std()).astype(np.float32)
+    runs = []
+    for model in twins([lambda lib: lib.Input(shape=(X.shape[1],)), lambda lib: lib.layers.Dense(64, activation="relu"),
+                        lambda lib: lib.layers.Dense(64, activation="relu"), lambda lib: lib.layers.Dense(1)]):
+        model.compile(loss="mean_absolute_error", optimizer="adam")
+        runs.append(model.fit(X, y, validation_split=0.2, verbose=0, epochs=15, shuffle=False))
+    k, g = runs
+    assert g.params == k.params == {"verbose": 0, "epochs": 15, "steps": 8} and list(g.history) == list(k.history)
+    for key in k.history:
+        assert relative_difference(g.history[key], k.history[key]) < 2e-5, key
+
+
+def test_mnist_tutorial_with_dropout_trains_as_keras():
+    """Dropout's masks come from each library's own generator, so only the course of training can agree."""
+    (x_train, y_train), (x_test, y_test) = digits_images()
+    x_train, x_test = (x_train / 16.0).astype(np.float32), (x_test / 16.0).astype(np.float32)
+    runs = []
+    for model in twins([lambda lib: lib.layers.Flatten(input_shape=(8, 8)),
+                        lambda lib: lib.layers.Dense(128, activation="relu"), lambda lib: lib.layers.Dropout(0.2),
+                        lambda lib: lib.layers.Dense(10)]):
+        library = library_of(model)
+        model.compile(optimizer="adam", loss=library.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+        history = model.fit(x_train, y_train, epochs=5, verbose=0, shuffle=False)
+        runs.append((history.history, model.evaluate(x_test, y_test, verbose=0), [layer.name for layer in model.layers]))
+    (k, k_test, k_names), (g, g_test, g_names) = runs
+    assert g_names == k_names == ["flatten", "dense", "dropout", "dense_1"]
+    assert relative_difference(g["loss"], k["loss"]) < 0.05
+    assert abs(g_test[1] - k_test[1]) < 0.03 and relative_difference(g_test[0], k_test[0]) < 0.1
+
+
+def test_summary_is_keras(capsys):
+    """The same table, line for line (a float32 gdkit model, so that the byte sizes are Keras's too)."""
+    spec = [lambda lib: lib.Input(shape=(8, 8)), lambda lib: lib.layers.Flatten(),
+            lambda lib: lib.layers.Dense(64), lambda lib: lib.layers.BatchNormalization(),
+            lambda lib: lib.layers.Activation("relu"), lambda lib: lib.layers.Dropout(0.2),
+            lambda lib: lib.layers.Dense(10, activation="softmax")]
+    keras.backend.clear_session()  # Keras numbers layer names per session, gdkit per model
+    k_model = keras.Sequential([make(keras) for make in spec])
+    g_model = gdkit.Sequential([make(gdkit) for make in spec], dtype="float32")
+    k_model.summary()
+    k_out = capsys.readouterr().out
+    g_model.summary()
+    assert capsys.readouterr().out == k_out.replace(f'"{k_model.name}"', '"sequential"')
+    keras.backend.clear_session()
+    keras.Sequential([keras.layers.Dense(3), keras.layers.Dropout(0.5)]).summary()
+    k_out = capsys.readouterr().out
+    gdkit.Sequential([layers.Dense(3), layers.Dropout(0.5)]).summary()
+    assert capsys.readouterr().out == k_out
+
+
+def test_test_and_predict_hooks_reproduce_keras():
+    x, y = binary_data(40)
+    sequences = []
+    for model in twin_models():
+        library = library_of(model)
+        events = []
+        names = ["on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end", "on_test_begin",
+                 "on_test_batch_begin", "on_test_batch_end", "on_test_end", "on_epoch_end", "on_train_end",
+                 "on_predict_begin", "on_predict_batch_begin", "on_predict_batch_end", "on_predict_end"]
+        spy = library.callbacks.Callback()
+        for name in names:
+            setattr(spy, name, lambda *args, name=name, **kwargs: events.append((name,) + args[:1] if args and
+                                                                      isinstance(args[0], int) else (name,)))
+        model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+        model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, validation_batch_size=16, verbose=0,
+                  shuffle=False, callbacks=[spy])
+        model.evaluate(x, y, batch_size=16, verbose=0, callbacks=[spy])
+        model.predict(x, batch_size=16, verbose=0, callbacks=[spy])
+        sequences.append(events)
+    assert sequences[1] == sequences[0]
+
+
+def test_history_params_and_predict_lines_are_keras(capsys):
+    x, y = binary_data(40)
+    results = []
+    for model in twin_models():
+        model.compile(optimizer="sgd", loss="binary_crossentropy")
+        history = model.fit(x, y, epochs=1, shuffle=False)
+        model.predict(x, batch_size=16, verbose=1)
+        results.append((history.params, screen(capsys.readouterr().out)))
+    assert results[1] == results[0]
