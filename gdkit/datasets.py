@@ -631,3 +631,9 @@ def load_breast_cancer():
         "doi:10.24432/C5DW2B. " + _CC_BY
     )
     return Dataset(X, y, feature_names, ("malignant", "benign"), description)
+
+
+def __getattr__(name):
+    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
+    from ._keras_names import missing
+    raise missing("datasets", name, __all__)

@@ -434,3 +434,9 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
     if shape is None and batch_shape is not None:
         shape = tuple(batch_shape)[1:]
     return InputLayer(shape, batch_size, dtype, name=name, sparse=sparse)
+
+
+def __getattr__(name):
+    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
+    from ._keras_names import missing
+    raise missing("layers", name, __all__)

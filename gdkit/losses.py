@@ -440,3 +440,9 @@ class SparseCategoricalCrossentropy(Loss):
     def __new__(cls, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", name=None, dtype=None):
         _keras_options(cls.__name__, reduction, ignore_class=ignore_class)
         return super().__new__(cls, *(_SCCE_LOGITS if from_logits else _SCCE))
+
+
+def __getattr__(name):
+    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
+    from ._keras_names import missing
+    raise missing("losses", name, __all__)

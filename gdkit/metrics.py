@@ -83,3 +83,9 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
     counts = np.zeros((k, k), dtype=np.int64)
     np.add.at(counts, (y_true.astype(np.int64), y_pred.astype(np.int64)), 1)
     return counts
+
+
+def __getattr__(name):
+    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
+    from ._keras_names import missing
+    raise missing("metrics", name, __all__)

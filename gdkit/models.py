@@ -1028,3 +1028,9 @@ class _Progress:
     def message(self, text):
         if self.verbose:
             self.out.write(text + "\n")
+
+
+def __getattr__(name):
+    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
+    from ._keras_names import missing
+    raise missing("models", name, __all__)

@@ -747,3 +747,9 @@ def get(identifier, **kwargs):
         return cls(**{**KERAS_DEFAULTS.get(key, {}), **kwargs})
     raise TypeError(f"expected an optimizer object or one of the names {', '.join(OPTIMIZERS)}, "
                     f"got {identifier!r} of type {type(identifier).__name__}")
+
+
+def __getattr__(name):
+    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
+    from ._keras_names import missing
+    raise missing("optimizers", name, __all__)

@@ -59,3 +59,9 @@ def to_categorical(x, num_classes=None):
     categorical = np.zeros((labels.size, k))
     categorical[np.arange(labels.size), labels] = 1.0
     return categorical.reshape(shape + (k,))
+
+
+def __getattr__(name):
+    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
+    from ._keras_names import missing
+    raise missing("utils", name, __all__)

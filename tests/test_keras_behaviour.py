@@ -642,3 +642,34 @@ def test_evaluate_and_predict_call_keras_test_and_predict_hooks():
                          ("predict", lambda: model.predict(x, steps=2))):
         with pytest.raises(ValueError, match=f"{method}\\(..., steps=2\\): gdkit works on arrays, not data generators"):
             call()
+
+
+@pytest.mark.parametrize("path, message", [
+    ("layers.Conv2D", r"gdkit.layers has no 'Conv2D': Keras has keras.layers.Conv2D, but gdkit does not implement it. "
+                      r"gdkit.layers has Activation, BatchNormalization, Dense, Dropout, Flatten, Input"),
+    ("layers.LeakyReLU", r"Instead, write Dense\(units, activation='leaky_relu'\).*LeakyReLU's is 0.3"),
+    ("datasets.mnist", r"gdkit downloads nothing.*load_digits\(\).*X.reshape\(-1, 8, 8\), divided by 16.0"),
+    ("Model", r"gdkit has no 'Model': Keras has keras.Model.*not its functional API.*gdkit.Sequential"),
+    ("models.Model", r"not its functional API"),
+    ("losses.Huber", r"Keras has keras.losses.Huber.*gdkit.losses has BinaryCrossentropy, CategoricalCrossentropy"),
+    ("optimizers.Nadam", r"Keras has keras.optimizers.Nadam.*gdkit.optimizers has Adagrad, Adam, AdamW, Momentum, "
+                         r"Nesterov, Optimizer, RMSprop, SGD\.$"),
+    ("metrics.AUC", r"Keras has keras.metrics.AUC, but gdkit does not implement it"),
+    ("callbacks.TensorBoard", r"Keras has keras.callbacks.TensorBoard.*EarlyStopping"),
+    ("utils.normalize", r"Standardise the arrays yourself"),
+])
+def test_keras_names_gdkit_lacks_say_so(path, message):
+    """A tutorial that asks for a Keras building block gdkit lacks gets told so, with what to write instead where
+    there is a one-line replacement (instead of "module 'gdkit.layers' has no attribute 'Conv2D'")."""
+    obj = gdkit
+    with pytest.raises(AttributeError, match=message):
+        for part in path.split("."):
+            obj = getattr(obj, part)
+
+
+def test_other_missing_names_are_plain_attribute_errors():
+    """Names that are not Keras's keep Python's message, and hasattr still works."""
+    with pytest.raises(AttributeError, match="^module 'gdkit.layers' has no attribute 'Dens'$"):
+        gdkit.layers.Dens
+    assert not hasattr(gdkit.layers, "Conv2D") and not hasattr(gdkit, "__wrapped__")
+    assert gdkit.plotting.__name__ == "gdkit.plotting"  # still loaded lazily
