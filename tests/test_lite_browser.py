@@ -55,7 +55,7 @@ CODE_CELLS_JS = f"""() => {NB}.widgets.filter(c => c.model.type === 'code').map(
 
 # Hosts Chromium itself contacts in the background whatever page is open (component updater, sign-in, network
 # time, form autofill hints), despite --disable-component-update/--disable-background-networking. The site
-# never names them (tests/test_lite_site.py checks that no file of the site does).
+# never names them (test_site_never_names_chromium_housekeeping_hosts checks that no file of the site does).
 # The first four were seen here; the others are Chromium's other background services (hints, safe browsing,
 # component downloads), listed so that a Chromium update does not make the test flaky.
 CHROMIUM_SERVICES = ("update.googleapis.com", "accounts.google.com", "clients2.google.com",
@@ -202,6 +202,14 @@ def test_published_site_serves_the_exercises_not_the_solutions(site):
     published = {p.read_bytes() for p in files.rglob("*.ipynb")}
     leaked = [p for p in (REPO / "solutions").glob("*/*.ipynb") if p.read_bytes() in published]
     assert not leaked, f"solution notebooks in the published site: {leaked}"
+
+
+def test_site_never_names_chromium_housekeeping_hosts(site):
+    """The hosts the off-site check forgives (CHROMIUM_SERVICES, Chromium's own background requests) appear in no
+    file of the book or its in-browser site: a request for one of them can only come from Chromium itself."""
+    named = [(path.relative_to(SITE).as_posix(), host) for path in SITE.rglob("*") if path.is_file()
+             for data in [path.read_bytes()] for host in CHROMIUM_SERVICES if host.encode() in data]
+    assert not named, f"files of the site name hosts the off-site check ignores: {named}"
 
 
 def test_offsite_requests_are_detected(lite_browser, offsite):

@@ -54,6 +54,7 @@ class Server:
     """
 
     def __init__(self, root, port=0):
+        self.root = Path(root)
         self.requests = []
         self.sent = 0
         server = self
