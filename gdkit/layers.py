@@ -19,7 +19,8 @@ import numpy as np
 
 from . import activations, initializers, nn, regularizers
 
-__all__ = ["Dense", "Activation", "BatchNormalization", "Dropout", "Flatten", "Input", "InputLayer"]
+__all__ = ["Dense", "Activation", "BatchNormalization", "Dropout", "Flatten", "Normalization", "Input",
+           "InputLayer"]
 
 
 class Layer:
@@ -263,12 +264,6 @@ class BatchNormalization(Layer):
 
     @property
     def weights(self):
-        """``[gamma, beta, moving_mean, moving_variance]``, Keras's order (``params`` holds the first two, the
-        trained ones; the running averages are saved and restored with them)."""
-        return [self.gamma, self.beta, self.moving_mean, self.moving_variance] if self.built else []
-
-    @property
-    def weights(self):
         """``[gamma, beta, moving_mean, moving_variance]``, live, as Keras's ``get_weights()`` order: the running
         averages are saved, restored (``EarlyStopping(restore_best_weights=True)``) and loaded with the rest, but
         only ``gamma`` and ``beta`` are trained (``params``)."""
@@ -394,6 +389,128 @@ class Flatten(Layer):
 
     def __repr__(self):
         return "Flatten()"
+
+
+class Normalization(Layer):
+    r"""Standardise each feature with statistics of the training data, as ``keras.layers.Normalization``:
+    ``(x - mean) / max(sqrt(variance), 1e-7)``, the mean and (biased) variance computed by :meth:`adapt`.
+
+    The first layer of Keras's regression tutorials::
+
+        normalizer = layers.Normalization(axis=-1)
+        normalizer.adapt(train_features)          # the statistics of the training data only
+        model = Sequential([normalizer, layers.Dense(64, activation="relu"), layers.Dense(1)])
+
+    Parameters
+    ----------
+    axis : -1 or None
+        -1 (default): one mean and variance per feature (column); None: one for the whole array.
+    mean, variance : float or array of shape (D,), optional
+        Give the statistics instead of calling :meth:`adapt` (the layer then has no weights, as in Keras).
+    invert : bool
+        Undo the normalisation instead: ``mean + x * max(sqrt(variance), 1e-7)``.
+    input_shape : tuple (D,), optional
+    name : str, optional
+
+    Attributes
+    ----------
+    mean, variance : ndarray, shape (D,) (or () with ``axis=None``)
+        Not trained by gradient descent; with ``count`` (examples seen by ``adapt``), the layer's ``weights``, as
+        Keras's ``[mean, variance, count]`` (``summary`` counts them as non-trainable parameters).
+
+    Notes
+    -----
+    Without :meth:`adapt` (and without ``mean``/``variance``) the layer passes inputs through unchanged (mean 0,
+    variance 1), as in Keras; ``fit`` warns about it.
+    """
+
+    has_weights = True
+    EPSILON = 1e-7  # Keras's backend.epsilon()
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, *, input_shape=None, input_dim=None,
+                 name=None):
+        super().__init__(None, name)
+        if axis not in (-1, None):
+            raise ValueError(f"Normalization: gdkit supports axis=-1 (one mean and variance per feature) or axis=None "
+                             f"(one for the whole array) on inputs of shape (N, features), got axis={axis!r}.")
+        if (mean is None) != (variance is None):
+            raise ValueError("Normalization: give both mean and variance, or neither (and call adapt).")
+        if input_shape is not None:
+            input_dim = _shape_tuple(input_shape, "Normalization(input_shape=...)")
+            if len(input_dim) != 1:
+                raise ValueError(f"Normalization: input_shape must be (D,), got {input_shape}; put it after "
+                                 "layers.Flatten() for images.")
+            input_dim = input_dim[0]
+        self.axis, self.invert = axis, bool(invert)
+        self._given = None if mean is None else (np.asarray(mean, dtype=float), np.asarray(variance, dtype=float))
+        if self._given is not None and axis == -1 and self._given[0].ndim == 1 and input_dim is None:
+            input_dim = len(self._given[0])  # one mean per feature: the number of features is known
+        self.input_dim = input_dim
+        self._adapted = None
+
+    def adapt(self, data):
+        """Compute the mean and the biased variance of ``data`` (N, D): per column, or of everything with
+        ``axis=None``. Call it with the training data only, before ``fit``."""
+        if self._given is not None:
+            raise ValueError("Normalization: adapt() cannot be used when mean and variance were given.")
+        data = np.asarray(data, dtype=float)
+        if data.ndim != 2 or len(data) == 0:
+            raise ValueError(f"Normalization.adapt expects data of shape (N, features) with N >= 1, got {data.shape}.")
+        if not np.isfinite(data).all():
+            raise ValueError("Normalization.adapt: the data contain NaN or infinite values; remove or impute them "
+                             "first.")
+        axis = 0 if self.axis == -1 else None
+        self._adapted = (data.mean(axis=axis), data.var(axis=axis), len(data))
+        if self.built:
+            if self.axis == -1 and data.shape[1] != self.input_dim:
+                raise ValueError(f"Normalization.adapt: the layer takes {self.input_dim} features, the data have "
+                                 f"{data.shape[1]}.")
+            self.mean[...], self.variance[...], self.count[...] = self._adapted
+        else:  # built at once, as Keras's: get_weights() works, and a model starting with it knows its input
+            self.input_dim = None
+            self.build(data.shape[1])
+
+    def build(self, input_dim, rng=None, dtype=np.float64):
+        if self.axis == -1 and self.input_dim is not None and self.input_dim != input_dim:
+            raise ValueError(f"{self.name or 'Normalization'}: adapted to (or declared with) {self.input_dim} features "
+                             f"but receives inputs with {input_dim}.")
+        self.input_dim = self.output_dim = int(input_dim)
+        shape = (self.input_dim,) if self.axis == -1 else ()
+        mean, variance, count = self._given + (0,) if self._given else self._adapted or (0.0, 1.0, 0)
+        self.mean = np.array(np.broadcast_to(mean, shape), dtype=dtype)  # a copy, also of shape ()
+        self.variance = np.array(np.broadcast_to(variance, shape), dtype=dtype)
+        self.count = np.array(count, dtype=np.int64)
+        self.built = True
+
+    @property
+    def adapted(self):
+        """True once :meth:`adapt` ran or ``mean``/``variance`` were given."""
+        return self._adapted is not None or self._given is not None
+
+    @property
+    def weights(self):
+        """``[mean, variance, count]``, live, as Keras's (none when ``mean``/``variance`` were given)."""
+        return [self.mean, self.variance, self.count] if self.built and self._given is None else []
+
+    def _scale(self):
+        return np.maximum(np.sqrt(self.variance), self.EPSILON)
+
+    def forward(self, X, training=False):
+        """``(X - mean) / max(sqrt(variance), 1e-7)`` (or its inverse), the same in training and inference."""
+        A = self.mean + X * self._scale() if self.invert else (X - self.mean) / self._scale()
+        self._Z = self._A = A.astype(X.dtype, copy=False)  # the model's precision (adapt keeps float64 statistics)
+        return self._A
+
+    def backward_from_z(self, dZ, need_dX=True):
+        if not need_dX:
+            return None
+        return (dZ * self._scale() if self.invert else dZ / self._scale()).astype(dZ.dtype, copy=False)
+
+    def backward(self, dA, need_dX=True):
+        return self.backward_from_z(dA, need_dX)
+
+    def __repr__(self):
+        return f"Normalization(axis={self.axis})"
 
 
 class InputLayer(Layer):

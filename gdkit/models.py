@@ -23,7 +23,9 @@ optimizer names behave as Keras 3's: ``batch_size=None`` means 32; ``validation_
 order; ``History.params`` as Keras's (``verbose`` as given); losses and metrics also by Keras's class names
 (``loss="BinaryCrossentropy"``); the progress lines are Keras 3's (``━`` bar, ``Epoch i/E`` only when E > 1) and
 ``summary()`` draws Keras 3's table; ``evaluate``/``predict`` take ``callbacks`` (Keras's test and predict hooks);
-``EarlyStopping`` has
+:mod:`gdkit.layers` has ``Input``, ``Dense``, ``Activation``, ``Flatten``, ``Dropout``, ``BatchNormalization`` and
+``Normalization`` (with ``adapt``), and a Keras name gdkit lacks (``layers.Conv2D``, ``keras.Model``,
+``datasets.mnist``) raises an error saying so and what to write instead; ``EarlyStopping`` has
 Keras's defaults (``patience=0``, ``mode="auto"``) and restores the best weights at the end of training;
 ``optimizer="rmsprop"`` / ``"adam"`` / ``"adamw"`` by name are Keras's optimizers (epsilon placement included);
 ``activation="leaky_relu"`` has Keras's slope 0.2; callbacks get Keras's hooks in Keras's order, and
@@ -46,7 +48,9 @@ Keras's defaults (``patience=0``, ``mode="auto"``) and restores the best weights
 - ``summary()`` counts the model's arrays only (Keras 3 adds an ``Optimizer params`` line after training) and
   gives their own size in bytes (8 a parameter in float64, Keras's float32: 4); ``count_params()`` counts the
   trained parameters (Keras's also counts batch normalisation's running averages, as ``summary``'s total does);
-  layer names restart at ``dense`` in every model (Keras numbers them per session);
+  layer names restart at ``dense`` in every model (Keras numbers them per session); a model whose first layer
+  knows its input (an adapted ``Normalization``, ``input_dim=``) is built at once, so ``summary()`` before ``fit``
+  shows every layer (Keras builds only the layers before the first one that does not);
 - ``metrics_names`` lists every metric (Keras 3 says ``["loss", "compile_metrics"]``);
 - weights are saved as ``.npz`` (:meth:`Sequential.save_weights`), not ``.weights.h5``, and whole models are not
   saved (``model.save`` says so);
@@ -145,7 +149,10 @@ class Sequential:
             count = sum(1 for other in self.layers if type(other) is type(layer))
             layer.name = base if count == 0 else f"{base}_{count}"
         self.layers.append(layer)
-        shape = self._input_shape if self._input_shape is not None else self.layers[0].declared_input_shape
+        first = self.layers[0]
+        shape = self._input_shape if self._input_shape is not None else first.declared_input_shape
+        if shape is None and first.built:  # a layer taken from a built model keeps its input shape
+            shape = first.input_shape if first.input_ndim is None else (first.input_dim,)
         if shape is not None:
             self.build(shape)
 
@@ -425,6 +432,11 @@ class Sequential:
                           f"{last}: its outputs are probabilities, squashed a second time by the loss. Remove the "
                           f"activation of the last layer, or use the loss without from_logits.", UserWarning,
                           stacklevel=2)
+        for layer in self.layers:
+            if getattr(layer, "adapted", True) is False:
+                warnings.warn(f"the Normalization layer {layer.name!r} was not adapted, so it passes its inputs through "
+                              "unchanged (mean 0, variance 1), as in Keras. Call layer.adapt(x_train) before fit.",
+                              UserWarning, stacklevel=2)
         weights = self._sample_weights(sample_weight, class_weight, y, len(x))
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split}.")

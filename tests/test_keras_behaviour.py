@@ -673,3 +673,94 @@ def test_other_missing_names_are_plain_attribute_errors():
         gdkit.layers.Dens
     assert not hasattr(gdkit.layers, "Conv2D") and not hasattr(gdkit, "__wrapped__")
     assert gdkit.plotting.__name__ == "gdkit.plotting"  # still loaded lazily
+
+
+# ---- Normalization (the first layer of Keras's regression tutorials) ----------------------------------------------
+def test_normalization_adapts_to_the_training_data_as_keras():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(50, 3)) * [1.0, 10.0, 100.0] + [0.0, 5.0, -3.0]
+    layer = gdkit.layers.Normalization(axis=-1)
+    layer.adapt(x)
+    model = Sequential([layer, Dense(2)], rng=0)
+    assert model.built and [layer.name for layer in model.layers] == ["normalization", "dense"]
+    mean, variance, count = layer.get_weights()
+    np.testing.assert_allclose(mean, x.mean(axis=0), rtol=1e-14)
+    np.testing.assert_allclose(variance, x.var(axis=0), rtol=1e-14)  # biased, as Keras
+    assert count == 50 and layer.params == []  # nothing to train
+    np.testing.assert_allclose(model.layers[0].forward(x), (x - x.mean(axis=0)) / x.std(axis=0), rtol=1e-12)
+    assert model.count_params() == 8 and sum(w.size for w in model.weights) == 15  # mean, variance, count: 7 more
+    # a constant column: divided by max(sqrt(0), 1e-7), as Keras, not by 0
+    constant = gdkit.layers.Normalization()
+    constant.adapt(np.ones((4, 1)))
+    Sequential([constant])
+    assert constant.forward(np.full((2, 1), 1.0 + 1e-8)).ravel() == pytest.approx([0.1, 0.1])
+    # axis=None: one mean and variance for the whole array; explicit statistics; the inverse
+    whole = gdkit.layers.Normalization(axis=None)
+    whole.adapt(x)
+    Sequential([whole])
+    assert whole.mean.shape == () and whole.mean == pytest.approx(x.mean())
+    given = gdkit.layers.Normalization(mean=[1.0, 2.0], variance=[4.0, 9.0])
+    Sequential([given, Dense(1)]).predict(np.zeros((1, 2)))
+    assert given.forward(np.array([[3.0, 8.0]])).tolist() == [[1.0, 2.0]] and given.get_weights() == []
+    inverse = gdkit.layers.Normalization(mean=[1.0, 2.0], variance=[4.0, 9.0], invert=True)
+    Sequential([inverse]).build(2)
+    assert inverse.forward(np.array([[1.0, 2.0]])).tolist() == [[3.0, 8.0]]
+    with pytest.raises(ValueError, match="first layer 'normalization' expects 3 features but x has shape \\(1, 2\\)"):
+        Sequential([layer]).predict(np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="adapted to .* 3 features but receives inputs with 2"):
+        Sequential([Dense(2, input_dim=4), gdkit.layers.Normalization(mean=[0.0] * 3, variance=[1.0] * 3)])
+
+
+def test_normalization_backward_matches_finite_differences():
+    rng = np.random.default_rng(6)
+    x, G = rng.normal(size=(6, 3)) * 4.0 + 1.0, rng.normal(size=(6, 3))
+    for invert in (False, True):
+        layer = gdkit.layers.Normalization(invert=invert) if not invert else \
+            gdkit.layers.Normalization(mean=[0.5, -1.0, 2.0], variance=[4.0, 0.25, 9.0], invert=True)
+        if not invert:
+            layer.adapt(rng.normal(size=(20, 3)) * 3.0)
+        Sequential([layer])
+        analytic = layer.backward(G)
+        numeric = np.zeros_like(x)
+        for index in np.ndindex(x.shape):
+            step = np.zeros_like(x)
+            step[index] = 1e-6
+            numeric[index] = np.sum((layer.forward(x + step) - layer.forward(x - step)) * G) / 2e-6
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-7)
+
+
+def test_normalization_that_was_not_adapted_warns_and_passes_inputs_through():
+    x, y = binary_data()
+    model = Sequential([gdkit.layers.Normalization(), Dense(1, activation="sigmoid")], rng=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    with pytest.warns(UserWarning, match="'normalization' was not adapted.*adapt\\(x_train\\)"):
+        model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.layers[0].forward(x), x)
+    with pytest.raises(ValueError, match="axis=-1.*or axis=None"):
+        gdkit.layers.Normalization(axis=0)
+    with pytest.raises(ValueError, match="NaN"):
+        gdkit.layers.Normalization().adapt(np.array([[1.0], [np.nan]]))
+
+
+def test_normalization_weights_are_saved_and_restored(tmp_path):
+    x = np.random.default_rng(7).normal(size=(30, 2)) * 5.0
+    first = gdkit.layers.Normalization()
+    first.adapt(x)
+    model = Sequential([first, Dense(1)], rng=0)
+    model.save_weights(tmp_path / "m.weights.npz")
+    other = Sequential([gdkit.layers.Normalization(input_shape=(2,)), Dense(1)], rng=1)
+    other.load_weights(tmp_path / "m.weights.npz")
+    np.testing.assert_array_equal(other.predict(x), model.predict(x))
+    assert other.layers[0].get_weights()[2] == 30
+
+
+def test_normalization_keeps_a_float32_model_in_float32():
+    x = np.random.default_rng(8).normal(size=(20, 2)) * 3.0
+    layer = gdkit.layers.Normalization()
+    layer.adapt(x)
+    assert [w.shape for w in layer.get_weights()] == [(2,), (2,), ()]  # built by adapt, as Keras's
+    model = Sequential([layer, Dense(1)], dtype="float32", rng=0)
+    assert model.predict(x).dtype == np.float32
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, x[:, :1], epochs=1, verbose=0)
+    assert all(p.dtype == np.float32 for p in model.trainable_weights)

@@ -239,10 +239,19 @@ def test_input_rmsprop_tutorial_reproduces_keras(capsys):
 
 
 def test_regression_tutorial_reproduces_keras_until_the_kinks_of_mae_take_over():
+    """TensorFlow's basic regression with its Normalization layer adapted in each library (the statistics agree to
+    float32 rounding), then Keras's initial weights copied in."""
     X, y = gdkit.datasets.make_nonlinear_regression(300, noise=0.1, rng=2)[:2]
-    X = ((X - X.mean()) / X.std()).astype(np.float32)
+    X = (30.0 * X + 7.0).astype(np.float32)
+    normalizers = []
+    for library in (keras, gdkit):
+        normalizers.append(library.layers.Normalization(axis=-1))
+        normalizers[-1].adapt(X)
+    np.testing.assert_allclose(normalizers[1].get_weights()[:2], normalizers[0].get_weights()[:2], rtol=1e-6)
     runs = []
-    for model in twins([lambda lib: lib.Input(shape=(X.shape[1],)), lambda lib: lib.layers.Dense(64, activation="relu"),
+    for model in twins([lambda lib: lib.Input(shape=(X.shape[1],)),
+                        lambda lib: normalizers[lib is gdkit],
+                        lambda lib: lib.layers.Dense(64, activation="relu"),
                         lambda lib: lib.layers.Dense(64, activation="relu"), lambda lib: lib.layers.Dense(1)]):
         model.compile(loss="mean_absolute_error", optimizer="adam")
         runs.append(model.fit(X, y, validation_split=0.2, verbose=0, epochs=15, shuffle=False))
