@@ -782,6 +782,36 @@ def test_dropout_model_predict_and_evaluate_are_deterministic_training_is_not():
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 
+def test_dropout_model_gradients_match_finite_differences_with_the_mask_held_fixed():
+    """compute_gradients through a Dropout layer against central differences of the training-mode loss drawn with the
+    same mask (the layer's generator reset to its seed before every pass)."""
+    model = Sequential([Dense(6, "tanh", input_dim=3), Dropout(0.4, seed=7), Dense(4, "softmax")], rng=0)
+    model.compile(optimizer=optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(3)
+    x, labels = rng.normal(size=(7, 3)), rng.integers(0, 4, size=7)
+    y = model._prepare_y(labels, 7)
+    dropout = model.layers[1]
+
+    def training_loss():
+        dropout._rng = np.random.default_rng(7)
+        return model._loss_value(y, model._forward(x, training=True))
+
+    dropout._rng = np.random.default_rng(7)
+    analytic = model.compute_gradients(x, labels)
+    kept = dropout._cache.mask != 0
+    assert 0 < kept.mean() < 1  # some entries dropped, some kept: the mask is part of what is checked
+    checked = 0
+    for layer, grads in zip(model.layers, analytic):
+        for param, grad in zip(layer.params, grads):
+            numeric = numerical_gradient(lambda _: training_loss(), param)  # perturbs param in place
+            assert relative_error(grad, numeric) < 1e-7, layer.name
+            checked += 1
+    assert checked == 4  # W and b of both Dense layers
+    # without the mask the gradient of the first layer would be another one
+    dropout._rng = np.random.default_rng(8)
+    assert not np.allclose(model.compute_gradients(x, labels)[0][0], analytic[0][0])
+
+
 def test_batchnorm_and_dropout_names_follow_keras():
     model = Sequential([Dense(3, input_dim=2), BatchNormalization(), Dropout(0.1), Dropout(0.2)])
     assert [layer.name for layer in model.layers] == ["dense", "batch_normalization", "dropout", "dropout_1"]
