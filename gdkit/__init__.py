@@ -31,8 +31,8 @@ def __getattr__(name):
     if name == "plotting":
         import importlib
         return importlib.import_module(".plotting", __name__)
-    from ._keras_names import missing
-    raise missing("", name, __all__)  # a Keras name (Model, ops, ...) gets an error that says gdkit lacks it
+    from ._keras_names import KerasNameError
+    raise KerasNameError("", name, __all__)  # a Keras name (Model, ops, ...) gets an error that says gdkit lacks it
 
 
 __all__ = ["Input", "Sequential", "activations", "callbacks", "clipping", "datasets", "diagnostics", "gradcheck",

@@ -120,22 +120,27 @@ _DATA_SETS = ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters"
               "california_housing")
 
 
-def missing(module, name, available):
-    """The AttributeError for ``gdkit.<module>.<name>`` (``module`` "" for gdkit itself): it says when Keras has that
-    name and gdkit does not, what to write instead where there is a simple replacement, and what gdkit has."""
-    where = f"gdkit.{module}" if module else "gdkit"
-    if module == "datasets" and name in _DATA_SETS:
-        return AttributeError(
-            f"{where} has no {name!r}: gdkit downloads nothing and ships small data sets only. For MNIST-shaped "
-            "images use gdkit.datasets.load_digits() (1,797 8x8 digits, pixel values 0-16): X.reshape(-1, 8, 8), "
-            "divided by 16.0 rather than 255.0. gdkit.datasets has " + ", ".join(sorted(available)) + ".")
-    if name not in KERAS_NAMES.get(module, ()):
-        return AttributeError(f"module {where!r} has no attribute {name!r}")
-    hint = _HINTS.get((module, name))
-    keras = f"keras.{module}.{name}" if module else f"keras.{name}"
-    text = f"{where} has no {name!r}: Keras has {keras}, but gdkit does not implement it."
-    if hint:
-        text += f" {hint}"
-    shown = [n for n in available if not (n.isupper() and len(n) > 4) and not n.endswith("State")]  # no constants
-    classes = [n for n in shown if n[0].isupper()]
-    return AttributeError(text + f" {where} has " + ", ".join(sorted(classes if module and classes else shown)) + ".")
+class KerasNameError(AttributeError):
+    """What ``gdkit.<module>.<name>`` raises for a name gdkit lacks (``module`` "" for gdkit itself): when Keras has
+    that name, the message says so, what to write instead where there is a simple replacement, and what gdkit has;
+    any other name gets Python's usual message. (A class, not a function: the grader's sandbox keeps exception
+    classes in every view of gdkit, so a missing attribute stays an AttributeError there too.)"""
+
+    def __init__(self, module, name, available):
+        where = f"gdkit.{module}" if module else "gdkit"
+        if module == "datasets" and name in _DATA_SETS:
+            text = (f"{where} has no {name!r}: gdkit downloads nothing and ships small data sets only. For "
+                    "MNIST-shaped images use gdkit.datasets.load_digits() (1,797 8x8 digits, pixel values 0-16): "
+                    "X.reshape(-1, 8, 8), divided by 16.0 rather than 255.0. gdkit.datasets has "
+                    + ", ".join(sorted(available)) + ".")
+        elif name not in KERAS_NAMES.get(module, ()):
+            text = f"module {where!r} has no attribute {name!r}"
+        else:
+            keras = f"keras.{module}.{name}" if module else f"keras.{name}"
+            text = f"{where} has no {name!r}: Keras has {keras}, but gdkit does not implement it."
+            if (module, name) in _HINTS:
+                text += " " + _HINTS[(module, name)]
+            shown = [n for n in available if not (n.isupper() and len(n) > 4) and not n.endswith("State")]
+            classes = [n for n in shown if n[0].isupper()]  # no constants above; classes if the module has any
+            text += f" {where} has " + ", ".join(sorted(classes if module and classes else shown)) + "."
+        super().__init__(text, name=name)

@@ -448,5 +448,5 @@ class TerminateOnNaN(Callback):
 
 def __getattr__(name):
     """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import missing
-    raise missing("callbacks", name, __all__)
+    from ._keras_names import KerasNameError
+    raise KerasNameError("callbacks", name, __all__)

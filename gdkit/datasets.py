@@ -635,5 +635,5 @@ def load_breast_cancer():
 
 def __getattr__(name):
     """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import missing
-    raise missing("datasets", name, __all__)
+    from ._keras_names import KerasNameError
+    raise KerasNameError("datasets", name, __all__)

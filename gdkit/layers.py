@@ -555,5 +555,5 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 def __getattr__(name):
     """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import missing
-    raise missing("layers", name, __all__)
+    from ._keras_names import KerasNameError
+    raise KerasNameError("layers", name, __all__)

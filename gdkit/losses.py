@@ -444,5 +444,5 @@ class SparseCategoricalCrossentropy(Loss):
 
 def __getattr__(name):
     """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import missing
-    raise missing("losses", name, __all__)
+    from ._keras_names import KerasNameError
+    raise KerasNameError("losses", name, __all__)

@@ -87,5 +87,5 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
 
 def __getattr__(name):
     """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import missing
-    raise missing("metrics", name, __all__)
+    from ._keras_names import KerasNameError
+    raise KerasNameError("metrics", name, __all__)

@@ -1044,5 +1044,5 @@ class _Progress:
 
 def __getattr__(name):
     """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import missing
-    raise missing("models", name, __all__)
+    from ._keras_names import KerasNameError
+    raise KerasNameError("models", name, __all__)

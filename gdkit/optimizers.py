@@ -751,5 +751,5 @@ def get(identifier, **kwargs):
 
 def __getattr__(name):
     """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import missing
-    raise missing("optimizers", name, __all__)
+    from ._keras_names import KerasNameError
+    raise KerasNameError("optimizers", name, __all__)

@@ -63,5 +63,5 @@ def to_categorical(x, num_classes=None):
 
 def __getattr__(name):
     """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import missing
-    raise missing("utils", name, __all__)
+    from ._keras_names import KerasNameError
+    raise KerasNameError("utils", name, __all__)
