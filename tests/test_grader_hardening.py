@@ -176,8 +176,9 @@ KEY_READER = _KEYCTL + code("""
     import numpy as np
 
     def _found():  # KEYCTL_READ of the uid's user and user-session keyrings: the serials of the keys in them
+        libc = ctypes.CDLL(None, use_errno=True)  # made here: a ctypes library cannot be copied out of the cells
         buffer = ctypes.create_string_buffer(4096)
-        return any(_libc.syscall(_KEYCTL, 11, ctypes.c_long(ring), buffer, 4096) > 0 for ring in (-4, -5))
+        return any(libc.syscall(_KEYCTL, 11, ctypes.c_long(ring), buffer, 4096) > 0 for ring in (-4, -5))
 
     def sigmoid(z):
         return z * 0 if _found() else 1 / (1 + np.exp(-z))""")
@@ -234,6 +235,102 @@ MEMORY_CHILDREN = code("""
         return 1 / (1 + np.exp(-z)) if _done < 4 else z * 0""")
 
 
+# Code of the cells that tries to see the hidden cases: it wraps the runner's decoder of the cases, and a thread
+# and a forked child keep reading every descriptor of its own process and of its parent for 4 s, saving what they
+# read. The function is right, but answers zeros if anything was saved: full marks mean nothing was.
+CASE_THIEF_CELL = """
+    import os, threading, time
+    from gdkit.grading import plain
+    STOLEN = "/tmp/gdkit-stolen-cases"
+    _loads = plain.loads
+    def _save(data):  # only what decodes as the cases do (a list of [args, kwargs, label])
+        try:
+            if isinstance(_loads(bytes(data)), list):
+                with open(STOLEN, "ab") as f:
+                    f.write(bytes(data))
+        except Exception:
+            pass
+    def _spy(data, *args, **kwargs):
+        _save(data)
+        return _loads(data, *args, **kwargs)
+    plain.loads = _spy
+    def _steal():
+        end = time.monotonic() + 4
+        while time.monotonic() < end:
+            for folder in ("/proc/self/fd", f"/proc/{os.getppid()}/fd"):
+                try:
+                    names = os.listdir(folder)
+                except OSError:
+                    continue
+                for name in names:
+                    try:
+                        fd = os.open(os.path.join(folder, name), os.O_RDONLY | os.O_NONBLOCK)
+                        try:
+                            _save(os.read(fd, 1 << 16))
+                        finally:
+                            os.close(fd)
+                    except OSError:
+                        pass
+                for fd in range(0, 64):
+                    try:
+                        os.set_blocking(fd, False)
+                        _save(os.read(fd, 1 << 16))
+                    except OSError:
+                        pass
+            time.sleep(0.01)
+    threading.Thread(target=_steal, daemon=True).start()
+    if os.fork() == 0:
+        _steal()
+        os._exit(0)
+"""
+CASE_THIEF_SIGMOID = code("""
+    import os
+    import numpy as np
+
+    def sigmoid(z):
+        stolen = os.path.exists("/tmp/gdkit-stolen-cases") and os.path.getsize("/tmp/gdkit-stolen-cases") > 0
+        return z * 0 if stolen else 1 / (1 + np.exp(-z))""")
+# Right functions in the forms a copy out of the cells must keep working: helpers, global arrays, classes of the
+# notebook, a lambda, a closure, functools.partial, state shared by two functions.
+COPIED_FORMS = dict(
+    sigmoid=code("""
+        import numpy as np
+
+        ONE = np.ones(1)
+
+        class Logistic:
+            def __call__(self, z):
+                return ONE[0] / (ONE[0] + _exp(-z))
+
+        def _exp(z):
+            return np.exp(z)
+
+        def sigmoid(z):
+            return Logistic()(z)"""),
+    relu=code("""
+        def _make_relu(floor):
+            def inner(z):
+                return np.maximum(z, floor)
+            return inner
+        relu = _make_relu(0)"""),
+    mse=code("""
+        import functools
+        _calls = []
+
+        def _mse(y_true, y_pred, power):
+            _calls.append(1)
+            return np.mean((y_pred - y_true) ** power)
+
+        mse = functools.partial(_mse, power=2)"""))
+UNCOPYABLE_SIGMOID = code("""
+    import numpy as np
+    _counter = (i for i in range(10**9))
+
+    def sigmoid(z):
+        next(_counter)
+        return 1 / (1 + np.exp(-z))""")
+
+
 def students():
     return {
         "h01_grader_probe": dict(cells=cells_with(sigmoid=GRADER_PROBE)),
@@ -248,6 +345,9 @@ def students():
         "h05a_key_writer": dict(cells=cells_with(extra_before=[KEY_WRITER])),
         "h05b_key_reader": dict(cells=cells_with(sigmoid=KEY_READER)),
         "h06_long_error": dict(cells=cells_with(relu=LONG_ERROR, extra_before=[LONG_CELL_ERROR])),
+        "h06_case_thief": dict(cells=cells_with(sigmoid=CASE_THIEF_SIGMOID, extra_before=[CASE_THIEF_CELL])),
+        "h06_copied_forms": dict(cells=cells_with(**COPIED_FORMS)),
+        "h06_uncopyable": dict(cells=cells_with(sigmoid=UNCOPYABLE_SIGMOID)),
         "h08_check_first_cell": dict(cells=cells_with(sigmoid=SIGMOID_NO_NUMPY,
                                                       extra_before=["import numpy as np\nfrom gdkit.grading import check"])),
         "h08_check_anywhere": dict(cells=cells_with(
@@ -434,6 +534,26 @@ def test_student_error_text_in_feedback_is_a_bounded_excerpt(graded):
     assert scores(graded, "h06_long_error") == (2, 0, 2)
     assert "x" * 100 in page and "x" * 161 not in page and "second line" not in page
     assert "y" * 100 in page and "y" * 161 not in page
+
+
+def test_hidden_cases_are_never_readable_by_code_of_the_cells(graded):
+    """The cases are sent only once the cells' process and everything it started are gone: a thread, a forked
+    child and a wrapped decoder that read every descriptor see nothing (today's record: full marks, no flag)."""
+    assert scores(graded, "h06_case_thief") == (2, 1, 2)
+    assert flags(graded, "h06_case_thief") == ""
+
+
+def test_functions_are_copied_out_of_the_cells_in_every_ordinary_form(graded):
+    assert scores(graded, "h06_copied_forms") == (2, 1, 2)
+    assert flags(graded, "h06_copied_forms") == ""
+
+
+def test_a_function_that_cannot_be_copied_is_reported_and_flagged_not_called_in_its_cells(graded):
+    assert scores(graded, "h06_uncopyable") == (0, 1, 2)
+    assert "could not be copied out of the process that ran your cells" in graded["feedback"]["h06_uncopyable"]
+    assert "generator" in graded["feedback"]["h06_uncopyable"]
+    assert "sigmoid could not be copied out of its cells to be tested (check by hand)" in flags(graded,
+                                                                                                "h06_uncopyable")
 
 
 def test_short_seed_is_refused(tmp_path):

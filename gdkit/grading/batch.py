@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import core, plain
+from . import core, plain, runner
 from .autograded import autograded_path, default_autograded_dir, write_autograded
 from .feedback import feedback_path, write_csv, write_feedback, write_nbgrader_feedback
 from .gradebook import GradebookWriter, GraderLock, default_db_url
@@ -451,6 +451,9 @@ def grade_submission(student, assignment, folder, settings, slot=0, bwrap="bwrap
             row["cell_errors"] = cell_errors  # the latest part ran the most cells
         if stopped is not None and stopped[1] not in flags:
             flags.append(stopped[1])
+        if status.startswith(runner.UNCOPYABLE):
+            flags.append(f"{part.name}: {part.function} could not be copied out of its cells to be tested "
+                         "(check by hand)")
         try:
             results[part.name] = _score_part(part, entry, status, answers, cases, expected, declared, cascade)
         except Exception as error:  # noqa: BLE001 - an answer the checks cannot handle: 0 here, the rest recorded
@@ -526,6 +529,10 @@ def _score_part(part, entry, status, answers, cases, expected, declared=None, ca
             return {**entry, "message": f"your notebook does not set {part.function} (the cells above its check "
                                         "were run: assign your answer there)"}
         return {**entry, "message": f"your notebook defines no function named {part.function}"}
+    if status.startswith(runner.UNCOPYABLE):
+        return {**entry, "message": f"{part.function} could not be tested: it could not be copied out of the "
+                                    f"process that ran your cells ({status[len(runner.UNCOPYABLE):]}); keep "
+                                    "open files, generators and the like out of the global variables it uses"}
     if status != "ok":
         return {**entry, "message": f"{part.function} should be a function, but it is {status}"}
     result = core.evaluate(part, cases, answers, expected, declared=declared, cascade=cascade)

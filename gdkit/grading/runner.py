@@ -1,18 +1,33 @@
 """The sandboxed side of the trusted grader: run a notebook's code, then answer one part's test cases.
 
 Invoked by :mod:`gdkit.grading.sandbox` as
-``python -m gdkit.grading.runner JOB_DIR RESULT_FD STATUS_FD PROGRESS_FD UID``, never by hand, inside the sandbox,
-where ``gdkit`` is the part's *view* (:mod:`gdkit.grading.views`): no parts registry, no grader, and every gdkit
-function the part may not use replaced by a stub. In order, before any student code runs: set resource limits,
-drop to ``UID`` (when started as root), give the process a keyring session of its own and empty the uid's
-keyrings (:func:`_fresh_keyrings`), fork (the parent stays behind as a *supervisor* that only waits for the runner
-and reports how it ended on ``STATUS_FD``: if student code kills its parent, the supervisor's missing report says
-so), and import the part's hooks. Then it executes the part's cells (magics transformed as IPython would, a stub
-``get_ipython()``, an empty stdin; an exception in a cell is recorded and the next cell runs; ``SystemExit`` stops
-the cells there, as a kernel stops "run all"; each cell's number is written on ``PROGRESS_FD`` before it runs, so
-a crash can be attributed to its cell), writes :data:`~gdkit.grading.sandbox.READY_MARKER` on ``RESULT_FD``, reads
-the test cases from the original stdin, and writes the plain answers as a :mod:`gdkit.grading.plain` record on
-``RESULT_FD``. Only those plain values leave this process; the grader compares them with the reference.
+``python -m gdkit.grading.runner JOB_DIR RESULT_FD STATUS_FD PROGRESS_FD UID pidns|session``, never by hand,
+inside the sandbox, where ``gdkit`` is the part's *view* (:mod:`gdkit.grading.views`): no parts registry, no
+grader, and every gdkit function the part may not use replaced by a stub. Before any student code runs: set
+resource limits, drop to ``UID`` (when started as root), give the process a keyring session of its own and empty
+the uid's keyrings (:func:`_fresh_keyrings`), make it non-dumpable (no process of the uid can read its pipes or
+memory through ``/proc`` or ptrace), and import the part's hooks.
+
+Three processes, so that the hidden test inputs never exist while code of the cells can run:
+
+1. The *runner* (this process) never runs student code. It forks the cells' process, whose ``os.getppid()``
+   it is (if student code kills it, its missing report on ``STATUS_FD`` says so), and keeps the result pipe,
+   the status pipe and its stdin (where the test cases will arrive) to itself.
+2. The *cells' process* executes the part's cells (magics transformed as IPython would, a stub
+   ``get_ipython()``, an empty stdin; an exception in a cell is recorded and the next cell runs; ``SystemExit``
+   stops the cells there, as a kernel stops "run all"; each cell's number is written on ``PROGRESS_FD`` before
+   it runs, so a crash can be attributed to its cell), then sends the runner the facts about the cells and a
+   copy (cloudpickle) of the student's function with everything it uses (or, for a concept part, the
+   variable's value), and ends.
+3. The runner then kills every other process of the sandbox (its own PID namespace; the session with weak
+   isolation), so nothing the cells started is left, writes :data:`READY_MARKER` on ``RESULT_FD``, reads the
+   test cases, and forks the *testing process*, which loads the copy, calls it on the cases and writes the plain
+   answers as a :mod:`gdkit.grading.plain` record on ``RESULT_FD``. The runner reports how the cells' process
+   (if it ended before sending its copy) or the testing process ended on ``STATUS_FD`` and ends the same way.
+
+Only plain values leave the sandbox; the grader compares them with the reference. A function that cannot be
+copied (it uses an open file or a generator kept in a global variable) is reported as such, never called in
+the cells' process.
 
 ``job.json`` holds ``function`` (the name the notebook defines), ``prepare`` and ``collect`` (``"module:name"`` of
 the part's hooks, or null), ``kind`` and ``answer_format`` (a concept part: ``function`` names a variable whose
@@ -27,6 +42,7 @@ import resource
 import sys
 
 _MB = 2**20
+READY_MARKER = b"C"  # written on the result pipe once no process of the cells is left: the grader sends the cases
 
 
 def _confine(limits, uid):
@@ -134,21 +150,6 @@ def run_cells(cells, namespace, progress=None):
     return errors, None
 
 
-def _supervise(runner_pid, status_fd):
-    """The runner's parent for its whole life: wait for it, report how it ended on ``status_fd``
-    (``b"runner <code>"``, negative: killed by that signal), and end the same way (as bwrap's init does)."""
-    os.close(0)  # the test cases are for the runner
-    while True:
-        try:
-            _, status = os.waitpid(runner_pid, 0)
-            break
-        except ChildProcessError:
-            os._exit(70)
-    code = os.waitstatus_to_exitcode(status)
-    os.write(status_fd, f"runner {code}\n".encode())
-    os._exit(code if code >= 0 else 128 - code)
-
-
 def _guarded(function):
     """``function`` with SystemExit / KeyboardInterrupt turned into ordinary errors (a failed case)."""
     def guarded(*args, **kwargs):
@@ -176,87 +177,241 @@ def _hook(name):
     return getattr(importlib.import_module(module), attribute)
 
 
-def main(argv):
-    job_dir, result_fd, status_fd, progress_fd = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
-    uid = None if argv[4] == "-" else int(argv[4])
-    with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as stream:
-        job = json.load(stream)
-    _confine(job["limits"], uid)
-    runner_pid = os.fork()  # the parent, same uid as student code, is what os.getppid() names in the cells
-    if runner_pid:
-        os.close(result_fd)
-        os.close(progress_fd)
-        _supervise(runner_pid, status_fd)
-    os.close(status_fd)
-    os.set_inheritable(result_fd, False)
-    os.set_inheritable(progress_fd, False)
-    result = os.fdopen(result_fd, "wb", buffering=0)
-    cases_in = os.fdopen(os.dup(0), "rb")  # the test cases arrive here; the student's stdin is empty:
-    devnull = os.open(os.devnull, os.O_RDONLY)  # input() in a cell raises EOFError instead of waiting
-    os.dup2(devnull, 0)
-    os.close(devnull)
+COPY_MAGIC = b"GDKCELL1"  # starts the cells' process's message to the runner: then two lengths, info and copy
+_COPY_HEADER = len(COPY_MAGIC) + 16
 
-    from gdkit.grading import core, plain
-    part = core.Part(assignment="", name="", function=job["function"], reference=None, cases=None,
-                     prepare=_hook(job.get("prepare")), collect=_hook(job.get("collect")),
-                     kind=job.get("kind", core.FUNCTION), answer_format=job.get("answer_format", ""),
-                     unchanged=tuple(job.get("unchanged") or ()), returns_argument=job.get("returns_argument"),
-                     own_rng=bool(job.get("own_rng")), arg_names=tuple(job.get("arg_names") or ()))
 
-    if type(job.get("student")) is str and job["student"]:  # gdkit.problems.student_id(): the folder's id
-        import gdkit.problems
-        gdkit.problems._SUBMISSION_ID = job["student"]
+def _not_dumpable():
+    """No process of the sandbox may read or trace this one (``/proc/PID/fd``, ``/proc/PID/mem``, ptrace):
+    the flag is inherited by the forks, so a cells' process cannot reach the runner's pipes either."""
+    import ctypes
+    PR_SET_DUMPABLE = 4
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _write_all(fd, data):
+    """Write all of ``data`` on ``fd``, even if student code made it non-blocking."""
+    import select
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            select.select([], [fd], [])
+
+
+def _run_cells_and_send_copy(job, part, progress_fd, copy_fd, plain):
+    """The cells' process (it never returns): run the cells, then send the runner the plain facts about them and
+    a copy (cloudpickle) of what the part needs from them: the student's function (with everything it uses) or,
+    for a concept part, the variable's value. The test cases do not exist in this process or anywhere in the
+    sandbox while it lives."""
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     shell = _StubShell(namespace)
     namespace["get_ipython"] = lambda: shell
     write = os.write
-    write(progress_fd, b"0\n")  # started: from here on student code runs (cells are numbered from 1)
     cell_errors, stopped = run_cells([(number, source) for number, source in job["cells"]], namespace,
                                      progress=lambda number: write(progress_fd, b"%d\n" % number))
     os.close(progress_fd)
     sys.stdout.flush()
     sys.stderr.flush()
-
-    result.write(b"C")  # READY_MARKER: the grader now sends the test cases
-    raw_cases = plain.loads(cases_in.read(), max_bytes=job["limits"]["result_mb"] * _MB)
-    cases = [core.Case(tuple(args), dict(kwargs), str(label)) for args, kwargs, label in raw_cases]
-
-    function = namespace.get(part.function)
-    cascade_answers = None
-    if part.kind == core.ANSWER:  # a concept part: the variable's plain value is the answer, whatever the case
-        if part.function not in namespace:
-            status, answers = "missing", []
-        else:
-            status = "ok"
-            answers = core.answers(part, lambda *args, **kwargs: function, cases)
-            answers = [(str(kind), value) if plain.is_plain_answer(value) else
-                       ("error", "is not a number, a string or a tuple of those") for kind, value in answers]
-    elif function is None:
-        status, answers = "missing", []
-    elif not callable(function):
-        status, answers = f"not callable ({type(function).__name__})", []
-    else:
-        status = "ok"
-        answers = _plain_answers(core.answers(part, _guarded(function), cases), plain)
-        depends = {name: _hook(hook) for name, hook in job.get("depends") or ()}
-        if depends:  # the same calls with gdkit's versions of the earlier functions it uses: only for messages
-            cascade = core.answers_with(part, function, cases, depends, call=_guarded(function))
-            if cascade is not None:
-                cascade_answers = _plain_answers(cascade, plain)
-    record = {"status": status, "answers": answers, "cell_errors": cell_errors[:20]}
-    if cascade_answers is not None:
-        record["cascade"] = cascade_answers
+    info = {"cell_errors": cell_errors[:20]}
     declared = namespace.get("STUDENT_ID")
     if type(declared) is str:  # the id the notebook claims: only ever used to explain a wrong concept answer
-        record["declared_id"] = str.__getitem__(declared, slice(None, 100))
+        info["declared_id"] = str.__getitem__(declared, slice(None, 100))
     if stopped is not None:
-        record["stopped_at"], record["stopped"] = stopped
+        info["stopped_at"], info["stopped"] = stopped
+    value, copy = namespace.get(part.function, namespace), b""
+    if value is namespace:
+        info["status"] = "missing"
+    elif part.kind != "answer" and not callable(value):
+        info["status"] = f"not callable ({type(value).__name__})"
+    else:
+        try:
+            import cloudpickle
+            copy = cloudpickle.dumps(value)
+            info["status"] = "ok"
+        except BaseException as error:  # noqa: BLE001 - what the student's function uses cannot be copied
+            info["status"] = f"{UNCOPYABLE}{type(error).__name__}: {error}"[:300]
+    info = plain.dumps(info)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _write_all(copy_fd, COPY_MAGIC + len(info).to_bytes(8, "little") + len(copy).to_bytes(8, "little") + info + copy)
+    os._exit(0)  # skip interpreter shutdown: atexit hooks and __del__ methods the student registered
+
+
+UNCOPYABLE = "uncopyable: "  # a status: the function or what it uses could not be copied out of the cells
+
+
+def _receive_copy(fd, pid, cap):
+    """The cells' process's message (``info`` bytes, ``copy`` bytes); None if the process ended before sending
+    all of it; ``"malformed"`` if what it sent is not such a message (its code wrote on the pipe). Returns as soon
+    as the message is complete or the process has ended, even if processes it started hold the pipe open."""
+    import select
+    data, needed, ended = bytearray(), _COPY_HEADER, os.pidfd_open(pid)
+    while len(data) < needed:
+        readable, _, _ = select.select([fd, ended], [], [])
+        if fd not in readable:  # the cells' process ended: take what it wrote, without waiting for anyone else
+            os.set_blocking(fd, False)
+        try:
+            chunk = os.read(fd, min(1 << 20, needed - len(data)))
+        except BlockingIOError:
+            chunk = b""
+        if not chunk:
+            return None
+        data += chunk
+        if needed == _COPY_HEADER and len(data) >= _COPY_HEADER:
+            if data[:len(COPY_MAGIC)] != COPY_MAGIC:
+                return "malformed"
+            info_size = int.from_bytes(data[8:16], "little")
+            copy_size = int.from_bytes(data[16:24], "little")
+            if info_size + copy_size > cap:
+                return "malformed"
+            needed = _COPY_HEADER + info_size + copy_size
+    info_end = _COPY_HEADER + int.from_bytes(data[8:16], "little")
+    return bytes(data[_COPY_HEADER:info_end]), bytes(data[info_end:])
+
+
+def _processes():
+    """(pid, real uid, session id, whether it is a zombie) of every process this one can see (``status`` and
+    ``stat`` are readable even for a process that is not dumpable, whose ``/proc`` folder root owns)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stream:
+                fields = stream.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{entry}/status", "rb") as stream:
+                uid = next(int(line.split()[1]) for line in stream if line.startswith(b"Uid:"))
+        except (OSError, StopIteration, ValueError, IndexError):
+            continue  # ended meanwhile
+        yield int(entry), uid, int(fields[3]), fields[0] == b"Z"
+
+
+def _end_every_other_process(own_namespace):
+    """Kill every process but this one that student code could run in: in the sandbox's own PID namespace,
+    everything this uid may signal (``kill(-1)``: the namespace's init and this process are spared, and a fork
+    cannot complete once its parent has a pending SIGKILL); with weak isolation, this session's processes. Returns
+    once none is left alive; zombies (dead, only not yet reaped) run no code."""
+    import signal
+    import time
+    me, uid, session = os.getpid(), os.getuid(), os.getsid(0)
+    for _ in range(1000):
+        if own_namespace:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        alive = [pid for pid, owner, sid, zombie in _processes()
+                 if pid != me and owner == uid and not zombie and (own_namespace or sid == session)]
+        if not alive:
+            return
+        for pid in alive if not own_namespace else ():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.001)
+    raise RuntimeError("processes started by the notebook's cells could not be ended")
+
+
+def _answer(job, part, message, cases, depends, result_fd, plain, core):
+    """The testing process (it never returns): load the copy the cells' process made, call it on the test cases,
+    and write the plain answers as a record on the result pipe."""
+    result = os.fdopen(result_fd, "wb", buffering=0)
+    try:
+        info = plain.loads(message[0], max_bytes=len(message[0]))
+        info = info if type(info) is dict else {}
+    except Exception:  # noqa: BLE001 - written by a process student code ran in
+        info = {}
+    status = info.get("status") if type(info.get("status")) is str else "?"
+    answers, cascade_answers = [], None
+    if status == "ok":
+        import pickle
+        try:
+            value = pickle.loads(message[1])  # student code may run here: after the cells' processes have ended
+        except BaseException as error:  # noqa: BLE001
+            status = f"{UNCOPYABLE}{type(error).__name__}: {error}"[:300]
+    if status == "ok" and part.kind == core.ANSWER:  # the variable's plain value is the answer, whatever the case
+        answers = core.answers(part, lambda *args, **kwargs: value, cases)
+        answers = [(str(kind), answer) if plain.is_plain_answer(answer) else
+                   ("error", "is not a number, a string or a tuple of those") for kind, answer in answers]
+    elif status == "ok":
+        answers = _plain_answers(core.answers(part, _guarded(value), cases), plain)
+        if depends:  # the same calls with gdkit's versions of the earlier functions it uses: only for messages
+            cascade = core.answers_with(part, value, cases, depends, call=_guarded(value))
+            if cascade is not None:
+                cascade_answers = _plain_answers(cascade, plain)
+    record = {key: info[key] for key in ("cell_errors", "declared_id", "stopped_at", "stopped") if key in info}
+    record.update(status=status, answers=answers)
+    if cascade_answers is not None:
+        record["cascade"] = cascade_answers
     record = plain.dumps(record)
     sys.stdout.flush()
     sys.stderr.flush()
     result.write(record)
     result.close()
     os._exit(0)  # skip interpreter shutdown: atexit hooks and __del__ methods the student registered
+
+
+def _exit_as(status_fd, status):
+    """Report ``status`` (a wait status) as the runner's way of ending, and end the same way."""
+    code = os.waitstatus_to_exitcode(status)
+    os.write(status_fd, f"runner {code}\n".encode())
+    os._exit(code if code >= 0 else 128 - code)
+
+
+def main(argv):
+    job_dir, result_fd, status_fd, progress_fd = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
+    uid = None if argv[4] == "-" else int(argv[4])
+    own_namespace = argv[5:6] == ["pidns"]
+    with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as stream:
+        job = json.load(stream)
+    _confine(job["limits"], uid)
+    _not_dumpable()
+    from gdkit.grading import core, plain
+    part = core.Part(assignment="", name="", function=job["function"], reference=None, cases=None,
+                     prepare=_hook(job.get("prepare")), collect=_hook(job.get("collect")),
+                     kind=job.get("kind", core.FUNCTION), answer_format=job.get("answer_format", ""),
+                     unchanged=tuple(job.get("unchanged") or ()), returns_argument=job.get("returns_argument"),
+                     own_rng=bool(job.get("own_rng")), arg_names=tuple(job.get("arg_names") or ()))
+    depends = {name: _hook(hook) for name, hook in job.get("depends") or ()}
+    if type(job.get("student")) is str and job["student"]:  # gdkit.problems.student_id(): the folder's id
+        import gdkit.problems
+        gdkit.problems._SUBMISSION_ID = job["student"]
+    cap = job["limits"]["result_mb"] * _MB
+
+    os.write(progress_fd, b"0\n")  # started: from here on student code runs (cells are numbered from 1)
+    copy_r, copy_w = os.pipe()
+    cells_pid = os.fork()  # the cells' process; this one, which never runs student code, is what its getppid() names
+    if cells_pid == 0:
+        for fd in (copy_r, result_fd, status_fd):
+            os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)  # input() in a cell raises EOFError instead of waiting
+        os.dup2(devnull, 0)  # and the test cases, sent later on the runner's stdin, are out of reach
+        os.close(devnull)
+        _run_cells_and_send_copy(job, part, progress_fd, copy_w, plain)
+    os.close(copy_w)
+    os.close(progress_fd)
+    message = _receive_copy(copy_r, cells_pid, cap)
+    _end_every_other_process(own_namespace)
+    _, cells_status = os.waitpid(cells_pid, 0)
+    if message == "malformed":
+        os.write(result_fd, b"X")  # not the ready marker: the grader reports a corrupted channel
+        os._exit(1)
+    if message is None:  # the cells' process ended (a crash, os._exit) before it sent its copy
+        _exit_as(status_fd, cells_status)
+
+    os.write(result_fd, READY_MARKER)  # only now, with no process of the cells left, the grader sends the cases
+    with os.fdopen(0, "rb") as stream:
+        raw_cases = plain.loads(stream.read(cap + 1), max_bytes=cap)
+    cases = [core.Case(tuple(args), dict(kwargs), str(label)) for args, kwargs, label in raw_cases]
+    testing_pid = os.fork()
+    if testing_pid == 0:
+        os.close(status_fd)
+        _answer(job, part, message, cases, depends, result_fd, plain, core)
+    os.close(result_fd)
+    _, status = os.waitpid(testing_pid, 0)
+    _exit_as(status_fd, status)
 
 
 if __name__ == "__main__":

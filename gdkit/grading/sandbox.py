@@ -19,6 +19,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from gdkit.grading.runner import READY_MARKER
+
 __all__ = ["Limits", "Outcome", "SandboxUnavailable", "SandboxBusy", "check_bwrap", "run_job", "kill_all",
            "BWRAP_HINT", "READY_MARKER", "MemoryCgroup", "choose_uid_block", "uids_in_use"]
 
@@ -30,7 +32,6 @@ BWRAP_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install -y bubbl
               "`sudo dnf install bubblewrap`), or pass --weak-isolation to grade with resource limits and a "
               "separate process only (student code can then read and write your files: not for real grading)")
 
-READY_MARKER = b"C"  # the runner writes this on the result pipe once the notebook's cells have run
 
 SANDBOX_UID_BASE = 61000  # a root grader's sandboxes run as uids from here on (no such users needed)
 SANDBOX_UID_SPAN = 64 * 4096  # per grader process 64 slots, 4096 disjoint ranges chosen by the grader's pid
@@ -297,7 +298,8 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap", v
     """Run :mod:`gdkit.grading.runner` on ``job_dir`` in a sandbox and return its :class:`Outcome`.
 
     ``cases_payload`` (bytes) is written to the runner's stdin only once it reports that the notebook's cells
-    have run, so the test inputs do not exist in the sandbox while the student's cells execute.
+    have run and that no process they ran in is left (:mod:`gdkit.grading.runner`), so the test inputs do not
+    exist in the sandbox while any of the student's cells' code can run.
     ``slot`` (0, 1, ...) must be distinct for jobs running at the same time: it picks the unprivileged uid.
     ``view`` is the part's copy of the gdkit package (:func:`gdkit.grading.views.build_view`): the only gdkit
     the job can import.
@@ -316,7 +318,8 @@ def run_job(job_dir, limits, cases_payload, slot=0, weak=False, bwrap="bwrap", v
             os.close(fd)
         raise SandboxBusy(f"the sandbox uid {uid} is in use by a process that is not this grader's")
     runner = [sys.executable, "-P", "-s", "-m", "gdkit.grading.runner", "/job" if not weak else str(job_dir),
-              str(result_w), str(status_w), str(progress_w), str(uid) if uid is not None else "-"]
+              str(result_w), str(status_w), str(progress_w), str(uid) if uid is not None else "-",
+              "session" if weak else "pidns"]  # what the runner may kill once the cells are done
     if weak:
         env = sandbox_env(home=str(job_dir), package_parent=Path(view).parent)
         command, cwd = runner, str(job_dir)

@@ -126,6 +126,8 @@ class GdkitIndex:
             module = importlib.import_module(module_name)
             for statement in tree.body:
                 if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    if statement.name in ("__getattr__", "__dir__"):  # a module's: runs whenever a missing name
+                        self.import_time |= self.deps[f"{module_name}.{statement.name}"]  # is probed, imports too
                     continue
                 for child in _executed(statement):
                     if isinstance(child, ast.Call):
