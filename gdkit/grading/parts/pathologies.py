@@ -330,33 +330,18 @@ def _diagnose_strict_half(grad_norms, dead_fractions):
     return diagnostics.diagnose(grad_norms, np.zeros(len(dead_fractions)))
 
 
-def _diagnose_finite_first_only(grad_norms, dead_fractions):
-    """The finiteness rule left out (or applied to the first layer only): the ratio decides."""
-    dead = np.nan_to_num(np.asarray(dead_fractions, dtype=float), nan=0.0)
-    if dead.size and dead.max() >= 0.5:
-        return "dead_relu"
-    grad_norms = np.asarray(grad_norms, dtype=float)
-    if not np.isfinite(grad_norms[0]):
-        return "exploding"
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = grad_norms[0] / grad_norms[-1]
-    if ratio < 1e-3:
-        return "vanishing"
-    if ratio > 1e3:
-        return "exploding"
-    return "healthy"
-
-
-def _diagnose_rule(dead_of=None, ratio_of=None, low=1e-3, high=1e3, inclusive=False):
-    """diagnose with one rule changed: the dead fraction that counts, the ratio, the thresholds."""
+def _diagnose_rule(dead_of=None, ratio_of=None, low=1e-3, high=1e3, inclusive=False, finite_of=None):
+    """diagnose with one rule changed: the dead fraction that counts, the ratio, the thresholds, which norms
+    must be finite."""
     def diagnose(grad_norms, dead_fractions):
         dead = np.nan_to_num(np.asarray(dead_fractions, dtype=float), nan=0.0)
         if dead.size and (dead_of(dead) if dead_of else dead.max()) >= 0.5:
             return "dead_relu"
         norms = np.asarray(grad_norms, dtype=float)
-        if not np.all(np.isfinite(norms)):
+        if not (finite_of(norms) if finite_of else np.all(np.isfinite(norms))):
             return "exploding"
-        ratio = ratio_of(norms) if ratio_of else norms[0] / norms[-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = ratio_of(norms) if ratio_of else norms[0] / norms[-1]
         if (ratio <= low) if inclusive else (ratio < low):
             return "vanishing"
         if (ratio >= high) if inclusive else (ratio > high):
@@ -506,7 +491,7 @@ PARTS = (
                      "you compared the smallest and the largest norm; the rule compares the FIRST layer's norm with "
                      "the LAST layer's, r = grad_norms[0] / grad_norms[-1] (its direction says vanishing or "
                      "exploding)"),
-             Mistake("finite_first_only", _diagnose_finite_first_only,
+             Mistake("finite_first_only", _diagnose_rule(finite_of=lambda n: np.isfinite(n[0])),
                      "a non-finite gradient norm (inf or NaN) in ANY layer means exploding, also in a later layer "
                      "(an inf in the last layer makes the ratio 0, which looks like vanishing): check "
                      "np.all(np.isfinite(grad_norms)) before the ratio"),
