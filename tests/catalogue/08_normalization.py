@@ -217,6 +217,83 @@ def bn_backward_means(dY, X, gamma, epsilon=1e-3):
     return dX, (dY * x_hat).mean(0), dY.mean(0)
 
 
+# ---- batchnorm_inference_backward -----------------------------------------------------------------------------
+@correct("test_batchnorm_inference_backward")
+def bn_inference_backward_folded(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    scale = gamma / np.sqrt(running_var + epsilon)    # the layer is one affine map at inference: its slope
+    return dY * scale
+
+
+@correct("test_batchnorm_inference_backward")
+def bn_inference_backward_loops(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    # per feature, the chain rule through x_hat = (x - running_mean) / std, std a constant
+    dX = np.empty_like(dY)
+    for d in range(dY.shape[1]):
+        std = (running_var[d] + epsilon) ** 0.5
+        dx_hat = dY[:, d] * gamma[d]
+        dX[:, d] = dx_hat / std
+    return dX
+
+
+@correct("test_batchnorm_inference_backward")
+def bn_inference_backward_staged(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    # the graph of part 2: xc = X - running_mean, x_hat = xc * inv_std, Y = gamma * x_hat + beta
+    inv_std = 1 / np.sqrt(running_var + epsilon)
+    dx_hat = dY * gamma
+    dxc = dx_hat * inv_std
+    return dxc                                           # d(X - running_mean)/dX is the identity
+
+
+@buggy("test_batchnorm_inference_backward", "the training-mode gradient of part 3")
+def bn_inference_backward_part3(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    N = len(X)
+    inv = 1 / np.sqrt(X.var(0) + epsilon)
+    x_hat = (X - X.mean(0)) * inv
+    g = dY * gamma
+    return inv / N * (N * g - g.sum(0) - x_hat * (g * x_hat).sum(0))
+
+
+@buggy("test_batchnorm_inference_backward", "the batch's standard deviation")
+def bn_inference_backward_batch_std(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    return dY * gamma / np.sqrt(np.var(X, axis=0) + epsilon)
+
+
+@buggy("test_batchnorm_inference_backward", "keeps the terms of the training-mode gradient")
+def bn_inference_backward_kept_terms(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    std = np.sqrt(running_var + epsilon)
+    x_hat = (X - running_mean) / std
+    g = dY * gamma
+    return (g - g.mean(0) - x_hat * (g * x_hat).mean(0)) / std
+
+
+@buggy("test_batchnorm_inference_backward", "your dX ignores epsilon")
+def bn_inference_backward_no_eps(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    return gamma * dY / running_var ** 0.5
+
+
+@buggy("test_batchnorm_inference_backward", "epsilon is outside the square root")
+def bn_inference_backward_eps_out(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    std = np.sqrt(running_var) + epsilon
+    return dY * gamma / std
+
+
+@buggy("test_batchnorm_inference_backward", "your dX forgets gamma")
+def bn_inference_backward_no_gamma(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    return dY / np.sqrt(running_var + epsilon)
+
+
+@buggy("test_batchnorm_inference_backward", "running_var is a variance")
+def bn_inference_backward_var(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    return dY * gamma / (running_var + epsilon)
+
+
+@buggy("test_batchnorm_inference_backward", "an unbiased variance")
+def bn_inference_backward_bessel(dY, X, gamma, running_mean, running_var, epsilon=1e-3):
+    m = X.shape[0]
+    var = m / (m - 1) * running_var    # Var[x] = m/(m-1) E[sigma_B^2], the paper's inference variance
+    return dY * gamma / np.sqrt(var + epsilon)
+
+
 # ---- running_update --------------------------------------------------------------------------------------------------
 @correct("test_running_update")
 def running_lerp(running_mean, running_var, X, momentum=0.99):

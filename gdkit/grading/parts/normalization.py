@@ -1,5 +1,5 @@
 """Parts of assignment 08_normalization (chapters: normalisation, regularisation and weight decay, tuning and
-debugging): batch normalisation forward (training and inference) and backward, its running averages, dropout
+debugging): batch normalisation forward and backward (training and inference), its running averages, dropout
 forward and backward with an ``rng``, one AdamW step and a warm-up schedule.
 
 Every contract takes and returns plain arrays (no caches or state objects), so that the student's function is
@@ -242,6 +242,67 @@ def _backward_moments(dY, X, gamma, epsilon=EPS):
 def _backward_mean_params(dY, X, gamma, epsilon=EPS):
     dX, dgamma, dbeta = batchnorm_grads(dY, X, gamma, epsilon)
     return dX, dgamma / len(X), dbeta / len(X)
+
+
+# ---- batch normalisation backward at inference ----------------------------------------------------------------
+def batchnorm_inference_grad(dY, X, gamma, running_mean, running_var, epsilon=EPS):
+    """Reference: dX of inference-mode batch normalisation of X with the running averages (beta does not matter;
+    dgamma and dbeta are computed as in training mode and are not asked)."""
+    _, cache = nn.batchnorm_forward(X, gamma, np.zeros_like(gamma), running_mean, running_var, training=False,
+                                    epsilon=epsilon)
+    return nn.batchnorm_backward(dY, cache)[0]
+
+
+def _inference_backward_cases(rng, hidden):
+    out = []
+    for case in _inference_cases(rng, hidden):  # its batch of one: the training-mode gradient would be 0 there
+        X, gamma, _, running_mean, running_var = case.args
+        out.append(Case((normal(rng, *X.shape, dtype=X.dtype), X, gamma, running_mean, running_var), case.kwargs,
+                        label=case.label))
+    # a feature that was constant in training: only epsilon keeps the gradient finite
+    running_var = rng.uniform(0.5, 2.0, 3)
+    running_var[1] = 0.0
+    constant = Case((normal(rng, 5, 3), normal(rng, 5, 3), 1.0 + 0.5 * normal(rng, 3), normal(rng, 3), running_var),
+                    label="a feature whose running variance is 0 (constant in training)")
+    return out[:3] + [constant] + out[3:]  # every kind is visible (public seed); the hidden run draws them anew
+
+
+def _inference_backward_batch_stats(dY, X, gamma, running_mean, running_var, epsilon=EPS):
+    return batchnorm_grads(dY, X, gamma, epsilon)[0]
+
+
+def _inference_backward_batch_var(dY, X, gamma, running_mean, running_var, epsilon=EPS):
+    return dY * gamma / np.sqrt(X.var(axis=0) + epsilon)
+
+
+def _inference_backward_training_terms(dY, X, gamma, running_mean, running_var, epsilon=EPS):
+    """The training-mode formula of part 3 with the running statistics in place of the batch's."""
+    inv_std = 1.0 / np.sqrt(running_var + epsilon)
+    X_hat, dX_hat, N = (X - running_mean) * inv_std, dY * gamma, len(X)
+    return inv_std / N * (N * dX_hat - dX_hat.sum(axis=0) - X_hat * np.sum(dX_hat * X_hat, axis=0))
+
+
+def _inference_backward_no_eps(dY, X, gamma, running_mean, running_var, epsilon=EPS):
+    return dY * gamma / np.sqrt(running_var)
+
+
+def _inference_backward_eps_outside(dY, X, gamma, running_mean, running_var, epsilon=EPS):
+    return dY * gamma / (np.sqrt(running_var) + epsilon)
+
+
+def _inference_backward_no_gamma(dY, X, gamma, running_mean, running_var, epsilon=EPS):
+    return dY / np.sqrt(running_var + epsilon)
+
+
+def _inference_backward_var_as_std(dY, X, gamma, running_mean, running_var, epsilon=EPS):
+    return dY * gamma / (running_var + epsilon)
+
+
+def _inference_backward_bessel(dY, X, gamma, running_mean, running_var, epsilon=EPS):
+    """running_var taken for a 1/N variance and turned into the unbiased 1/(N-1) one (Ioffe & Szegedy's rule
+    for estimating the population variance), with N the size of this batch."""
+    N = len(X)
+    return dY * gamma / np.sqrt(running_var * N / (N - 1) + epsilon)
 
 
 # ---- running averages --------------------------------------------------------------------------------------------
@@ -904,6 +965,40 @@ PARTS = (
              Mistake("mean_params", _backward_mean_params,
                      "your dgamma and dbeta are averaged over the batch; they are sums: each example adds its "
                      "contribution (dY is already the gradient of the mean loss)"),
+         )),
+    # dX only (1 point): dgamma and dbeta have the training-mode formulas, graded in test_batchnorm_backward. The
+    # notebook asks for the derivation (which terms of part 3 vanish when the statistics are constants), not the
+    # formula.
+    Part(A, "test_batchnorm_inference_backward", "batchnorm_inference_backward", batchnorm_inference_grad,
+         _inference_backward_cases, points=1, forbidden=_BN_FORBIDDEN, rtol=1e-6, atol=1e-9,
+         unchanged=(0, 1, 2, 3, 4), check_dtype=True,
+         mistakes=(
+             Mistake("batch_stats", _inference_backward_batch_stats,
+                     "your dX is the training-mode gradient of part 3, through the mean and variance of the batch; "
+                     "at inference the forward pass normalises with running_mean and running_var, constants that do "
+                     "not depend on X: differentiate that forward pass (your dX would be 0 for a batch of one)"),
+             Mistake("batch_var", _inference_backward_batch_var,
+                     "your dX divides by the batch's standard deviation sqrt(var(X) + epsilon); the inference "
+                     "forward pass divides by sqrt(running_var + epsilon), and so does its gradient"),
+             Mistake("training_terms", _inference_backward_training_terms,
+                     "your dX keeps the terms of the training-mode gradient that come from the mean and the variance "
+                     "depending on the batch (with the running statistics in their place); at inference "
+                     "running_mean and running_var are constants, so those terms are not there"),
+             Mistake("no_eps", _inference_backward_no_eps,
+                     "your dX ignores epsilon: the forward pass divides by sqrt(running_var + epsilon), and its "
+                     "gradient by the same (a running variance of 0 then stays finite)"),
+             Mistake("eps_outside", _inference_backward_eps_outside,
+                     "epsilon is outside the square root: the forward pass divides by sqrt(running_var + epsilon), "
+                     "not sqrt(running_var) + epsilon, and its gradient by the same"),
+             Mistake("no_gamma", _inference_backward_no_gamma,
+                     "your dX forgets gamma: the gradient reaching X_hat is dY * gamma"),
+             Mistake("var_as_std", _inference_backward_var_as_std,
+                     "you divided by running_var + epsilon: running_var is a variance, and the forward pass divides "
+                     "by its square root"),
+             Mistake("bessel", _inference_backward_bessel,
+                     "you turned running_var into an unbiased variance (times N / (N - 1), the 1/(N - 1) estimate); "
+                     "the forward pass of part 2 divides by sqrt(running_var + epsilon) with running_var as given, "
+                     "whatever the size of the batch"),
          )),
     Part(A, "test_running_update", "running_update", running_update, _running_cases, points=1,
          forbidden=(nn.moving_average_update, *_BN_FORBIDDEN), rtol=1e-6, atol=1e-9, unchanged=(0, 1, 2),
