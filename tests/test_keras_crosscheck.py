@@ -331,3 +331,27 @@ def test_history_params_and_predict_lines_are_keras(capsys):
         model.predict(x, batch_size=16, verbose=1)
         results.append((history.params, screen(capsys.readouterr().out)))
     assert results[1] == results[0]
+
+
+def test_early_stopping_defaults_and_restoring_at_the_end_reproduce_keras():
+    """EarlyStopping() with Keras's defaults (val_loss, patience 0) stops at the same epoch; with
+    restore_best_weights=True and a patience that never runs out, both end with the best epoch's weights."""
+    x, y = binary_data(120, seed=3)
+    for kwargs, epochs in (({}, 40), ({"patience": 100, "restore_best_weights": True}, 25)):
+        runs = []
+        for model in twin_models(hidden=(16,), activation="relu", seed=1):
+            model.compile(optimizer=library_of(model).optimizers.SGD(0.5), loss="binary_crossentropy")
+            stopper = library_of(model).callbacks.EarlyStopping(**kwargs)
+            x_val, y_val = x[80:], 1.0 - y[80:]  # labels flipped: val_loss rises soon while training goes on
+            history = model.fit(x[:80], y[:80], epochs=epochs, batch_size=16, shuffle=False, verbose=0,
+                                validation_data=(x_val, y_val), callbacks=[stopper])
+            runs.append((history.epoch, stopper.best_epoch, model.get_weights(),
+                         model.evaluate(x_val, y_val, verbose=0)))
+        (k_epochs, k_best, k_weights, k_val), (g_epochs, g_best, g_weights, g_val) = runs
+        assert g_epochs == k_epochs and g_best == k_best, kwargs
+        for ours, theirs in zip(g_weights, k_weights):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+        assert g_val == pytest.approx(k_val, rel=1e-5)
+        if not kwargs:
+            assert len(k_epochs) == k_best + 2 < epochs  # patience 0: stopped at the first epoch without improvement
+    assert len(k_epochs) == 25 and k_best < 24  # ran to the end, restored an earlier epoch
