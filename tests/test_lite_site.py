@@ -210,14 +210,9 @@ def test_workflow_points_the_links_at_the_repository_it_builds(tmp_path):
 
 
 EXERCISES = sorted(p.name for p in (REPO / "exercises").iterdir() if (p / f"{p.name}.ipynb").is_file())
-# solutions/08_normalization's first cell lacks the paragraph (it came after the others got it); strict, so the
-# test fails (XPASS) once it is added there and exercises/ regenerated: then drop this entry.
-LACKS_BROWSER_NOTE = {"08_normalization"}
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    strict=True, reason="first cell lacks the 'Working in the browser' paragraph")) if n in LACKS_BROWSER_NOTE else n
-    for n in EXERCISES])
+@pytest.mark.parametrize("name", EXERCISES)
 def test_exercise_first_cell_says_how_to_work_in_the_browser_and_hand_in(name):
     """The student's instructions, where they look first: work kept in browser storage, File > Download to hand in."""
     first = "".join(json.loads((REPO / "exercises" / name / f"{name}.ipynb").read_text())["cells"][0]["source"])
