@@ -1,4 +1,5 @@
-"""Smoke test of benchmarks/bench_fit.py: the --quick mode runs every configuration and writes its table.
+"""Smoke tests of benchmarks/bench_fit.py (the --quick mode runs every configuration and writes its table) and
+benchmarks/bench_grading.py (its class of submissions can still be built and graded, serially and in parallel).
 
 No timing is asserted (a shared CI core makes times meaningless); what is checked is that both contenders ran
 the same problem: on the full-batch course rows (no shuffling) gdkit and PyTorch reach the same loss.
@@ -26,3 +27,12 @@ def test_bench_fit_quick_runs_and_writes_results(tmp_path):
         assert gdkit_loss > 0 and torch_loss > 0
         if row.startswith("| course"):
             assert abs(gdkit_loss - torch_loss) < 1e-3, f"same problem, same steps, same loss expected: {row}"
+
+
+def test_bench_grading_quick_grades_its_class_identically_with_one_and_two_workers(tmp_path):
+    require("bwrap", exe=True, hint="apt-get install -y bubblewrap")
+    out = tmp_path / "results.md"
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_grading.py"), "--quick", "--markdown",
+                           str(out)], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "grades identical for workers=1 and workers=2" in out.read_text(encoding="utf-8")
