@@ -271,6 +271,17 @@ def _receive_copy(fd, pid, cap):
     return bytes(data[_COPY_HEADER:info_end]), bytes(data[info_end:])
 
 
+def _copy_channel():
+    """(runner's end, cells' end) of the channel the copy travels on: a socket pair, not a pipe, because a pipe's
+    write end can be reopened for reading through ``/proc/self/fd`` by a thread of the cells (which would take the
+    copy before the runner reads it), whereas a socket cannot be opened there at all, and reading the cells' own
+    end yields only what the runner sends on it: nothing."""
+    import socket
+    runner_end, cells_end = socket.socketpair()
+    runner_end.shutdown(socket.SHUT_WR)
+    return runner_end.detach(), cells_end.detach()
+
+
 def _processes():
     """(pid, real uid, session id, whether it is a zombie) of every process this one can see (``status`` and
     ``stat`` are readable even for a process that is not dumpable, whose ``/proc`` folder root owns)."""
@@ -381,7 +392,7 @@ def main(argv):
     cap = job["limits"]["result_mb"] * _MB
 
     os.write(progress_fd, b"0\n")  # started: from here on student code runs (cells are numbered from 1)
-    copy_r, copy_w = os.pipe()
+    copy_r, copy_w = _copy_channel()
     cells_pid = os.fork()  # the cells' process; this one, which never runs student code, is what its getppid() names
     if cells_pid == 0:
         for fd in (copy_r, result_fd, status_fd):
