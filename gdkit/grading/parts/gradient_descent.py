@@ -113,37 +113,26 @@ def _epoch_drop_last(X, y, W, b, learning_rate, batch_size):
 
 
 def _epoch_with_dZ(dZ_of, sign=1.0):
-    """One epoch whose batch gradient dZ is ``dZ_of(Z, yb, X, y)`` (the bug), stepping with ``sign``."""
+    """One epoch whose batch gradient dZ is ``dZ_of(Z, yb, X, y, batch_size)`` (the bug), stepping with ``sign``."""
     def epoch(X, y, W, b, learning_rate, batch_size):
         batch_losses = []
         for start in range(0, len(X), batch_size):
             Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
             Z = Xb @ W + b
             batch_losses.append(losses.mean_squared_error(yb, Z))
-            dZ = dZ_of(Z, yb, X, y)
+            dZ = dZ_of(Z, yb, X, y, batch_size)
             W -= sign * learning_rate * Xb.T @ dZ
             b -= sign * learning_rate * dZ.sum(axis=0)
         return np.array(batch_losses)
     return epoch
 
 
-_epoch_by_n = _epoch_with_dZ(lambda Z, yb, X, y: 2 * (Z - yb) / (len(X) * y.shape[1]))
-_epoch_by_rows = _epoch_with_dZ(lambda Z, yb, X, y: 2 * (Z - yb) / len(Z))
-_epoch_no_two = _epoch_with_dZ(lambda Z, yb, X, y: (Z - yb) / Z.size)
-_epoch_sum = _epoch_with_dZ(lambda Z, yb, X, y: 2 * (Z - yb))
-_epoch_ascend = _epoch_with_dZ(lambda Z, yb, X, y: 2 * (Z - yb) / Z.size, sign=-1.0)
-
-
-def _epoch_nominal_size(X, y, W, b, learning_rate, batch_size):
-    batch_losses = []
-    for start in range(0, len(X), batch_size):
-        Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
-        Z = Xb @ W + b
-        batch_losses.append(losses.mean_squared_error(yb, Z))
-        dZ = 2 * (Z - yb) / (batch_size * Z.shape[1])
-        W -= learning_rate * Xb.T @ dZ
-        b -= learning_rate * dZ.sum(axis=0)
-    return np.array(batch_losses)
+_epoch_by_n = _epoch_with_dZ(lambda Z, yb, X, y, size: 2 * (Z - yb) / (len(X) * y.shape[1]))
+_epoch_by_rows = _epoch_with_dZ(lambda Z, yb, X, y, size: 2 * (Z - yb) / len(Z))
+_epoch_no_two = _epoch_with_dZ(lambda Z, yb, X, y, size: (Z - yb) / Z.size)
+_epoch_sum = _epoch_with_dZ(lambda Z, yb, X, y, size: 2 * (Z - yb))
+_epoch_ascend = _epoch_with_dZ(lambda Z, yb, X, y, size: 2 * (Z - yb) / Z.size, sign=-1.0)
+_epoch_nominal_size = _epoch_with_dZ(lambda Z, yb, X, y, size: 2 * (Z - yb) / (size * Z.shape[1]))
 
 
 def _epoch_one_update(X, y, W, b, learning_rate, batch_size):
