@@ -144,3 +144,11 @@ class KerasNameError(AttributeError):
             classes = [n for n in shown if n[0].isupper()]  # no constants above; classes if the module has any
             text += f" {where} has " + ", ".join(sorted(classes if module and classes else shown)) + "."
         super().__init__(text, name=name)
+
+
+def missing_name_getattr(module, available):
+    """The ``__getattr__`` of ``gdkit.<module>`` (PEP 562): a name it lacks raises :class:`KerasNameError`, which
+    says whether Keras has the name and what ``available`` (the module's ``__all__``) offers instead."""
+    def __getattr__(name):
+        raise KerasNameError(module, name, available)
+    return __getattr__

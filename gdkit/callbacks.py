@@ -7,6 +7,7 @@ has Keras's defaults, its ``mode="auto"`` and its restoring of the best weights 
 import numpy as np
 
 from .losses import _snake_case
+from ._keras_names import missing_name_getattr
 
 __all__ = ["History", "Callback", "EarlyStopping", "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",
            "ModelCheckpoint", "CSVLogger", "TerminateOnNaN", "TrainingDivergedWarning"]
@@ -446,7 +447,4 @@ class TerminateOnNaN(Callback):
             self.model.stop_training = True
 
 
-def __getattr__(name):
-    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import KerasNameError
-    raise KerasNameError("callbacks", name, __all__)
+__getattr__ = missing_name_getattr("callbacks", __all__)  # a Keras name gdkit lacks gets an error that says so

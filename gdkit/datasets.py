@@ -13,6 +13,7 @@ from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
+from ._keras_names import missing_name_getattr
 
 __all__ = [
     "Dataset",
@@ -633,7 +634,4 @@ def load_breast_cancer():
     return Dataset(X, y, feature_names, ("malignant", "benign"), description)
 
 
-def __getattr__(name):
-    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import KerasNameError
-    raise KerasNameError("datasets", name, __all__)
+__getattr__ = missing_name_getattr("datasets", __all__)  # a Keras name gdkit lacks gets an error that says so

@@ -18,6 +18,7 @@ a ``Sequential`` list.
 import numpy as np
 
 from . import activations, initializers, nn, regularizers
+from ._keras_names import missing_name_getattr
 
 __all__ = ["Dense", "Activation", "BatchNormalization", "Dropout", "Flatten", "Normalization", "Input",
            "InputLayer"]
@@ -553,7 +554,4 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
     return InputLayer(shape, batch_size, dtype, name=name, sparse=sparse)
 
 
-def __getattr__(name):
-    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import KerasNameError
-    raise KerasNameError("layers", name, __all__)
+__getattr__ = missing_name_getattr("layers", __all__)  # a Keras name gdkit lacks gets an error that says so

@@ -22,6 +22,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .activations import sigmoid, softmax
+from ._keras_names import missing_name_getattr
 
 __all__ = [
     "mean_squared_error", "mean_squared_error_grad", "mean_absolute_error", "mean_absolute_error_grad",
@@ -442,7 +443,4 @@ class SparseCategoricalCrossentropy(Loss):
         return super().__new__(cls, *(_SCCE_LOGITS if from_logits else _SCCE))
 
 
-def __getattr__(name):
-    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import KerasNameError
-    raise KerasNameError("losses", name, __all__)
+__getattr__ = missing_name_getattr("losses", __all__)  # a Keras name gdkit lacks gets an error that says so

@@ -6,6 +6,7 @@ shapes, as Keras's ``metrics=['accuracy']`` does from the loss.
 import numpy as np
 
 from .losses import _snake_case
+from ._keras_names import missing_name_getattr
 
 __all__ = ["accuracy", "binary_accuracy", "categorical_accuracy", "confusion_matrix", "mean_absolute_error", "mean_squared_error",
            "get", "METRICS"]
@@ -85,7 +86,4 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
     return counts
 
 
-def __getattr__(name):
-    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import KerasNameError
-    raise KerasNameError("metrics", name, __all__)
+__getattr__ = missing_name_getattr("metrics", __all__)  # a Keras name gdkit lacks gets an error that says so

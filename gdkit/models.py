@@ -69,6 +69,7 @@ import numpy as np
 from . import diagnostics as diagnostics_module, losses, metrics as metrics_module, optimizers, regularizers
 from .callbacks import History, TrainingDivergedWarning
 from .layers import InputLayer, Layer
+from ._keras_names import missing_name_getattr
 
 __all__ = ["Sequential", "KerasPortabilityWarning", "load_model"]
 
@@ -1042,7 +1043,4 @@ class _Progress:
             self.out.write(text + "\n")
 
 
-def __getattr__(name):
-    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import KerasNameError
-    raise KerasNameError("models", name, __all__)
+__getattr__ = missing_name_getattr("models", __all__)  # a Keras name gdkit lacks gets an error that says so

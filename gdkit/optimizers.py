@@ -32,6 +32,7 @@ from typing import Callable, NamedTuple, Union
 import numpy as np
 
 from gdkit.clipping import clip_by_global_norm, clip_by_value
+from ._keras_names import missing_name_getattr
 
 __all__ = [
     "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam", "AdamW",
@@ -749,7 +750,4 @@ def get(identifier, **kwargs):
                     f"got {identifier!r} of type {type(identifier).__name__}")
 
 
-def __getattr__(name):
-    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import KerasNameError
-    raise KerasNameError("optimizers", name, __all__)
+__getattr__ = missing_name_getattr("optimizers", __all__)  # a Keras name gdkit lacks gets an error that says so

@@ -1,6 +1,7 @@
 """Keras's ``keras.utils`` helpers that tutorials call (chapter: training in practice): :func:`to_categorical` and
 :func:`set_random_seed`."""
 import numpy as np
+from ._keras_names import missing_name_getattr
 
 __all__ = ["to_categorical", "set_random_seed"]
 
@@ -61,7 +62,4 @@ def to_categorical(x, num_classes=None):
     return categorical.reshape(shape + (k,))
 
 
-def __getattr__(name):
-    """A Keras name gdkit lacks (``layers.Conv2D``, ``datasets.mnist``) gets an error that says so."""
-    from ._keras_names import KerasNameError
-    raise KerasNameError("utils", name, __all__)
+__getattr__ = missing_name_getattr("utils", __all__)  # a Keras name gdkit lacks gets an error that says so
