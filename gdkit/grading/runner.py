@@ -212,8 +212,6 @@ def _run_cells_and_send_copy(job, part, progress_fd, copy_fd, plain):
     cell_errors, stopped = run_cells([(number, source) for number, source in job["cells"]], namespace,
                                      progress=lambda number: write(progress_fd, b"%d\n" % number))
     os.close(progress_fd)
-    sys.stdout.flush()
-    sys.stderr.flush()
     info = {"cell_errors": cell_errors[:20]}
     declared = namespace.get("STUDENT_ID")
     if type(declared) is str:  # the id the notebook claims: only ever used to explain a wrong concept answer
