@@ -156,9 +156,9 @@ def verify_installed(name, wheel, prefix=Path(sys.prefix)):
     site_packages = Path(dist.locate_file(""))
     checked = 0
     with zipfile.ZipFile(wheel) as zf:
-        data_dir = next(n.split("/")[0] for n in zf.namelist() if n.split("/")[0].endswith(".dist-info"))
-        data_dir = data_dir.removesuffix(".dist-info") + ".data"
-        record = zf.read(f"{data_dir.removesuffix('.data')}.dist-info/RECORD").decode()
+        dist_info = next(n.split("/")[0] for n in zf.namelist() if n.split("/")[0].endswith(".dist-info"))
+        record = zf.read(f"{dist_info}/RECORD").decode()
+    data_dir = dist_info.removesuffix(".dist-info") + ".data"
     for row in csv.reader(record.splitlines()):
         path, digest = row[0], row[1] if len(row) > 1 else ""
         expected = _record_sha256(digest)
